@@ -1,0 +1,85 @@
+"""Turn a raw submission (and, for a URL, what was downloaded) into the first event."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime
+
+from shared.errors import Rejected
+from shared.events import (
+    ArticleEvent,
+    Raw,
+    RawSubmission,
+    Source,
+    Timestamps,
+    article_id_for_content,
+    article_id_for_url,
+    new_trace_id,
+    utc_now,
+)
+from shared.urls import is_http_url, normalize_url
+from services.fetcher.download import Download
+
+
+def event_from_content(
+    submission: RawSubmission, *, max_bytes: int, now: datetime | None = None
+) -> ArticleEvent:
+    """Content already in hand: passed on as it is, id from its URL if given, else its text."""
+    content = submission.content or ""
+    size = len(content.encode("utf-8"))
+    if size > max_bytes:
+        raise Rejected("too_large", f"content is {size} bytes, the limit is {max_bytes}")
+    now = now or utc_now()
+    url = normalize_url(submission.url) if submission.url and is_http_url(submission.url) else None
+    return ArticleEvent(
+        id=article_id_for_url(url) if url else article_id_for_content(content),
+        trace_id=submission.trace_id or new_trace_id(),
+        source=Source(url=url, name=submission.source, via=submission.via, received_at=now),
+        raw=Raw(
+            content_type=_media_type(submission.content_type) or _sniff_type(content),
+            encoding="utf-8",
+            content=content,
+            size_bytes=size,
+            sha256=hashlib.sha256(content.encode("utf-8")).hexdigest(),
+        ),
+        timestamps=Timestamps(received_at=now, fetched_at=now),
+    )
+
+
+def event_from_download(
+    submission: RawSubmission, download: Download, *, now: datetime | None = None
+) -> ArticleEvent:
+    now = now or utc_now()
+    url = normalize_url(download.final_url)
+    return ArticleEvent(
+        id=article_id_for_url(url),
+        trace_id=submission.trace_id or new_trace_id(),
+        source=Source(url=url, name=submission.source, via=submission.via, received_at=now),
+        raw=Raw(
+            content_type=download.content_type,
+            encoding=download.charset,
+            content_b64=base64.b64encode(download.body).decode("ascii"),
+            fetched_url=download.requested_url,
+            final_url=download.final_url,
+            status_code=download.status_code,
+            size_bytes=len(download.body),
+            sha256=hashlib.sha256(download.body).hexdigest(),
+        ),
+        timestamps=Timestamps(received_at=now, fetched_at=utc_now()),
+    )
+
+
+def _media_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def _sniff_type(content: str) -> str:
+    head = content.lstrip()[:1024].lower()
+    if head.startswith(("<!doctype html", "<html", "<?xml")) or "<body" in head or "<p>" in head:
+        return "text/html"
+    if head.startswith(("{", "[")):
+        return "application/json"
+    return "text/plain"

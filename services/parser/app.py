@@ -1,0 +1,33 @@
+"""Parser stage: fetched -> parsed."""
+
+from __future__ import annotations
+
+from faststream import AckPolicy, FastStream
+from faststream.redis.annotations import RedisStreamMessage
+
+from services.parser.parse import parse_event
+from shared.broker import make_broker
+from shared.events import ArticleEvent
+from shared.settings import get_settings
+from shared.stage import StageRunner, parse_entry
+from shared.streams import Fields, decode_event_entry
+
+settings = get_settings()
+
+
+async def handle(fields: Fields) -> ArticleEvent:
+    return parse_event(
+        decode_event_entry(fields), max_bytes=settings.max_content_bytes, keep_raw=settings.keep_raw
+    )
+
+
+runner = StageRunner("parser", handle, settings)
+broker = make_broker(settings)
+
+
+@broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
+async def parse(message: RedisStreamMessage) -> None:
+    await runner.on_message(message)
+
+
+app = FastStream(broker, on_startup=[runner.start], after_shutdown=[runner.stop])

@@ -1,0 +1,69 @@
+"""Bytes to text: the page's declared charset when it is right, detection when it is not."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+from shared.errors import Rejected
+from shared.events import Raw
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def raw_bytes(raw: Raw) -> bytes:
+    if raw.content is not None:
+        return raw.content.encode("utf-8")
+    if raw.content_b64 is not None:
+        try:
+            return base64.b64decode(raw.content_b64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise Rejected("invalid_content", f"raw.content_b64 is not base64: {exc}") from exc
+    raise Rejected("no_content", "the event carries no raw content to parse")
+
+
+def decode_document(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Return (text, charset). Order: BOM, the declared charset (header), a meta tag, then
+    detection. A declared charset is only trusted when the bytes decode cleanly with it,
+    because servers and templates often claim a charset the page isn't in."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name, errors="replace"), name
+    candidates = [declared] if declared else []
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        candidates.append(match.group(1).decode("ascii", "ignore"))
+    for name in candidates:
+        text = _strict_decode(data, name)
+        if text is not None:
+            return text, _canonical(name)
+    text = _strict_decode(data, "utf-8")
+    if text is not None:
+        return text, "utf-8"
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        return data.decode(best.encoding, errors="replace"), best.encoding
+    return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _strict_decode(data: bytes, name: str) -> str | None:
+    try:
+        return data.decode(_canonical(name))
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def _canonical(name: str) -> str:
+    try:
+        return codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return name.strip().lower()

@@ -1,0 +1,39 @@
+"""Sink stage: enriched -> the article store (PostgreSQL, or SQLite by default)."""
+
+from __future__ import annotations
+
+from faststream import AckPolicy, FastStream
+from faststream.redis.annotations import RedisStreamMessage
+
+from services.sink.store import open_store
+from shared.broker import make_broker
+from shared.events import utc_now
+from shared.settings import get_settings
+from shared.stage import StageRunner, parse_entry
+from shared.streams import Fields, decode_event_entry
+
+settings = get_settings()
+store = open_store(settings)
+
+
+async def handle(fields: Fields) -> None:
+    event = decode_event_entry(fields)
+    await store.upsert(
+        event.model_copy(
+            update={"timestamps": event.timestamps.model_copy(update={"stored_at": utc_now()})}
+        )
+    )
+
+
+runner = StageRunner("sink", handle, settings)
+broker = make_broker(settings)
+
+
+@broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
+async def store_article(message: RedisStreamMessage) -> None:
+    await runner.on_message(message)
+
+
+app = FastStream(
+    broker, on_startup=[store.open, runner.start], after_shutdown=[runner.stop, store.close]
+)

@@ -1,0 +1,132 @@
+"""PostgreSQL adapter of the article store (psycopg 3, async)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import TupleRow
+
+from shared.events import ArticleEvent
+from services.sink.store import ArticleRow, StoredArticle
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS {table} (
+    id              text PRIMARY KEY,
+    trace_id        text NOT NULL,
+    url             text,
+    title           text,
+    body            text NOT NULL DEFAULT '',
+    source          text,
+    language        text,
+    published_at    timestamptz,
+    word_count      integer,
+    event           jsonb NOT NULL,
+    first_stored_at timestamptz NOT NULL DEFAULT now(),
+    stored_at       timestamptz NOT NULL DEFAULT now(),
+    -- 'simple' (no stemming) because the store holds every language
+    search          tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple', coalesce(title, '')), 'A')
+        || setweight(to_tsvector('simple', body), 'B')
+    ) STORED
+);
+CREATE INDEX IF NOT EXISTS {search_index} ON {table} USING gin (search);
+CREATE INDEX IF NOT EXISTS {published_index} ON {table} (published_at);
+"""
+
+_UPSERT = """
+INSERT INTO {table} (id, trace_id, url, title, body, source, language, published_at,
+                     word_count, event, stored_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, now())
+ON CONFLICT (id) DO UPDATE SET
+    trace_id = EXCLUDED.trace_id, url = EXCLUDED.url, title = EXCLUDED.title,
+    body = EXCLUDED.body, source = EXCLUDED.source, language = EXCLUDED.language,
+    published_at = EXCLUDED.published_at, word_count = EXCLUDED.word_count,
+    event = EXCLUDED.event, stored_at = now()
+"""
+
+
+class PostgresStore:
+    def __init__(self, url: str, table: str = "articles") -> None:
+        self.url = url
+        self.table = sql.Identifier(table)
+        self._table_name = table
+        self._conn: AsyncConnection[TupleRow] | None = None
+
+    async def _connection(self) -> AsyncConnection[TupleRow]:
+        # Reconnect on demand: after a database restart the next call gets a fresh one.
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = await AsyncConnection.connect(self.url, autocommit=True)
+        return self._conn
+
+    async def open(self) -> None:
+        conn = await self._connection()
+        await conn.execute(
+            sql.SQL(_SCHEMA).format(
+                table=self.table,
+                search_index=sql.Identifier(f"{self._table_name}_search_idx"),
+                published_index=sql.Identifier(f"{self._table_name}_published_idx"),
+            )
+        )
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+
+    async def upsert(self, event: ArticleEvent) -> None:
+        row = ArticleRow.of(event)
+        conn = await self._connection()
+        await conn.execute(
+            sql.SQL(_UPSERT).format(table=self.table),
+            (
+                row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
+                row.published_at, row.word_count, row.event_json,
+            ),
+        )
+
+    async def get(self, article_id: str) -> ArticleEvent | None:
+        conn = await self._connection()
+        cursor = await conn.execute(
+            sql.SQL("SELECT event::text FROM {table} WHERE id = %s").format(table=self.table),
+            (article_id,),
+        )
+        found = await cursor.fetchone()
+        return ArticleEvent.from_json(found[0]) if found else None
+
+    async def count(self) -> int:
+        conn = await self._connection()
+        cursor = await conn.execute(sql.SQL("SELECT count(*) FROM {table}").format(table=self.table))
+        found = await cursor.fetchone()
+        return int(found[0]) if found else 0
+
+    async def search(self, query: str, limit: int = 20) -> list[StoredArticle]:
+        conn = await self._connection()
+        cursor = await conn.execute(
+            sql.SQL(
+                """
+                SELECT id, title, url, source, language, published_at, stored_at,
+                       ts_headline('simple', body, q, 'MaxFragments=1,MaxWords=30,MinWords=10')
+                FROM {table}, websearch_to_tsquery('simple', %s) AS q
+                WHERE search @@ q
+                ORDER BY ts_rank(search, q) DESC, published_at DESC NULLS LAST
+                LIMIT %s
+                """
+            ).format(table=self.table),
+            (query, limit),
+        )
+        return [
+            StoredArticle(
+                id=r[0], title=r[1], url=r[2], source=r[3], language=r[4],
+                published_at=r[5], stored_at=r[6].astimezone(UTC), snippet=r[7] or "",
+            )
+            for r in await cursor.fetchall()
+        ]
+
+    async def ping(self) -> bool:
+        try:
+            conn = await self._connection()
+            await conn.execute("SELECT 1")
+        except Exception:
+            return False
+        return True
+

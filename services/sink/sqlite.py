@@ -1,0 +1,138 @@
+"""SQLite adapter of the article store: the embedded default, with FTS5 for search."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from shared.events import ArticleEvent
+from services.sink.store import ArticleRow, StoredArticle
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS {t} (
+    id              TEXT PRIMARY KEY,
+    trace_id        TEXT NOT NULL,
+    url             TEXT,
+    title           TEXT,
+    body            TEXT NOT NULL DEFAULT '',
+    source          TEXT,
+    language        TEXT,
+    published_at    TEXT,
+    word_count      INTEGER,
+    event           TEXT NOT NULL,
+    first_stored_at TEXT NOT NULL,
+    stored_at       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS {t}_published_idx ON {t} (published_at);
+CREATE VIRTUAL TABLE IF NOT EXISTS {t}_fts USING fts5(
+    title, body, content='{t}', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS {t}_ai AFTER INSERT ON {t} BEGIN
+    INSERT INTO {t}_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+CREATE TRIGGER IF NOT EXISTS {t}_ad AFTER DELETE ON {t} BEGIN
+    INSERT INTO {t}_fts({t}_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+END;
+CREATE TRIGGER IF NOT EXISTS {t}_au AFTER UPDATE ON {t} BEGIN
+    INSERT INTO {t}_fts({t}_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+    INSERT INTO {t}_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+"""
+
+_UPSERT = """
+INSERT INTO {t} (id, trace_id, url, title, body, source, language, published_at, word_count,
+                 event, first_stored_at, stored_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    trace_id = excluded.trace_id, url = excluded.url, title = excluded.title,
+    body = excluded.body, source = excluded.source, language = excluded.language,
+    published_at = excluded.published_at, word_count = excluded.word_count,
+    event = excluded.event, stored_at = excluded.stored_at
+"""
+
+
+class SqliteStore:
+    def __init__(self, path: Path, table: str = "articles") -> None:
+        self.path = path
+        self.table = table
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("SqliteStore.open() has not run")
+        return self._db
+
+    async def open(self) -> None:
+        if self.path.parent != Path():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection used from the event loop's thread only; statements take
+        # microseconds, so they run inline rather than in a thread pool.
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.executescript(_SCHEMA.format(t=self.table))
+
+    async def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    async def upsert(self, event: ArticleEvent) -> None:
+        row = ArticleRow.of(event)
+        now = datetime.now(UTC).isoformat()
+        self.db.execute(
+            _UPSERT.format(t=self.table),
+            (
+                row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
+                row.published_at.isoformat() if row.published_at else None, row.word_count,
+                row.event_json, now, now,
+            ),
+        )
+
+    async def get(self, article_id: str) -> ArticleEvent | None:
+        found = self.db.execute(
+            f"SELECT event FROM {self.table} WHERE id = ?", (article_id,)  # noqa: S608
+        ).fetchone()
+        return ArticleEvent.from_json(found[0]) if found else None
+
+    async def count(self) -> int:
+        return int(self.db.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0])
+
+    async def search(self, query: str, limit: int = 20) -> list[StoredArticle]:
+        rows = self.db.execute(
+            f"""
+            SELECT a.id, a.title, a.url, a.source, a.language, a.published_at, a.stored_at,
+                   snippet({self.table}_fts, 1, '', '', ' … ', 30)
+            FROM {self.table}_fts JOIN {self.table} AS a ON a.rowid = {self.table}_fts.rowid
+            WHERE {self.table}_fts MATCH ?
+            ORDER BY bm25({self.table}_fts, 2.0, 1.0), a.published_at DESC
+            LIMIT ?
+            """,  # noqa: S608 - the table name is a checked identifier
+            (_fts_query(query), limit),
+        ).fetchall()
+        return [
+            StoredArticle(
+                id=r[0], title=r[1], url=r[2], source=r[3], language=r[4],
+                published_at=datetime.fromisoformat(r[5]) if r[5] else None,
+                stored_at=datetime.fromisoformat(r[6]), snippet=r[7] or "",
+            )
+            for r in rows
+        ]
+
+    async def ping(self) -> bool:
+        try:
+            await asyncio.sleep(0)
+            self.db.execute("SELECT 1")
+        except sqlite3.Error:
+            return False
+        return True
+
+
+def _fts_query(query: str) -> str:
+    """Words as FTS5 string literals, ANDed: user input never reaches FTS5's query syntax."""
+    words = [word.replace('"', '""') for word in query.split()]
+    return " ".join(f'"{word}"' for word in words) or '""'

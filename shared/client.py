@@ -1,0 +1,96 @@
+"""Python client: publish raw articles and follow enriched events.
+
+    async with NewsflowClient.from_settings(get_settings()) as client:
+        await client.publish(RawSubmission(content=text, source="UNN"))
+        async for event in client.follow(from_start=True):
+            print(event.article.title)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from types import TracebackType
+from typing import Self
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from shared.events import ArticleEvent, RawSubmission
+from shared.settings import Settings
+from shared.stage import redis_client
+from shared.streams import DATA_FIELD, StreamNames, decode_event_entry, encode_json
+
+
+class NewsflowClient:
+    def __init__(self, redis: Redis, names: StreamNames) -> None:
+        self.redis = redis
+        self.names = names
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NewsflowClient:
+        return cls(redis_client(settings), StreamNames(settings.stream_prefix))
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.redis.aclose()
+
+    async def publish(self, submission: RawSubmission) -> str:
+        """Put one raw article on the raw stream; returns the stream entry id."""
+        payload = submission.model_dump_json(exclude_none=True).encode()
+        entry_id = await self.redis.xadd(self.names.raw, encode_json(payload))  # type: ignore[arg-type]
+        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
+    async def publish_many(self, submissions: Iterable[RawSubmission]) -> list[str]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for submission in submissions:
+                payload = submission.model_dump_json(exclude_none=True).encode()
+                pipe.xadd(self.names.raw, encode_json(payload))  # type: ignore[arg-type]
+            ids = await pipe.execute()
+        return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
+
+    async def follow(
+        self,
+        *,
+        from_start: bool = False,
+        group: str | None = None,
+        consumer: str = "subscriber",
+        block_ms: int = 1000,
+        stream: str | None = None,
+    ) -> AsyncIterator[ArticleEvent]:
+        """Enriched events as they arrive. With `group`, a consumer group shares the events
+        among its members and remembers what was acknowledged; without, a plain XREAD that
+        starts at the end (or at the beginning with `from_start`)."""
+        name = stream or self.names.enriched
+        if group is None:
+            last_id = "0" if from_start else "$"
+            while True:
+                reply = await self.redis.xread({name: last_id}, block=block_ms, count=100)
+                for _stream, entries in reply or ():
+                    for entry_id, fields in entries:
+                        last_id = entry_id.decode()
+                        if DATA_FIELD.encode() in fields:
+                            yield decode_event_entry(fields)
+            return
+        try:
+            await self.redis.xgroup_create(
+                name, group, id="0" if from_start else "$", mkstream=True
+            )
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        while True:
+            reply = await self.redis.xreadgroup(
+                group, consumer, {name: ">"}, block=block_ms, count=100
+            )
+            for _stream, entries in reply or ():
+                for entry_id, fields in entries:
+                    if DATA_FIELD.encode() in fields:
+                        yield decode_event_entry(fields)
+                    await self.redis.xack(name, group, entry_id)

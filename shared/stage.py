@@ -1,0 +1,318 @@
+"""The one place that reads, forwards+acks, retries, dead-letters and reclaims.
+
+Each stage hands a `StageRunner` its work as `handle(fields) -> ArticleEvent | None` and
+the runner owns delivery:
+
+* the consumer group is created at id 0 before the subscriber starts, so entries published
+  before the stage first ran are consumed (FastStream would create it at `$`);
+* the output goes to the next stream and the input is acknowledged in one MULTI/EXEC, so an
+  entry is either still pending or already forwarded, never lost between the two;
+* `Rejected` input goes to the dead-letter stream at once; other errors leave the entry
+  pending and it is retried with exponential backoff, then dead-lettered after
+  `max_deliveries`;
+* entries pending on a consumer that died are claimed after `claim_idle_ms` by a live one.
+  FastStream's own `min_idle_time` subscriber only claims and never reads new entries, and
+  `claim_min_idle_time` needs Redis 8.4, so the reclaim loop here runs beside the ordinary
+  XREADGROUP subscriber and uses XPENDING + XCLAIM (which works on Redis 7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import structlog
+from faststream.redis import StreamSub
+from faststream.redis.message import FAKE_CONSUMER, DefaultStreamMessage, RedisStreamMessage
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from shared.errors import Rejected
+from shared.events import ArticleEvent, DeadLetter, Stage
+from shared.logs import get_logger
+from shared.settings import Settings
+from shared.streams import Fields, StreamNames, encode_json, text_fields
+
+Handler = Callable[[Fields], Awaitable[ArticleEvent | None]]
+
+# Consumers that left nothing pending are forgotten after this long, so restarts (each
+# process is a new consumer) don't grow the group's consumer list forever.
+_FORGET_IDLE_CONSUMER_MS = 3_600_000
+_RECLAIM_PAGE = 100
+
+
+def redis_client(settings: Settings) -> Redis:
+    return Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        health_check_interval=30,
+        socket_keepalive=True,
+        retry_on_timeout=True,
+    )
+
+
+async def ensure_group(redis: Redis, stream: str, group: str) -> None:
+    """Create the group at the start of the stream (and the stream itself) if missing."""
+    try:
+        await redis.xgroup_create(stream, group, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+async def parse_entry(message: DefaultStreamMessage) -> RedisStreamMessage:
+    """FastStream parser that never fails: decoding belongs to the stage, where a bad entry
+    can be dead-lettered. (FastStream's default parser raises on non-UTF-8 fields and the
+    entry would stay pending forever.)"""
+    return RedisStreamMessage(
+        raw_message=message, body=b"", consumer=FAKE_CONSUMER, group=None
+    )
+
+
+class StageRunner:
+    def __init__(self, stage: Stage, handle: Handler, settings: Settings) -> None:
+        self.stage: Stage = stage
+        self.handle = handle
+        self.settings = settings
+        self.names = StreamNames(settings.stream_prefix)
+        self.inbox = self.names.input_of(stage)
+        self.outbox = self.names.output_of(stage)
+        self.group = self.names.group_of(stage)
+        self.consumer = settings.consumer_name
+        self.failures_key = self.names.stream(f"failures:{stage}")
+        self.log = get_logger(f"newsflow.{stage}")
+        self._redis: Redis | None = None
+        self._in_flight: set[bytes] = set()
+        self._failed_here: set[bytes] = set()
+        self._reclaimer: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    @property
+    def redis(self) -> Redis:
+        if self._redis is None:
+            raise RuntimeError("StageRunner.start() has not run")
+        return self._redis
+
+    @property
+    def stream_sub(self) -> StreamSub:
+        return StreamSub(
+            self.inbox,
+            group=self.group,
+            consumer=self.consumer,
+            max_records=self.settings.batch_size,
+            polling_interval=self.settings.block_ms,
+        )
+
+    async def start(self) -> None:
+        """Before the subscriber starts: the group must exist at id 0."""
+        self._redis = redis_client(self.settings)
+        await ensure_group(self.redis, self.inbox, self.group)
+        self._reclaimer = asyncio.create_task(self._reclaim_forever(), name="reclaim")
+        self.log.info("stage_started", stage=self.stage, inbox=self.inbox, outbox=self.outbox)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._reclaimer is not None:
+            # Let an entry the reclaimer is working on finish; a hard cancel would leave it
+            # pending until another consumer claims it, which is safe but slow.
+            try:
+                await asyncio.wait_for(self._reclaimer, timeout=self.settings.claim_interval_s)
+            except TimeoutError:
+                self._reclaimer.cancel()
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def on_message(self, message: RedisStreamMessage) -> None:
+        raw = message.raw_message
+        await self.process(raw["message_ids"][0], raw["data"], delivery_count=1)
+
+    async def process(self, entry_id: bytes, fields: Fields, *, delivery_count: int) -> None:
+        self._in_flight.add(entry_id)
+        article_id, trace_id = _ids_in(fields)
+        structlog.contextvars.bind_contextvars(
+            stage=self.stage, entry_id=entry_id.decode(), article_id=article_id, trace_id=trace_id
+        )
+        try:
+            try:
+                output = await self.handle(fields)
+            except Rejected as exc:
+                await self._dead_letter(entry_id, fields, exc.reason, exc, delivery_count)
+            except Exception as exc:
+                await self._failed(entry_id, fields, exc, delivery_count)
+            else:
+                if output is not None:
+                    structlog.contextvars.bind_contextvars(
+                        article_id=output.id, trace_id=output.trace_id
+                    )
+                await self._forward_and_ack(entry_id, output)
+        except Exception:
+            # Redis itself failed (forward, ack or dead-letter): the entry stays pending and
+            # is reclaimed later, so nothing is lost; the subscriber carries on.
+            self.log.exception("delivery_failed")
+        finally:
+            self._in_flight.discard(entry_id)
+            structlog.contextvars.clear_contextvars()
+
+    async def _forward_and_ack(self, entry_id: bytes, output: ArticleEvent | None) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if output is not None and self.outbox is not None:
+                pipe.xadd(self.outbox, encode_json(output.to_json()))  # type: ignore[arg-type]
+            pipe.xack(self.inbox, self.group, entry_id)
+            if entry_id in self._failed_here:
+                pipe.hdel(self.failures_key, entry_id)
+            await pipe.execute()
+        self._failed_here.discard(entry_id)
+        self.log.debug("processed")
+
+    async def _failed(
+        self, entry_id: bytes, fields: Fields, exc: Exception, delivery_count: int
+    ) -> None:
+        if delivery_count >= self.settings.max_deliveries:
+            await self._dead_letter(entry_id, fields, "retries_exhausted", exc, delivery_count)
+            return
+        now = datetime.now(UTC).isoformat()
+        await self.redis.hsetnx(self.failures_key, entry_id, now)  # type: ignore[misc]
+        self._failed_here.add(entry_id)
+        self.log.warning(
+            "will_retry",
+            error_type=type(exc).__name__,
+            error=str(exc)[:500],
+            delivery_count=delivery_count,
+            max_deliveries=self.settings.max_deliveries,
+        )
+
+    async def _dead_letter(
+        self,
+        entry_id: bytes,
+        fields: Fields,
+        reason: str,
+        exc: Exception,
+        delivery_count: int,
+    ) -> None:
+        article_id, trace_id = _ids_in(fields)
+        now = datetime.now(UTC)
+        first = await self.redis.hget(self.failures_key, entry_id)  # type: ignore[misc]
+        letter = DeadLetter(
+            stage=self.stage,
+            reason=reason,
+            error_type=type(exc).__name__,
+            message=(exc.message if isinstance(exc, Rejected) else str(exc))[:2000],
+            delivery_count=delivery_count,
+            first_failed_at=datetime.fromisoformat(first.decode()) if first else now,
+            last_failed_at=now,
+            source_stream=self.inbox,
+            source_entry_id=entry_id.decode(),
+            article_id=article_id,
+            trace_id=trace_id,
+            payload=text_fields(fields),
+        )
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.names.dlq, encode_json(letter.to_json()))  # type: ignore[arg-type]
+            pipe.xack(self.inbox, self.group, entry_id)
+            pipe.hdel(self.failures_key, entry_id)
+            await pipe.execute()
+        self._failed_here.discard(entry_id)
+        self.log.warning(
+            "dead_lettered", reason=reason, error=letter.message[:500], delivery_count=delivery_count
+        )
+
+    def _retry_due_ms(self, delivery_count: int) -> int:
+        backoff = self.settings.retry_backoff_ms * 2 ** max(delivery_count - 1, 0)
+        return int(min(backoff, self.settings.claim_idle_ms))
+
+    async def reclaim_once(self) -> int:
+        """Retry this consumer's failed entries whose backoff has passed, and take over
+        entries another consumer has held longer than `claim_idle_ms`. Returns how many
+        entries were processed."""
+        pending = await self.redis.xpending_range(
+            self.inbox,
+            self.group,
+            min="-",
+            max="+",
+            count=_RECLAIM_PAGE,
+            idle=min(self.settings.retry_backoff_ms, self.settings.claim_idle_ms),
+        )
+        done = 0
+        for item in pending:
+            if self._stopping.is_set():
+                break
+            entry_id: bytes = item["message_id"]
+            if entry_id in self._in_flight:
+                continue
+            owner = item["consumer"].decode()
+            times = int(item["times_delivered"])
+            if owner == self.consumer and entry_id in self._failed_here:
+                due = self._retry_due_ms(times)
+            else:
+                # Another consumer's entry, or ours still waiting in a read batch: only a
+                # long silence means its holder is gone.
+                due = self.settings.claim_idle_ms
+            if int(item["time_since_delivered"]) < due:
+                continue
+            claimed = await self.redis.xclaim(
+                self.inbox, self.group, self.consumer, min_idle_time=due, message_ids=[entry_id]
+            )
+            if not claimed:
+                continue  # another consumer was quicker
+            claimed_id, fields = claimed[0]
+            if not fields:
+                # Trimmed away while pending: nothing left to process.
+                await self.redis.xack(self.inbox, self.group, claimed_id)
+                continue
+            if owner != self.consumer:
+                self.log.info("reclaimed", from_consumer=owner, entry_id=entry_id.decode())
+            await self.process(claimed_id, fields, delivery_count=times + 1)
+            done += 1
+        return done
+
+    async def forget_idle_consumers(self) -> None:
+        for consumer in await self.redis.xinfo_consumers(self.inbox, self.group):
+            name = consumer["name"]
+            name = name.decode() if isinstance(name, bytes) else name
+            if (
+                name != self.consumer
+                and int(consumer["pending"]) == 0
+                and int(consumer["idle"]) > _FORGET_IDLE_CONSUMER_MS
+            ):
+                await self.redis.xgroup_delconsumer(self.inbox, self.group, name)
+
+    async def _reclaim_forever(self) -> None:
+        rounds = 0
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._stopping.wait(), timeout=self.settings.claim_interval_s
+                )
+            if self._stopping.is_set():
+                return
+            try:
+                await self.reclaim_once()
+                rounds += 1
+                if rounds % 60 == 0:
+                    await self.forget_idle_consumers()
+            except Exception:
+                self.log.exception("reclaim_failed")
+
+
+def _ids_in(fields: Fields) -> tuple[str | None, str | None]:
+    """Best-effort article id and trace id of an entry, for logs and dead letters."""
+    data: Any = fields.get(b"data", fields.get("data"))
+    if data is not None:
+        try:
+            document = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return None, None
+        if isinstance(document, Mapping):
+            return _str_or_none(document.get("id")), _str_or_none(document.get("trace_id"))
+        return None, None
+    trace = fields.get(b"trace_id", fields.get("trace_id"))
+    return None, _str_or_none(trace)
+
+
+def _str_or_none(value: object) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,144 @@
+"""Stream and group names, and the wire format of every public stream.
+
+Every entry is plain UTF-8 JSON that any Redis client can read and write:
+
+* event streams (`fetched`, `parsed`, `enriched`) and the dead-letter stream carry one
+  field, `data`, holding the JSON document;
+* the raw stream also accepts flat fields (`url`, `content`, `content_type`, `source`,
+  `trace_id`), as `redis-cli XADD <prefix>:raw '*' content "..." source UNN` writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import orjson
+from pydantic import ValidationError
+
+from shared.errors import Rejected
+from shared.events import ArticleEvent, RawSubmission, Stage
+
+DATA_FIELD: Final = "data"
+
+STAGE_INPUT: Final[dict[Stage, str]] = {
+    "fetcher": "raw",
+    "parser": "fetched",
+    "enricher": "parsed",
+    "sink": "enriched",
+}
+STAGE_OUTPUT: Final[dict[Stage, str | None]] = {
+    "fetcher": "fetched",
+    "parser": "parsed",
+    "enricher": "enriched",
+    "sink": None,
+}
+STAGES: Final[tuple[Stage, ...]] = ("fetcher", "parser", "enricher", "sink")
+
+
+@dataclass(frozen=True)
+class StreamNames:
+    """All names under one prefix; tests use their own prefix to stay apart."""
+
+    prefix: str = "newsflow"
+
+    def stream(self, suffix: str) -> str:
+        return f"{self.prefix}:{suffix}"
+
+    @property
+    def raw(self) -> str:
+        return self.stream("raw")
+
+    @property
+    def fetched(self) -> str:
+        return self.stream("fetched")
+
+    @property
+    def parsed(self) -> str:
+        return self.stream("parsed")
+
+    @property
+    def enriched(self) -> str:
+        return self.stream("enriched")
+
+    @property
+    def dlq(self) -> str:
+        return self.stream("dlq")
+
+    def input_of(self, stage: Stage) -> str:
+        return self.stream(STAGE_INPUT[stage])
+
+    def output_of(self, stage: Stage) -> str | None:
+        suffix = STAGE_OUTPUT[stage]
+        return self.stream(suffix) if suffix else None
+
+    @staticmethod
+    def group_of(stage: Stage) -> str:
+        return stage
+
+
+Fields = Mapping[bytes | str, bytes | str]
+
+
+def _text(value: bytes | str) -> str:
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Rejected("invalid_encoding", f"field is not UTF-8: {exc}") from exc
+    return value
+
+
+def text_fields(fields: Fields) -> dict[str, str]:
+    """The entry's fields as text, for logs and dead letters (undecodable bytes escaped)."""
+    out: dict[str, str] = {}
+    for key, value in fields.items():
+        k = key.decode("utf-8", "backslashreplace") if isinstance(key, bytes) else key
+        v = value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
+        out[k] = v
+    return out
+
+
+def _json_document(fields: Fields) -> object:
+    raw = fields.get(DATA_FIELD, fields.get(DATA_FIELD.encode()))
+    if raw is None:
+        raise Rejected("missing_data", f"entry has no `{DATA_FIELD}` field")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise Rejected("invalid_json", f"`{DATA_FIELD}` is not valid JSON: {exc}") from exc
+
+
+def decode_raw_entry(fields: Fields) -> RawSubmission:
+    """A raw-stream entry: either one `data` field with a JSON document, or flat fields."""
+    keys = {_text(k) for k in fields}
+    try:
+        if keys == {DATA_FIELD}:
+            document = _json_document(fields)
+            if not isinstance(document, dict):
+                raise Rejected("invalid_json", "the JSON document must be an object")
+            return RawSubmission.model_validate(document)
+        return RawSubmission.model_validate({_text(k): _text(v) for k, v in fields.items()})
+    except ValidationError as exc:
+        raise Rejected("invalid_submission", _validation_summary(exc)) from exc
+
+
+def decode_event_entry(fields: Fields) -> ArticleEvent:
+    document = _json_document(fields)
+    try:
+        return ArticleEvent.model_validate(document)
+    except ValidationError as exc:
+        raise Rejected("invalid_event", _validation_summary(exc)) from exc
+
+
+def encode_json(document: bytes) -> dict[str, bytes]:
+    return {DATA_FIELD: document}
+
+
+def _validation_summary(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error["loc"]) or "entry"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
