@@ -92,6 +92,8 @@ def settings(
     return Settings.model_validate(
         {
             "REDIS_URL": redis_url,
+            # SQLite unless a test asks for PostgreSQL, whatever the environment says
+            "DATABASE_URL": None,
             "stream_prefix": stream_prefix,
             "table_name": table_name,
             "sqlite_path": tmp_path / "newsflow.db",

@@ -1,0 +1,85 @@
+"""Helpers for end-to-end tests: the stages as separate processes against real servers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+
+from cli.supervisor import StageProcesses
+from shared.settings import Settings
+from shared.streams import STAGES, StreamNames
+
+
+def stage_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment that makes a stage process use the test's servers and names."""
+    env = {
+        "REDIS_URL": settings.redis_url.get_secret_value(),
+        "NEWSFLOW_STREAM_PREFIX": settings.stream_prefix,
+        "NEWSFLOW_TABLE_NAME": settings.table_name,
+        "NEWSFLOW_SQLITE_PATH": str(settings.sqlite_path),
+        "NEWSFLOW_CLAIM_INTERVAL_S": str(settings.claim_interval_s),
+        "NEWSFLOW_RETRY_BACKOFF_MS": str(settings.retry_backoff_ms),
+        "NEWSFLOW_CLAIM_IDLE_MS": str(settings.claim_idle_ms),
+        "NEWSFLOW_BLOCK_MS": str(settings.block_ms),
+        "NEWSFLOW_LOG_LEVEL": "INFO",
+    }
+    if settings.database_url is not None:
+        env["DATABASE_URL"] = settings.database_url.get_secret_value()
+    else:
+        env["DATABASE_URL"] = ""
+    env.update(extra)
+    return env
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def groups_ready(client: redis.Redis, names: StreamNames, stages: tuple[str, ...]) -> bool:
+    for stage in stages:
+        try:
+            groups = client.xinfo_groups(names.input_of(stage))  # type: ignore[arg-type]
+        except redis.ResponseError:
+            return False
+        if not any(g["name"] in (stage, stage.encode()) for g in groups):
+            return False
+    return True
+
+
+@contextmanager
+def running_stages(
+    settings: Settings,
+    log_dir: Path,
+    stages: tuple[str, ...] = STAGES,
+    **extra_env: str,
+) -> Iterator[StageProcesses]:
+    """Start the stages, wait until each has created its group, stop them at the end.
+    On failure the stage logs are printed, since they are where the cause is."""
+    names = StreamNames(settings.stream_prefix)
+    client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    procs = StageProcesses(stages, env=stage_env(settings, **extra_env), log_dir=log_dir)
+    procs.start()
+    try:
+        wait_until(
+            lambda: groups_ready(client, names, stages) or bool(procs.exited()),
+            timeout=60,
+            what="every stage to create its consumer group",
+        )
+        assert not procs.exited(), f"a stage exited at start: {procs.exited()}"
+        yield procs
+    except BaseException:
+        for log in sorted(log_dir.glob("*.log")):
+            print(f"===== {log.name}\n{log.read_text(errors='replace')[-4000:]}")
+        raise
+    finally:
+        procs.stop()
+        client.close()

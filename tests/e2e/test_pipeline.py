@@ -1,0 +1,134 @@
+"""The whole pipeline as a user runs it: four stage processes, a raw XADD of flat fields,
+the enriched event through `newsflow subscribe`, one stored row in PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import psycopg
+import pytest
+import redis
+from pydantic import SecretStr
+
+from services.sink.store import open_store
+from shared.settings import Settings
+from shared.streams import StreamNames
+from tests.conftest import SEED
+from tests.e2e.harness import running_stages, stage_env, wait_until
+
+pytestmark = pytest.mark.e2e
+
+HEADLINE = (
+    "DPRK troops' participation in Russia's war against Ukraine: "
+    "Seoul condemns cooperation between Moscow and Pyongyang"
+)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def pipeline_settings(
+    request: pytest.FixtureRequest, settings: Settings
+) -> Iterator[Settings]:
+    if request.param == "sqlite":
+        yield settings
+        return
+    url = request.getfixturevalue("database_url")
+    yield settings.model_copy(update={"database_url": SecretStr(url)})
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {settings.table_name}")
+
+
+@pytest.fixture
+def client(pipeline_settings: Settings) -> Iterator[redis.Redis]:
+    c = redis.Redis.from_url(pipeline_settings.redis_url.get_secret_value())
+    yield c
+    keys = list(c.scan_iter(f"{pipeline_settings.stream_prefix}:*"))
+    if keys:
+        c.delete(*keys)
+    c.close()
+
+
+def stored_count(settings: Settings) -> int:
+    async def count() -> int:
+        store = open_store(settings)
+        await store.open()
+        try:
+            return await store.count()
+        finally:
+            await store.close()
+
+    return asyncio.run(count())
+
+
+def test_seed_flows_from_a_raw_xadd_to_the_store(
+    pipeline_settings: Settings, client: redis.Redis, tmp_path: Path
+) -> None:
+    settings = pipeline_settings
+    names = StreamNames(settings.stream_prefix)
+    env = {**os.environ, **stage_env(settings)}
+    with running_stages(settings, tmp_path / "logs"):
+        subscriber = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "subscribe", "--from-start", "--count", "1",
+             "--timeout", "60"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        # Exactly what `redis-cli XADD newsflow:raw '*' content "$(cat seed)" source UNN` sends.
+        client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
+        out, errs = subscriber.communicate(timeout=90)
+        assert subscriber.returncode == 0, errs.decode()
+        event = orjson.loads(out.splitlines()[0])
+        assert event["article"]["title"] == HEADLINE
+        assert event["source"]["name"] == "UNN"
+        assert event["enrichment"]["language"]["code"] == "en"
+        stamps = event["timestamps"]
+        assert stamps["received_at"] <= stamps["parsed_at"] <= stamps["enriched_at"]
+
+        wait_until(lambda: stored_count(settings) == 1, 20, "the article to be stored")
+
+        # The same article again: still one row.
+        client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
+        wait_until(lambda: client.xlen(names.enriched) == 2, 30, "the second copy to flow")
+        wait_until(
+            lambda: client.xpending(names.enriched, "sink")["pending"] == 0
+            and client.xinfo_groups(names.enriched)[0]["lag"] == 0,
+            20,
+            "the sink to take the second copy",
+        )
+        assert stored_count(settings) == 1
+
+        search = subprocess.run(
+            [sys.executable, "-m", "cli.main", "search", "Pyongyang", "--json"],
+            env=env, capture_output=True, timeout=60, check=True,
+        )
+        hits = [orjson.loads(line) for line in search.stdout.splitlines()]
+        assert [hit["title"] for hit in hits] == [HEADLINE]
+
+
+def test_garbage_goes_to_the_dlq_and_good_articles_still_flow(
+    settings: Settings, tmp_path: Path
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    try:
+        with running_stages(settings, tmp_path / "logs"):
+            client.xadd(names.raw, {"source": "no content, no url"})
+            client.xadd(names.raw, {"data": "{this is not json"})
+            client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
+            wait_until(lambda: stored_count(settings) == 1, 30, "the good article to be stored")
+            wait_until(lambda: client.xlen(names.dlq) == 2, 10, "two dead letters")
+        letters = [orjson.loads(f[b"data"]) for _id, f in client.xrange(names.dlq)]
+        assert [(x["stage"], x["reason"]) for x in letters] == [
+            ("fetcher", "invalid_submission"),
+            ("fetcher", "invalid_json"),
+        ]
+        assert all(x["message"] for x in letters)
+    finally:
+        keys = list(client.scan_iter(f"{settings.stream_prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()

@@ -1,0 +1,181 @@
+"""Delivery mechanics of every stage, on a real Redis through FastStream's subscriber."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import orjson
+import pytest
+from faststream import AckPolicy
+from faststream.redis import RedisBroker
+from faststream.redis.annotations import RedisStreamMessage
+from redis.asyncio import Redis
+
+from services.fetcher.intake import event_from_content
+from shared.errors import Rejected
+from shared.events import ArticleEvent, RawSubmission
+from shared.settings import Settings
+from shared.stage import Handler, StageRunner, parse_entry
+from shared.streams import Fields, StreamNames, decode_raw_entry
+
+pytestmark = pytest.mark.integration
+
+
+@asynccontextmanager
+async def running(settings: Settings, handle: Handler) -> AsyncIterator[StageRunner]:
+    """The fetcher's slot in the pipeline (raw -> fetched), wired as the stage apps are."""
+    runner = StageRunner("fetcher", handle, settings)
+    broker = RedisBroker(settings.redis_url.get_secret_value())
+
+    @broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
+    async def fetch(message: RedisStreamMessage) -> None:
+        await runner.on_message(message)
+
+    await runner.start()
+    async with broker:
+        await broker.start()
+        yield runner
+    await runner.stop()
+
+
+async def intake(fields: Fields) -> ArticleEvent:
+    return event_from_content(decode_raw_entry(fields), max_bytes=1 << 20)
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = Redis.from_url(settings.redis_url.get_secret_value())
+    yield client
+    keys = [key async for key in client.scan_iter(f"{settings.stream_prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def wait_for(check: Callable[[], object], timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():  # type: ignore[misc]
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def entries(redis: Redis, stream: str) -> list[dict[str, object]]:
+    return [orjson.loads(f[b"data"]) for _id, f in await redis.xrange(stream)]
+
+
+async def test_backlog_published_before_the_stage_first_ran_is_consumed(
+    settings: Settings, redis: Redis
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    for n in range(3):
+        await redis.xadd(names.raw, {"content": f"article number {n}"})
+    async with running(settings, intake):
+        await wait_for(lambda: _length_is(redis, names.fetched, 3))
+        pending = await redis.xpending(names.raw, "fetcher")
+    assert pending["pending"] == 0
+    texts = [e["raw"]["content"] for e in await entries(redis, names.fetched)]  # type: ignore[index]
+    assert texts == [f"article number {n}" for n in range(3)]
+
+
+async def test_rejected_input_goes_to_the_dlq_and_the_next_entry_flows(
+    settings: Settings, redis: Redis
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    async with running(settings, intake):
+        await redis.xadd(names.raw, {"nothing": "useful"})
+        await redis.xadd(names.raw, {"data": "{broken"})
+        await redis.xadd(names.raw, {"content": b"\xff\xfe binary"})
+        await redis.xadd(names.raw, {"content": "a good article"})
+        await wait_for(lambda: _length_is(redis, names.fetched, 1))
+        await wait_for(lambda: _length_is(redis, names.dlq, 3))
+        pending = await redis.xpending(names.raw, "fetcher")
+    letters = await entries(redis, names.dlq)
+    assert [letter["reason"] for letter in letters] == [
+        "invalid_submission", "invalid_json", "invalid_encoding",
+    ]
+    assert letters[0]["payload"] == {"nothing": "useful"}
+    assert letters[0]["stage"] == "fetcher" and letters[0]["source_stream"] == names.raw
+    assert pending["pending"] == 0
+
+
+async def test_a_transient_failure_is_retried_with_backoff(
+    settings: Settings, redis: Redis
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    calls = 0
+
+    async def flaky(fields: Fields) -> ArticleEvent:
+        nonlocal calls
+        calls += 1
+        if calls < 3:
+            raise ConnectionError("database is restarting")
+        return await intake(fields)
+
+    async with running(settings, flaky):
+        await redis.xadd(names.raw, {"content": "retry me"})
+        await wait_for(lambda: _length_is(redis, names.fetched, 1))
+    assert calls == 3
+    assert await redis.xlen(names.dlq) == 0
+    assert await redis.hlen(names.stream("failures:fetcher")) == 0
+
+
+async def test_an_entry_failing_every_time_is_dead_lettered_after_max_deliveries(
+    redis_url: str, stream_prefix: str, redis: Redis
+) -> None:
+    settings = Settings.model_validate(
+        {"REDIS_URL": redis_url, "stream_prefix": stream_prefix, "max_deliveries": 3,
+         "retry_backoff_ms": 20, "claim_interval_s": 0.1, "block_ms": 100}
+    )
+    names = StreamNames(stream_prefix)
+
+    async def broken(fields: Fields) -> ArticleEvent:
+        raise RuntimeError("bug in the stage")
+
+    async with running(settings, broken):
+        await redis.xadd(names.raw, {"content": "poison"})
+        await redis.xadd(names.raw, {"content": "also poison"})
+        await wait_for(lambda: _length_is(redis, names.dlq, 2))
+        pending = await redis.xpending(names.raw, "fetcher")
+    letter = (await entries(redis, names.dlq))[0]
+    assert letter["reason"] == "retries_exhausted"
+    assert letter["error_type"] == "RuntimeError"
+    assert letter["delivery_count"] == 3
+    assert letter["first_failed_at"] < letter["last_failed_at"]  # type: ignore[operator]
+    assert letter["payload"] == {"content": "poison"}
+    assert pending["pending"] == 0
+
+
+async def test_entries_left_pending_by_a_dead_consumer_are_reclaimed(
+    settings: Settings, redis: Redis
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    await redis.xgroup_create(names.raw, "fetcher", id="0", mkstream=True)
+    await redis.xadd(names.raw, {"content": "held by a consumer that died"})
+    # A consumer reads the entry and dies before acknowledging it.
+    await redis.xreadgroup("fetcher", "dead-consumer", {names.raw: ">"})
+    async with running(settings, intake) as runner:
+        await wait_for(lambda: _length_is(redis, names.fetched, 1), timeout=15)
+        pending = await redis.xpending(names.raw, "fetcher")
+        assert runner.consumer != "dead-consumer"
+    assert pending["pending"] == 0
+
+
+async def test_forward_and_ack_happen_together(settings: Settings, redis: Redis) -> None:
+    names = StreamNames(settings.stream_prefix)
+    async with running(settings, intake):
+        await redis.xadd(names.raw, {"data": RawSubmission(content="x").model_dump_json()})
+        await wait_for(lambda: _length_is(redis, names.fetched, 1))
+        info = await redis.xpending(names.raw, "fetcher")
+    assert info["pending"] == 0
+
+
+async def _length_is(redis: Redis, stream: str, n: int) -> bool:
+    return bool(await redis.xlen(stream) >= n)
+
+
+def test_rejected_is_not_retried() -> None:
+    # The verdict on the input is final: the runner treats `Rejected` apart from all others.
+    assert not issubclass(Rejected, (ConnectionError, TimeoutError))

@@ -1,0 +1,77 @@
+"""Both store adapters against real databases: idempotent upsert, get, count, search."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from services.fetcher.intake import event_from_content
+from services.parser.parse import parse_event
+from services.sink.postgres import PostgresStore
+from services.sink.sqlite import SqliteStore
+from services.sink.store import ArticleStore
+from shared.events import ArticleEvent, RawSubmission
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.integration
+
+
+def parsed(text: str, **fields: str) -> ArticleEvent:
+    event = event_from_content(RawSubmission(content=text, **fields), max_bytes=1 << 20)
+    return parse_event(event, max_bytes=1 << 20)
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, table_name: str
+) -> AsyncIterator[ArticleStore]:
+    adapter: ArticleStore
+    if request.param == "postgres":
+        url = request.getfixturevalue("database_url")
+        adapter = PostgresStore(url, table_name)
+    else:
+        adapter = SqliteStore(tmp_path / "store.db", table_name)
+    await adapter.open()
+    yield adapter
+    await adapter.close()
+    if request.param == "postgres":
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {table_name}")
+
+
+async def test_upserting_the_same_article_twice_keeps_one_row(store: ArticleStore) -> None:
+    event = parsed(SEED.read_text(), source="UNN")
+    await store.open()  # opening again is harmless: the schema is created only if missing
+    await store.upsert(event)
+    await store.upsert(event.model_copy(update={"trace_id": "second"}))
+    assert await store.count() == 1
+    stored = await store.get(event.id)
+    assert stored is not None
+    assert stored.trace_id == "second"
+    assert stored.article is not None and stored.article.title == event.article.title  # type: ignore[union-attr]
+
+
+async def test_full_text_search_finds_words_of_title_and_body(store: ArticleStore) -> None:
+    seed = parsed(SEED.read_text(), source="UNN")
+    other = parsed("Harvest festival\n\nThe village celebrated its apple harvest on Sunday.")
+    await store.upsert(seed)
+    await store.upsert(other)
+    hits = await store.search("Pyongyang")
+    assert [h.id for h in hits] == [seed.id]
+    assert hits[0].source == "UNN"
+    assert hits[0].published_at is not None and hits[0].published_at.year == 2025
+    assert [h.id for h in await store.search("apple harvest")] == [other.id]
+    assert await store.search("nonexistentword") == []
+
+
+async def test_search_input_is_never_query_syntax(store: ArticleStore) -> None:
+    await store.upsert(parsed(SEED.read_text()))
+    for query in ['"', "AND OR NOT", "title:x", "(*", "a' OR 1=1 --"]:
+        assert isinstance(await store.search(query), list)
+
+
+async def test_store_answers_ping(store: ArticleStore) -> None:
+    assert await store.ping()
