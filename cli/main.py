@@ -6,7 +6,7 @@ import asyncio
 import signal
 import sys
 import time
-from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated
 
 import orjson
@@ -41,8 +41,10 @@ def _settings() -> Settings:
 
 
 def _redis_down(settings: Settings, exc: Exception) -> typer.Exit:
-    err.print(f"[red]cannot reach Redis[/red] ({exc}); is it running? REDIS_URL is read from "
-              "the environment (default redis://localhost:6379/0).")
+    err.print(
+        f"[red]cannot reach Redis[/red] ({exc}); is it running? REDIS_URL is read from "
+        "the environment (default redis://localhost:6379/0)."
+    )
     return typer.Exit(2)
 
 
@@ -64,8 +66,12 @@ def publish(
         failed = 0
         async with NewsflowClient.from_settings(settings) as client:
             with Progress(
-                TextColumn("publishing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                console=err, disable=len(args) < 10 or not err.is_terminal,
+                TextColumn("publishing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                disable=len(args) < 10 or not err.is_terminal,
             ) as progress:
                 task = progress.add_task("publish", total=len(args))
                 for arg in args:
@@ -201,8 +207,11 @@ def status(
         table.add_column(column, justify="left" if column in ("stage", "input stream") else "right")
     for row in report["stages"]:  # type: ignore[attr-defined]
         table.add_row(
-            row["stage"], row["stream"], str(row["length"]),
-            "-" if row["lag"] is None else str(row["lag"]), str(row["pending"]),
+            row["stage"],
+            row["stream"],
+            str(row["length"]),
+            "-" if row["lag"] is None else str(row["lag"]),
+            str(row["pending"]),
             str(row["consumers"]) if row["group_exists"] else "no group",
         )
     out.print(table)
@@ -226,7 +235,10 @@ def search(
         try:
             return [
                 {
-                    "id": a.id, "title": a.title, "url": a.url, "source": a.source,
+                    "id": a.id,
+                    "title": a.title,
+                    "url": a.url,
+                    "source": a.source,
                     "language": a.language,
                     "published_at": a.published_at.isoformat() if a.published_at else None,
                     "snippet": a.snippet,
@@ -249,7 +261,9 @@ def search(
         table.add_column(column)
     for r in results:
         published = str(r["published_at"] or "")[:10]
-        table.add_row(published, str(r["source"] or ""), f"[bold]{r['title']}[/bold]\n{r['snippet']}")
+        table.add_row(
+            published, str(r["source"] or ""), f"[bold]{r['title']}[/bold]\n{r['snippet']}"
+        )
     out.print(table)
 
 
@@ -258,8 +272,9 @@ def _run_locally(paths: list[str], enrich: bool) -> int:
     from services.parser.parse import parse_event
 
     settings = _settings()
-    enrich_event = None
+    enrich_event: Callable[[ArticleEvent], ArticleEvent] | None = None
     if enrich:
+        # Imported only when asked for: loading the enricher's models takes seconds.
         from services.enricher.enrich import enrich_event
 
     failures = 0
@@ -286,7 +301,9 @@ def _run_locally(paths: list[str], enrich: bool) -> int:
 
 @app.command()
 def parse(
-    paths: Annotated[list[str], typer.Argument(help=".html/.htm/.txt/.json files (or .gz), folders, -")],
+    paths: Annotated[
+        list[str], typer.Argument(help=".html/.htm/.txt/.json files (or .gz), folders, -")
+    ],
 ) -> None:
     """Parse local files in process (no Redis): one JSON line per input, in order."""
     raise typer.Exit(1 if _run_locally(paths, enrich=False) else 0)
@@ -294,7 +311,9 @@ def parse(
 
 @app.command()
 def enrich(
-    paths: Annotated[list[str], typer.Argument(help=".html/.htm/.txt/.json files (or .gz), folders, -")],
+    paths: Annotated[
+        list[str], typer.Argument(help=".html/.htm/.txt/.json files (or .gz), folders, -")
+    ],
 ) -> None:
     """Parse and enrich local files in process (no Redis): one JSON line per input."""
     raise typer.Exit(1 if _run_locally(paths, enrich=True) else 0)

@@ -1,16 +1,16 @@
 """Python client: publish raw articles and follow enriched events.
 
-    async with NewsflowClient.from_settings(get_settings()) as client:
-        await client.publish(RawSubmission(content=text, source="UNN"))
-        async for event in client.follow(from_start=True):
-            print(event.article.title)
+async with NewsflowClient.from_settings(get_settings()) as client:
+    await client.publish(RawSubmission(content=text, source="UNN"))
+    async for event in client.follow(from_start=True):
+        print(event.article.title)
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -44,14 +44,14 @@ class NewsflowClient:
     async def publish(self, submission: RawSubmission) -> str:
         """Put one raw article on the raw stream; returns the stream entry id."""
         payload = submission.model_dump_json(exclude_none=True).encode()
-        entry_id = await self.redis.xadd(self.names.raw, encode_json(payload))  # type: ignore[arg-type]
+        entry_id = await self.redis.xadd(self.names.raw, encode_json(payload))
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
     async def publish_many(self, submissions: Iterable[RawSubmission]) -> list[str]:
         async with self.redis.pipeline(transaction=False) as pipe:
             for submission in submissions:
                 payload = submission.model_dump_json(exclude_none=True).encode()
-                pipe.xadd(self.names.raw, encode_json(payload))  # type: ignore[arg-type]
+                pipe.xadd(self.names.raw, encode_json(payload))
             ids = await pipe.execute()
         return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
 
@@ -71,7 +71,7 @@ class NewsflowClient:
         if group is None:
             last_id = "0" if from_start else "$"
             while True:
-                reply = await self.redis.xread({name: last_id}, block=block_ms, count=100)
+                reply: Any = await self.redis.xread({name: last_id}, block=block_ms, count=100)
                 for _stream, entries in reply or ():
                     for entry_id, fields in entries:
                         last_id = entry_id.decode()
@@ -86,10 +86,10 @@ class NewsflowClient:
             if "BUSYGROUP" not in str(exc):
                 raise
         while True:
-            reply = await self.redis.xreadgroup(
+            reply_group: Any = await self.redis.xreadgroup(
                 group, consumer, {name: ">"}, block=block_ms, count=100
             )
-            for _stream, entries in reply or ():
+            for _stream, entries in reply_group or ():
                 for entry_id, fields in entries:
                     if DATA_FIELD.encode() in fields:
                         yield decode_event_entry(fields)

@@ -7,7 +7,7 @@ dead-letter stream at once. Any other exception is taken as transient and retrie
 from __future__ import annotations
 
 
-class Rejected(Exception):  # noqa: N818 - the name is the verdict, not the error kind
+class Rejected(Exception):
     """The input can never be processed; `reason` is a short machine-readable tag."""
 
     def __init__(self, reason: str, message: str) -> None:

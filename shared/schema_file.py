@@ -12,7 +12,9 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "docs" / "event.schema.js
 
 
 def render_schema() -> bytes:
-    return orjson.dumps(event_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    return (
+        orjson.dumps(event_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    )
 
 
 def main() -> None:

@@ -67,9 +67,7 @@ async def parse_entry(message: DefaultStreamMessage) -> RedisStreamMessage:
     """FastStream parser that never fails: decoding belongs to the stage, where a bad entry
     can be dead-lettered. (FastStream's default parser raises on non-UTF-8 fields and the
     entry would stay pending forever.)"""
-    return RedisStreamMessage(
-        raw_message=message, body=b"", consumer=FAKE_CONSUMER, group=None
-    )
+    return RedisStreamMessage(raw_message=message, body=b"", consumer=FAKE_CONSUMER, group=None)
 
 
 class StageRunner:
@@ -159,7 +157,7 @@ class StageRunner:
     async def _forward_and_ack(self, entry_id: bytes, output: ArticleEvent | None) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             if output is not None and self.outbox is not None:
-                pipe.xadd(self.outbox, encode_json(output.to_json()))  # type: ignore[arg-type]
+                pipe.xadd(self.outbox, encode_json(output.to_json()))
             pipe.xack(self.inbox, self.group, entry_id)
             if entry_id in self._failed_here:
                 pipe.hdel(self.failures_key, entry_id)
@@ -174,7 +172,7 @@ class StageRunner:
             await self._dead_letter(entry_id, fields, "retries_exhausted", exc, delivery_count)
             return
         now = datetime.now(UTC).isoformat()
-        await self.redis.hsetnx(self.failures_key, entry_id, now)  # type: ignore[misc]
+        await self.redis.hsetnx(self.failures_key, entry_id, now)
         self._failed_here.add(entry_id)
         self.log.warning(
             "will_retry",
@@ -194,7 +192,7 @@ class StageRunner:
     ) -> None:
         article_id, trace_id = _ids_in(fields)
         now = datetime.now(UTC)
-        first = await self.redis.hget(self.failures_key, entry_id)  # type: ignore[misc]
+        first: Any = await self.redis.hget(self.failures_key, entry_id)
         letter = DeadLetter(
             stage=self.stage,
             reason=reason,
@@ -210,13 +208,16 @@ class StageRunner:
             payload=text_fields(fields),
         )
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.names.dlq, encode_json(letter.to_json()))  # type: ignore[arg-type]
+            pipe.xadd(self.names.dlq, encode_json(letter.to_json()))
             pipe.xack(self.inbox, self.group, entry_id)
             pipe.hdel(self.failures_key, entry_id)
             await pipe.execute()
         self._failed_here.discard(entry_id)
         self.log.warning(
-            "dead_lettered", reason=reason, error=letter.message[:500], delivery_count=delivery_count
+            "dead_lettered",
+            reason=reason,
+            error=letter.message[:500],
+            delivery_count=delivery_count,
         )
 
     def _retry_due_ms(self, delivery_count: int) -> int:
@@ -227,7 +228,7 @@ class StageRunner:
         """Retry this consumer's failed entries whose backoff has passed, and take over
         entries another consumer has held longer than `claim_idle_ms`. Returns how many
         entries were processed."""
-        pending = await self.redis.xpending_range(
+        pending: Any = await self.redis.xpending_range(
             self.inbox,
             self.group,
             min="-",
@@ -252,7 +253,7 @@ class StageRunner:
                 due = self.settings.claim_idle_ms
             if int(item["time_since_delivered"]) < due:
                 continue
-            claimed = await self.redis.xclaim(
+            claimed: Any = await self.redis.xclaim(
                 self.inbox, self.group, self.consumer, min_idle_time=due, message_ids=[entry_id]
             )
             if not claimed:
@@ -269,7 +270,8 @@ class StageRunner:
         return done
 
     async def forget_idle_consumers(self) -> None:
-        for consumer in await self.redis.xinfo_consumers(self.inbox, self.group):
+        consumers: Any = await self.redis.xinfo_consumers(self.inbox, self.group)
+        for consumer in consumers:
             name = consumer["name"]
             name = name.decode() if isinstance(name, bytes) else name
             if (

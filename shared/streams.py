@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import orjson
 from pydantic import ValidationError
+from redis.typing import EncodableT, FieldT
 
 from shared.errors import Rejected
 from shared.events import ArticleEvent, RawSubmission, Stage
@@ -78,7 +79,8 @@ class StreamNames:
         return stage
 
 
-Fields = Mapping[bytes | str, bytes | str]
+# Keys are bytes as Redis returns them, or str as tests and the CLI write them.
+Fields = Mapping[Any, bytes | str]
 
 
 def _text(value: bytes | str) -> str:
@@ -132,7 +134,7 @@ def decode_event_entry(fields: Fields) -> ArticleEvent:
         raise Rejected("invalid_event", _validation_summary(exc)) from exc
 
 
-def encode_json(document: bytes) -> dict[str, bytes]:
+def encode_json(document: bytes) -> dict[FieldT, EncodableT]:
     return {DATA_FIELD: document}
 
 

@@ -86,9 +86,7 @@ def table_name() -> str:
 
 
 @pytest.fixture
-def settings(
-    redis_url: str, stream_prefix: str, table_name: str, tmp_path: Path
-) -> Settings:
+def settings(redis_url: str, stream_prefix: str, table_name: str, tmp_path: Path) -> Settings:
     return Settings.model_validate(
         {
             "REDIS_URL": redis_url,

@@ -7,8 +7,8 @@ from datetime import UTC
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow
 
-from shared.events import ArticleEvent
 from services.sink.store import ArticleRow, StoredArticle
+from shared.events import ArticleEvent
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -79,8 +79,16 @@ class PostgresStore:
         await conn.execute(
             sql.SQL(_UPSERT).format(table=self.table),
             (
-                row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
-                row.published_at, row.word_count, row.event_json,
+                row.id,
+                row.trace_id,
+                row.url,
+                row.title,
+                row.body,
+                row.source,
+                row.language,
+                row.published_at,
+                row.word_count,
+                row.event_json,
             ),
         )
 
@@ -95,7 +103,9 @@ class PostgresStore:
 
     async def count(self) -> int:
         conn = await self._connection()
-        cursor = await conn.execute(sql.SQL("SELECT count(*) FROM {table}").format(table=self.table))
+        cursor = await conn.execute(
+            sql.SQL("SELECT count(*) FROM {table}").format(table=self.table)
+        )
         found = await cursor.fetchone()
         return int(found[0]) if found else 0
 
@@ -116,8 +126,14 @@ class PostgresStore:
         )
         return [
             StoredArticle(
-                id=r[0], title=r[1], url=r[2], source=r[3], language=r[4],
-                published_at=r[5], stored_at=r[6].astimezone(UTC), snippet=r[7] or "",
+                id=r[0],
+                title=r[1],
+                url=r[2],
+                source=r[3],
+                language=r[4],
+                published_at=r[5],
+                stored_at=r[6].astimezone(UTC),
+                snippet=r[7] or "",
             )
             for r in await cursor.fetchall()
         ]
@@ -129,4 +145,3 @@ class PostgresStore:
         except Exception:
             return False
         return True
-

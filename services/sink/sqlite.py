@@ -7,8 +7,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.events import ArticleEvent
 from services.sink.store import ArticleRow, StoredArticle
+from shared.events import ArticleEvent
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS {t} (
@@ -33,10 +33,12 @@ CREATE TRIGGER IF NOT EXISTS {t}_ai AFTER INSERT ON {t} BEGIN
     INSERT INTO {t}_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
 END;
 CREATE TRIGGER IF NOT EXISTS {t}_ad AFTER DELETE ON {t} BEGIN
-    INSERT INTO {t}_fts({t}_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+    INSERT INTO {t}_fts({t}_fts, rowid, title, body)
+        VALUES ('delete', old.rowid, old.title, old.body);
 END;
 CREATE TRIGGER IF NOT EXISTS {t}_au AFTER UPDATE ON {t} BEGIN
-    INSERT INTO {t}_fts({t}_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+    INSERT INTO {t}_fts({t}_fts, rowid, title, body)
+        VALUES ('delete', old.rowid, old.title, old.body);
     INSERT INTO {t}_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
 END;
 """
@@ -87,15 +89,24 @@ class SqliteStore:
         self.db.execute(
             _UPSERT.format(t=self.table),
             (
-                row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
-                row.published_at.isoformat() if row.published_at else None, row.word_count,
-                row.event_json, now, now,
+                row.id,
+                row.trace_id,
+                row.url,
+                row.title,
+                row.body,
+                row.source,
+                row.language,
+                row.published_at.isoformat() if row.published_at else None,
+                row.word_count,
+                row.event_json,
+                now,
+                now,
             ),
         )
 
     async def get(self, article_id: str) -> ArticleEvent | None:
         found = self.db.execute(
-            f"SELECT event FROM {self.table} WHERE id = ?", (article_id,)  # noqa: S608
+            f"SELECT event FROM {self.table} WHERE id = ?", (article_id,)
         ).fetchone()
         return ArticleEvent.from_json(found[0]) if found else None
 
@@ -111,14 +122,19 @@ class SqliteStore:
             WHERE {self.table}_fts MATCH ?
             ORDER BY bm25({self.table}_fts, 2.0, 1.0), a.published_at DESC
             LIMIT ?
-            """,  # noqa: S608 - the table name is a checked identifier
+            """,
             (_fts_query(query), limit),
         ).fetchall()
         return [
             StoredArticle(
-                id=r[0], title=r[1], url=r[2], source=r[3], language=r[4],
+                id=r[0],
+                title=r[1],
+                url=r[2],
+                source=r[3],
+                language=r[4],
                 published_at=datetime.fromisoformat(r[5]) if r[5] else None,
-                stored_at=datetime.fromisoformat(r[6]), snippet=r[7] or "",
+                stored_at=datetime.fromisoformat(r[6]),
+                snippet=r[7] or "",
             )
             for r in rows
         ]

@@ -31,9 +31,7 @@ HEADLINE = (
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def pipeline_settings(
-    request: pytest.FixtureRequest, settings: Settings
-) -> Iterator[Settings]:
+def pipeline_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Settings]:
     if request.param == "sqlite":
         yield settings
         return
@@ -73,9 +71,20 @@ def test_seed_flows_from_a_raw_xadd_to_the_store(
     env = {**os.environ, **stage_env(settings)}
     with running_stages(settings, tmp_path / "logs"):
         subscriber = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "subscribe", "--from-start", "--count", "1",
-             "--timeout", "60"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "subscribe",
+                "--from-start",
+                "--count",
+                "1",
+                "--timeout",
+                "60",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         # Exactly what `redis-cli XADD newsflow:raw '*' content "$(cat seed)" source UNN` sends.
         client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
@@ -94,8 +103,10 @@ def test_seed_flows_from_a_raw_xadd_to_the_store(
         client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
         wait_until(lambda: client.xlen(names.enriched) == 2, 30, "the second copy to flow")
         wait_until(
-            lambda: client.xpending(names.enriched, "sink")["pending"] == 0
-            and client.xinfo_groups(names.enriched)[0]["lag"] == 0,
+            lambda: (
+                client.xpending(names.enriched, "sink")["pending"] == 0
+                and client.xinfo_groups(names.enriched)[0]["lag"] == 0
+            ),
             20,
             "the sink to take the second copy",
         )
@@ -103,7 +114,10 @@ def test_seed_flows_from_a_raw_xadd_to_the_store(
 
         search = subprocess.run(
             [sys.executable, "-m", "cli.main", "search", "Pyongyang", "--json"],
-            env=env, capture_output=True, timeout=60, check=True,
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=True,
         )
         hits = [orjson.loads(line) for line in search.stdout.splitlines()]
         assert [hit["title"] for hit in hits] == [HEADLINE]

@@ -54,8 +54,8 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-async def wait_for(check: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_for(check: Callable[[], object], within: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while not await check():  # type: ignore[misc]
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
@@ -94,7 +94,9 @@ async def test_rejected_input_goes_to_the_dlq_and_the_next_entry_flows(
         pending = await redis.xpending(names.raw, "fetcher")
     letters = await entries(redis, names.dlq)
     assert [letter["reason"] for letter in letters] == [
-        "invalid_submission", "invalid_json", "invalid_encoding",
+        "invalid_submission",
+        "invalid_json",
+        "invalid_encoding",
     ]
     assert letters[0]["payload"] == {"nothing": "useful"}
     assert letters[0]["stage"] == "fetcher" and letters[0]["source_stream"] == names.raw
@@ -126,8 +128,14 @@ async def test_an_entry_failing_every_time_is_dead_lettered_after_max_deliveries
     redis_url: str, stream_prefix: str, redis: Redis
 ) -> None:
     settings = Settings.model_validate(
-        {"REDIS_URL": redis_url, "stream_prefix": stream_prefix, "max_deliveries": 3,
-         "retry_backoff_ms": 20, "claim_interval_s": 0.1, "block_ms": 100}
+        {
+            "REDIS_URL": redis_url,
+            "stream_prefix": stream_prefix,
+            "max_deliveries": 3,
+            "retry_backoff_ms": 20,
+            "claim_interval_s": 0.1,
+            "block_ms": 100,
+        }
     )
     names = StreamNames(stream_prefix)
 
@@ -157,7 +165,7 @@ async def test_entries_left_pending_by_a_dead_consumer_are_reclaimed(
     # A consumer reads the entry and dies before acknowledging it.
     await redis.xreadgroup("fetcher", "dead-consumer", {names.raw: ">"})
     async with running(settings, intake) as runner:
-        await wait_for(lambda: _length_is(redis, names.fetched, 1), timeout=15)
+        await wait_for(lambda: _length_is(redis, names.fetched, 1), within=15)
         pending = await redis.xpending(names.raw, "fetcher")
         assert runner.consumer != "dead-consumer"
     assert pending["pending"] == 0

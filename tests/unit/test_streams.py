@@ -53,7 +53,10 @@ def test_event_entry_with_wrong_shape_is_rejected() -> None:
 def test_stream_names_follow_the_prefix() -> None:
     names = StreamNames("p")
     assert [names.input_of(s) for s in ("fetcher", "parser", "enricher", "sink")] == [
-        "p:raw", "p:fetched", "p:parsed", "p:enriched",
+        "p:raw",
+        "p:fetched",
+        "p:parsed",
+        "p:enriched",
     ]
     assert names.output_of("sink") is None
     assert names.dlq == "p:dlq"
