@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cli.dlq import dlq_app
 from cli.inputs import Input, expand_paths, to_input
 from cli.streams_status import pipeline_status
 from cli.supervisor import StageProcesses
@@ -32,6 +33,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(dlq_app, name="dlq")
 out = Console()
 err = Console(stderr=True)
 

@@ -15,6 +15,7 @@ from typing import Any, Self
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from shared.backpressure import RoomGate
 from shared.events import ArticleEvent, RawSubmission
 from shared.settings import Settings
 from shared.stage import redis_client
@@ -22,13 +23,23 @@ from shared.streams import DATA_FIELD, StreamNames, decode_event_entry, encode_j
 
 
 class NewsflowClient:
-    def __init__(self, redis: Redis, names: StreamNames) -> None:
+    def __init__(self, redis: Redis, names: StreamNames, *, max_backlog: int | None = None):
         self.redis = redis
         self.names = names
+        # Publishing waits while the fetcher is this far behind (None: never waits).
+        self._gate = (
+            RoomGate(redis, names.raw, names.group_of("fetcher"), max_backlog)
+            if max_backlog
+            else None
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NewsflowClient:
-        return cls(redis_client(settings), StreamNames(settings.stream_prefix))
+        return cls(
+            redis_client(settings),
+            StreamNames(settings.stream_prefix),
+            max_backlog=settings.max_backlog,
+        )
 
     async def __aenter__(self) -> Self:
         return self
@@ -42,12 +53,17 @@ class NewsflowClient:
         await self.redis.aclose()
 
     async def publish(self, submission: RawSubmission) -> str:
-        """Put one raw article on the raw stream; returns the stream entry id."""
+        """Put one raw article on the raw stream; returns the stream entry id. Waits first
+        while the raw stream's backlog is over the limit."""
+        if self._gate is not None:
+            await self._gate.wait()
         payload = submission.model_dump_json(exclude_none=True).encode()
         entry_id = await self.redis.xadd(self.names.raw, encode_json(payload))
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
     async def publish_many(self, submissions: Iterable[RawSubmission]) -> list[str]:
+        if self._gate is not None:
+            await self._gate.wait()
         async with self.redis.pipeline(transaction=False) as pipe:
             for submission in submissions:
                 payload = submission.model_dump_json(exclude_none=True).encode()

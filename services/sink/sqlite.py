@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.sink.store import ArticleRow, StoredArticle
+from shared.errors import Unavailable
 from shared.events import ArticleEvent
 
 _SCHEMA = """
@@ -86,23 +87,16 @@ class SqliteStore:
     async def upsert(self, event: ArticleEvent) -> None:
         row = ArticleRow.of(event)
         now = datetime.now(UTC).isoformat()
-        self.db.execute(
-            _UPSERT.format(t=self.table),
-            (
-                row.id,
-                row.trace_id,
-                row.url,
-                row.title,
-                row.body,
-                row.source,
-                row.language,
-                row.published_at.isoformat() if row.published_at else None,
-                row.word_count,
-                row.event_json,
-                now,
-                now,
-            ),
-        )
+        published = row.published_at.isoformat() if row.published_at else None
+        values = (
+            row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
+            published, row.word_count, row.event_json, now, now,
+        )  # fmt: skip
+        try:
+            self.db.execute(_UPSERT.format(t=self.table), values)
+        except sqlite3.OperationalError as exc:
+            # Locked by another writer past busy_timeout, or the disk is full: retry later.
+            raise Unavailable(f"SQLite: {exc}") from exc
 
     async def get(self, article_id: str) -> ArticleEvent | None:
         found = self.db.execute(

@@ -1,0 +1,62 @@
+"""How much work waits on a stream, and waiting until there is room for more.
+
+The backlog of a stream is what its consuming group has not finished: entries not yet
+delivered (lag) plus entries delivered but not acknowledged (pending). Producers (the
+CLI's publish, and each stage before forwarding) wait while it is over the limit, so a
+slow stage slows the ones before it instead of growing Redis without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+
+async def stream_backlog(redis: Redis, stream: str, group: str) -> int:
+    try:
+        groups: Any = await redis.xinfo_groups(stream)
+    except ResponseError:
+        return 0  # no stream yet: nothing waits
+    for info in groups:
+        name = info["name"]
+        if (name.decode() if isinstance(name, bytes) else name) != group:
+            continue
+        lag = info.get("lag")
+        if lag is None:
+            # Redis cannot tell the lag once entries were deleted mid-stream; the stream's
+            # length is an upper bound.
+            lag = await redis.xlen(stream)
+        return int(lag) + int(info["pending"])
+    # Nobody consumes it yet: everything in it waits.
+    return int(await redis.xlen(stream))
+
+
+class RoomGate:
+    """Waits while a stream's backlog is over `limit`; checks at most every `poll_s`."""
+
+    def __init__(self, redis: Redis, stream: str, group: str, limit: int, poll_s: float = 0.5):
+        self.redis = redis
+        self.stream = stream
+        self.group = group
+        self.limit = limit
+        self.poll_s = poll_s
+        self._checked_at = 0.0
+        self._room = True
+
+    async def wait(self) -> float:
+        """Return the seconds spent waiting (0 when there was room)."""
+        now = time.monotonic()
+        if self._room and now - self._checked_at < self.poll_s:
+            return 0.0
+        started = now
+        while True:
+            self._checked_at = time.monotonic()
+            backlog = await stream_backlog(self.redis, self.stream, self.group)
+            self._room = backlog < self.limit
+            if self._room:
+                return time.monotonic() - started
+            await asyncio.sleep(self.poll_s)
