@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 
-import orjson
 import pytest
-from faststream import AckPolicy
-from faststream.redis import RedisBroker
-from faststream.redis.annotations import RedisStreamMessage
 from redis.asyncio import Redis
 
 from services.fetcher.intake import event_from_content
 from shared.errors import Rejected
 from shared.events import ArticleEvent, RawSubmission
 from shared.settings import Settings
-from shared.stage import Handler, StageRunner, parse_entry
 from shared.streams import Fields, StreamNames, decode_raw_entry
+from tests.integration.harness import entries, running, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@asynccontextmanager
-async def running(settings: Settings, handle: Handler) -> AsyncIterator[StageRunner]:
-    """The fetcher's slot in the pipeline (raw -> fetched), wired as the stage apps are."""
-    runner = StageRunner("fetcher", handle, settings)
-    broker = RedisBroker(settings.redis_url.get_secret_value())
-
-    @broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
-    async def fetch(message: RedisStreamMessage) -> None:
-        await runner.on_message(message)
-
-    await runner.start()
-    async with broker:
-        await broker.start()
-        yield runner
-    await runner.stop()
 
 
 async def intake(fields: Fields) -> ArticleEvent:
@@ -52,18 +29,6 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     if keys:
         await client.delete(*keys)
     await client.aclose()
-
-
-async def wait_for(check: Callable[[], object], within: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():  # type: ignore[misc]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
-async def entries(redis: Redis, stream: str) -> list[dict[str, object]]:
-    return [orjson.loads(f[b"data"]) for _id, f in await redis.xrange(stream)]
 
 
 async def test_backlog_published_before_the_stage_first_ran_is_consumed(

@@ -1,0 +1,440 @@
+"""docker-compose.yml and deploy/Dockerfile, checked without a Docker engine.
+
+Nothing here builds or starts a container: the compose file is validated against the
+compose specification, every stage command is imported in this process (under the
+environment compose gives it, with the network refused), and the wiring between
+services (dependencies, healthchecks, credentials) is checked against the settings.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import typer
+import yaml
+from faststream import FastStream
+
+from shared import settings as settings_module
+from shared.settings import Settings
+from shared.streams import STAGES
+
+REPO = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = REPO / "docker-compose.yml"
+DOCKERFILE = REPO / "deploy" / "Dockerfile"
+DOCKERIGNORE = REPO / ".dockerignore"
+
+# `${NAME}`, `${NAME:-default}` and `${NAME-default}`; `$$` is a literal `$`.
+_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
+
+
+def load_compose() -> dict[str, Any]:
+    document = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(document, dict), "docker-compose.yml is not a mapping"
+    return document
+
+
+COMPOSE = load_compose()
+SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
+
+
+def interpolate(value: str) -> str:
+    """What compose makes of a value when no variable is set: every default applies."""
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        return match.group("default") or ""
+
+    return _VARIABLE.sub(substitute, value)
+
+
+def built_from_dockerfile(service: dict[str, Any]) -> bool:
+    build = service.get("build")
+    if not isinstance(build, dict):
+        return False
+    context = REPO / build.get("context", ".")
+    return (context / build.get("dockerfile", "Dockerfile")).resolve() == DOCKERFILE.resolve()
+
+
+def command_of(service: dict[str, Any]) -> list[str]:
+    command = service["command"]
+    return shlex.split(command) if isinstance(command, str) else [str(part) for part in command]
+
+
+def environment_of(service: dict[str, Any]) -> dict[str, str]:
+    environment = service.get("environment", {})
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    return {name: interpolate(str(value)) for name, value in environment.items()}
+
+
+def depends_on(service: dict[str, Any]) -> dict[str, str]:
+    """Dependency name -> condition (the short list form means `service_started`)."""
+    dependencies = service.get("depends_on", {})
+    if isinstance(dependencies, list):
+        return dict.fromkeys(dependencies, "service_started")
+    return {name: spec.get("condition", "service_started") for name, spec in dependencies.items()}
+
+
+def seconds(duration: str | int | float) -> float:
+    if isinstance(duration, int | float):
+        return float(duration)
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 1e-6}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|h|m|s)", duration)
+    assert parts, f"not a compose duration: {duration!r}"
+    return sum(float(number) * units[unit] for number, unit in parts)
+
+
+def settings_env_names() -> set[str]:
+    prefix = Settings.model_config.get("env_prefix", "")
+    return {
+        field.validation_alias
+        if isinstance(field.validation_alias, str)
+        else f"{prefix}{name}".upper()
+        for name, field in Settings.model_fields.items()
+    }
+
+
+BUILT = {name: service for name, service in SERVICES.items() if built_from_dockerfile(service)}
+STAGE_SERVICES = {
+    name: service for name, service in BUILT.items() if command_of(service)[0] == "faststream"
+}
+DEMO_SERVICES = {
+    name: service for name, service in SERVICES.items() if "demo" in service.get("profiles", [])
+}
+# Services that `docker compose up` starts and keeps running.
+LONG_RUNNING = {name: service for name, service in SERVICES.items() if name not in DEMO_SERVICES}
+
+
+# --- the compose specification ---------------------------------------------------------
+
+
+def test_compose_file_passes_the_compose_spec() -> None:
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    assert checker.exists(), f"{checker} is missing: install the project's test extra"
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(COMPOSE_FILE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok -- validation done" in result.stdout
+
+
+# --- the four stages -------------------------------------------------------------------
+
+
+def test_every_stage_runs_as_its_own_service() -> None:
+    assert set(STAGE_SERVICES) == set(STAGES)
+    for name, service in STAGE_SERVICES.items():
+        assert command_of(service) == ["faststream", "run", f"services.{name}.app:app"]
+        assert service["build"].get("context", ".") == "."
+
+
+def test_every_built_service_runs_faststream_or_the_cli() -> None:
+    assert BUILT, "no service is built from deploy/Dockerfile"
+    for name, service in BUILT.items():
+        program = command_of(service)[0]
+        assert program in {"faststream", "newsflow"}, f"{name} runs {program!r}"
+
+
+@pytest.fixture
+def refuse_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Importing an app builds its settings and broker; it must not resolve or connect."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network use while importing a service: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    settings_module.get_settings.cache_clear()
+    yield
+    settings_module.get_settings.cache_clear()
+
+
+def import_fresh(module_name: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Import `module_name` anew; sys.modules and the parent package are restored after."""
+    monkeypatch.setitem(sys.modules, module_name, sys.modules.get(module_name))
+    del sys.modules[module_name]
+    parent_name, _, child = module_name.rpartition(".")
+    parent = importlib.import_module(parent_name)
+    monkeypatch.setattr(parent, child, getattr(parent, child, None), raising=False)
+    return importlib.import_module(module_name)
+
+
+@pytest.mark.parametrize("name", sorted(STAGE_SERVICES))
+def test_stage_command_names_a_faststream_app(
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_settings: None,
+    refuse_network: None,
+) -> None:
+    command = command_of(STAGE_SERVICES[name])
+    assert command[:2] == ["faststream", "run"], command
+    target = command[2]
+    assert re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", target), target
+    module_name, attribute = target.split(":")
+
+    for variable in settings_env_names():
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment_of(STAGE_SERVICES[name]).items():
+        monkeypatch.setenv(variable, value)
+    # The settings also read ./.env; a developer's file must not change what is imported.
+    monkeypatch.chdir(REPO / "deploy")
+
+    module = import_fresh(module_name, monkeypatch)
+    assert hasattr(module, attribute), f"{module_name} has no {attribute}"
+    assert isinstance(getattr(module, attribute), FastStream)
+
+
+@pytest.mark.parametrize("name", sorted(STAGE_SERVICES))
+def test_stage_environment_is_settings_that_reach_the_stack(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = environment_of(STAGE_SERVICES[name])
+    unknown = set(environment) - settings_env_names()
+    assert not unknown, f"{name} sets variables Settings does not read: {sorted(unknown)}"
+
+    monkeypatch.chdir(REPO / "deploy")
+    for variable in settings_env_names():
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    settings = Settings()
+
+    redis_url = urlsplit(settings.redis_url.get_secret_value())
+    assert (redis_url.hostname, redis_url.port or 6379) == ("redis", 6379)
+    redis_command = command_of(SERVICES["redis"])
+    password = interpolate(redis_command[redis_command.index("--requirepass") + 1])
+    assert redis_url.password == password
+
+    if name == "sink":
+        assert settings.uses_postgres
+    if settings.database_url is not None:
+        database_url = urlsplit(settings.database_url.get_secret_value())
+        postgres = environment_of(SERVICES["postgres"])
+        assert database_url.hostname == "postgres"
+        assert database_url.username == postgres["POSTGRES_USER"]
+        assert database_url.password == postgres["POSTGRES_PASSWORD"]
+        assert database_url.path.lstrip("/") == postgres["POSTGRES_DB"]
+
+
+def test_stages_get_longer_to_stop_than_their_shutdown_grace() -> None:
+    # Docker kills a container 10 s after SIGTERM unless told otherwise; a stage needs
+    # shutdown_grace_s to finish and ack what it holds.
+    grace = Settings.model_fields["shutdown_grace_s"].default
+    for name, service in STAGE_SERVICES.items():
+        assert "stop_grace_period" in service, name
+        assert seconds(service["stop_grace_period"]) > grace, name
+
+
+def test_stage_healthcheck_fails_when_redis_is_unreachable() -> None:
+    tests = {tuple(service["healthcheck"]["test"]) for service in STAGE_SERVICES.values()}
+    for test in tests:
+        assert test[0] == "CMD", test
+        argv = [interpolate(part) for part in test[1:]]
+        assert argv[:2] == ["python", "-c"], argv
+        assert "REDIS_URL" in argv[2]
+        # Port 9 (discard) on localhost: nothing that speaks Redis is there.
+        environment = {**os.environ, "REDIS_URL": "redis://127.0.0.1:9/0"}
+        result = subprocess.run(
+            [sys.executable, *argv[1:]],
+            env=environment,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+        assert result.returncode != 0, f"healthcheck passed without Redis: {argv}"
+
+
+# --- redis and postgres ----------------------------------------------------------------
+
+
+def test_redis_keeps_an_append_only_file_on_a_volume() -> None:
+    redis = SERVICES["redis"]
+    assert str(redis["image"]).split(":")[:2] == ["redis", "7"]
+    command = command_of(redis)
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert "--requirepass" in command
+    assert any(str(volume).endswith(":/data") for volume in redis["volumes"])
+    assert "redis-cli ping" in " ".join(redis["healthcheck"]["test"])
+
+
+def test_postgres_takes_its_credentials_from_the_environment() -> None:
+    postgres = SERVICES["postgres"]
+    assert str(postgres["image"]).startswith("postgres:15")
+    raw = postgres["environment"]
+    for variable in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"):
+        assert re.fullmatch(rf"\$\{{{variable}:-[^}}]+\}}", raw[variable]), raw[variable]
+    assert any(str(volume).endswith(":/var/lib/postgresql/data") for volume in postgres["volumes"])
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+
+
+# --- wiring between services -----------------------------------------------------------
+
+
+def test_dependencies_exist_and_wait_until_healthy() -> None:
+    for name, service in SERVICES.items():
+        for target, condition in depends_on(service).items():
+            assert target in SERVICES, f"{name} depends on unknown service {target}"
+            assert condition == "service_healthy", f"{name} -> {target}: {condition}"
+            assert "healthcheck" in SERVICES[target], f"{target} has no healthcheck"
+    for name in STAGE_SERVICES:
+        assert "redis" in depends_on(SERVICES[name]), name
+    assert "postgres" in depends_on(SERVICES["sink"])
+
+
+def test_every_long_running_service_has_a_healthcheck_and_restarts() -> None:
+    for name, service in LONG_RUNNING.items():
+        healthcheck = service.get("healthcheck", {})
+        assert healthcheck.get("test") and not healthcheck.get("disable"), name
+        assert service.get("restart") in {"always", "unless-stopped", "on-failure"}, name
+
+
+def test_no_service_runs_its_stage_as_root() -> None:
+    for name, service in BUILT.items():
+        assert str(service.get("user", "")) not in {"root", "0", "0:0"}, name
+
+
+# --- the demo profile ------------------------------------------------------------------
+
+
+def newsflow_cli() -> typer.Typer:
+    """The typer app behind the `newsflow` console script of pyproject.toml."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    module_name, _, _ = pyproject["project"]["scripts"]["newsflow"].partition(":")
+    module = importlib.import_module(module_name)
+    apps = [value for value in vars(module).values() if isinstance(value, typer.Typer)]
+    # Sub-apps (`newsflow feeds ...`) are registered on the root app; the root is the one
+    # that no other app holds.
+    groups = {id(group.typer_instance) for app in apps for group in app.registered_groups}
+    roots = [app for app in apps if id(app) not in groups]
+    assert len(roots) == 1, f"{module_name} should hold one root typer app, found {len(roots)}"
+    return roots[0]
+
+
+def test_demo_profile_publishes_the_seeds_once_the_stages_are_healthy() -> None:
+    assert len(DEMO_SERVICES) == 1, sorted(DEMO_SERVICES)
+    (demo,) = DEMO_SERVICES.values()
+    assert built_from_dockerfile(demo)
+    assert demo.get("restart") == "no"
+    assert depends_on(demo) == dict.fromkeys(STAGES, "service_healthy")
+
+    command = command_of(demo)
+    assert command[0] == "newsflow", command
+    group = typer.main.get_command(newsflow_cli())
+    subcommands = getattr(group, "commands", {})
+    assert command[1] in subcommands, f"`newsflow {command[1]}` is not a subcommand"
+    # Parses the arguments exactly as the CLI would, without running the command.
+    subcommands[command[1]].make_context(command[1], command[2:])
+
+    assert command[1] == "publish"
+    # The image copies seeds/ into its working directory, where the demo runs.
+    assert command[2:] == ["seeds/"], command
+    assert any((REPO / "seeds").iterdir()), "seeds/ is empty"
+
+
+# --- deploy/Dockerfile -----------------------------------------------------------------
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    logical: list[str] = []
+    pending = ""
+    for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        logical.append(pending + stripped)
+        pending = ""
+    assert not pending, "the Dockerfile ends inside a continuation"
+    pairs = []
+    for line in logical:
+        instruction, _, arguments = line.partition(" ")
+        pairs.append((instruction.upper(), arguments.strip()))
+    return pairs
+
+
+def test_dockerfile_runs_as_a_user_that_is_not_root() -> None:
+    instructions = dockerfile_instructions()
+    assert instructions[0] == ("FROM", "python:3.11-slim")
+    users = [arguments for instruction, arguments in instructions if instruction == "USER"]
+    assert users, "the Dockerfile has no USER line"
+    user = users[-1].split(":")[0]
+    assert user not in {"root", "0"}, users[-1]
+    # The user is created before it is used.
+    runs = " ".join(arguments for instruction, arguments in instructions if instruction == "RUN")
+    assert re.search(rf"useradd\b.*\b{re.escape(user)}\b", runs), f"{user} is never created"
+
+
+def test_dockerfile_command_is_exec_form() -> None:
+    instructions = dockerfile_instructions()
+    commands = [
+        arguments for instruction, arguments in instructions if instruction in {"CMD", "ENTRYPOINT"}
+    ]
+    assert commands, "the Dockerfile has neither CMD nor ENTRYPOINT"
+    for arguments in commands:
+        argv = json.loads(arguments)  # exec form: signals reach the process itself
+        assert isinstance(argv, list)
+        assert argv[0] in {"faststream", "newsflow"}, argv
+
+
+def test_dockerfile_installs_the_project_without_dev_dependencies() -> None:
+    instructions = dockerfile_instructions()
+    environment = " ".join(
+        arguments for instruction, arguments in instructions if instruction == "ENV"
+    )
+    assert re.search(r"\bPYTHONUNBUFFERED=1\b", environment)
+    runs = " ".join(arguments for instruction, arguments in instructions if instruction == "RUN")
+    assert re.search(r"pip install /tmp/newsflow(\s|$)", runs), "the project is not installed"
+    assert not re.search(r"\[(dev|test)\]", runs), "dev or test extras are installed"
+    assert "requirements/models.txt" in runs
+    assert re.search(r"if \[ -f \S*requirements/models\.txt \]", runs), "models.txt is required"
+    workdirs = [arguments for instruction, arguments in instructions if instruction == "WORKDIR"]
+    # The demo service runs `newsflow publish seeds/` from the working directory.
+    assert workdirs and f"{workdirs[-1].rstrip('/')}/seeds" in runs
+
+
+def test_dockerignore_keeps_local_state_out_and_the_build_inputs_in() -> None:
+    patterns = [
+        line.strip()
+        for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+    def ignored(path: str) -> bool:
+        return any(
+            fnmatch(path, pattern) or fnmatch(path, pattern.removeprefix("**/"))
+            for pattern in patterns
+        )
+
+    for path in (".venv", ".git", ".pytest_cache", "newsflow.db", "data/x.db", ".env"):
+        assert ignored(path), f"{path} would be sent to the Docker build"
+    for path in ("pyproject.toml", "README.md", "shared", "services", "cli", "seeds"):
+        assert not ignored(path), f"{path} is needed by the build but ignored"
+    assert not ignored("requirements"), "requirements/ is needed by the build but ignored"
