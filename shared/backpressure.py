@@ -36,7 +36,8 @@ async def stream_backlog(redis: Redis, stream: str, group: str) -> int:
 
 
 class RoomGate:
-    """Waits while a stream's backlog is over `limit`; checks at most every `poll_s`."""
+    """Waits while a stream's backlog is at `limit`. Between checks (at most every `poll_s`)
+    it counts what passed, so a burst cannot overshoot the room the last check found."""
 
     def __init__(self, redis: Redis, stream: str, group: str, limit: int, poll_s: float = 0.5):
         self.redis = redis
@@ -45,18 +46,20 @@ class RoomGate:
         self.limit = limit
         self.poll_s = poll_s
         self._checked_at = 0.0
-        self._room = True
+        self._room = 0
 
     async def wait(self) -> float:
-        """Return the seconds spent waiting (0 when there was room)."""
+        """Take one place; return the seconds spent waiting for it (0 when there was room)."""
         now = time.monotonic()
-        if self._room and now - self._checked_at < self.poll_s:
+        if self._room > 0 and now - self._checked_at < self.poll_s:
+            self._room -= 1
             return 0.0
         started = now
         while True:
             self._checked_at = time.monotonic()
             backlog = await stream_backlog(self.redis, self.stream, self.group)
-            self._room = backlog < self.limit
-            if self._room:
+            self._room = self.limit - backlog
+            if self._room > 0:
+                self._room -= 1
                 return time.monotonic() - started
             await asyncio.sleep(self.poll_s)

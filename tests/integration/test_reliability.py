@@ -1,0 +1,157 @@
+"""Outages, backpressure, trimming and shutdown, on a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from faststream import AckPolicy
+from faststream.redis import RedisBroker
+from faststream.redis.annotations import RedisStreamMessage
+from redis.asyncio import Redis
+
+from services.fetcher.intake import event_from_content
+from shared.backpressure import RoomGate, stream_backlog
+from shared.errors import Unavailable
+from shared.events import ArticleEvent
+from shared.settings import Settings
+from shared.stage import StageRunner, ensure_group, parse_entry
+from shared.streams import Fields, StreamNames, decode_raw_entry
+from tests.integration.harness import running, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = Redis.from_url(settings.redis_url.get_secret_value())
+    yield client
+    keys = [key async for key in client.scan_iter(f"{settings.stream_prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def intake(fields: Fields) -> ArticleEvent:
+    return event_from_content(decode_raw_entry(fields), max_bytes=1 << 20)
+
+
+async def test_a_dependency_outage_never_dead_letters(settings: Settings, redis: Redis) -> None:
+    settings = settings.model_copy(update={"max_deliveries": 2, "outage_pause_max_s": 0.2})
+    names = StreamNames(settings.stream_prefix)
+    outage_left = 6
+
+    async def store_that_is_down_for_a_while(fields: Fields) -> ArticleEvent:
+        nonlocal outage_left
+        if outage_left > 0:
+            outage_left -= 1
+            raise Unavailable("PostgreSQL: connection refused")
+        return await intake(fields)
+
+    async with running(settings, store_that_is_down_for_a_while):
+        await redis.xadd(names.raw, {"content": "kept through the outage"})
+        await wait_for(lambda: _has(redis, names.fetched, 1), within=20)
+        pending = await redis.xpending(names.raw, "fetcher")
+    assert outage_left == 0
+    assert await redis.xlen(names.dlq) == 0
+    assert pending["pending"] == 0
+
+
+async def test_trimming_never_drops_what_a_group_has_not_acknowledged(
+    settings: Settings, redis: Redis
+) -> None:
+    settings = settings.model_copy(update={"retain_acked_s": 0})
+    names = StreamNames(settings.stream_prefix)
+    await ensure_group(redis, names.raw, "fetcher")
+    ids = [await redis.xadd(names.raw, {"content": f"n{n}"}) for n in range(10)]
+    # The stage took six entries and acknowledged four; entries 4 and 5 are still pending.
+    await redis.xreadgroup("fetcher", "worker", {names.raw: ">"}, count=6)
+    await redis.xack(names.raw, "fetcher", *ids[:4])
+    # A user's subscriber group on the same stream has read only the first two.
+    await redis.xgroup_create(names.raw, "reader", id="0")
+    await redis.xreadgroup("reader", "me", {names.raw: ">"}, count=2)
+    await redis.xack(names.raw, "reader", *ids[:2])
+
+    runner = StageRunner("fetcher", intake, settings)
+    runner._redis = redis
+    await runner.trim_inbox()
+    left = [entry_id for entry_id, _ in await redis.xrange(names.raw)]
+    # The reader's last delivered entry (ids[1]) bounds the trim; nothing after it goes.
+    assert left == ids[1:]
+
+    await redis.xreadgroup("reader", "me", {names.raw: ">"})
+    await redis.xack(names.raw, "reader", *ids[2:])
+    await runner.trim_inbox()
+    left = [entry_id for entry_id, _ in await redis.xrange(names.raw)]
+    assert left == ids[4:]  # the fetcher's oldest pending entry is kept
+
+
+async def test_producers_wait_while_the_backlog_is_over_the_limit(
+    settings: Settings, redis: Redis
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    await ensure_group(redis, names.fetched, "parser")
+    for n in range(5):
+        await redis.xadd(names.fetched, {"data": f"{n}"})
+    assert await stream_backlog(redis, names.fetched, "parser") == 5
+    gate = RoomGate(redis, names.fetched, "parser", limit=3, poll_s=0.05)
+
+    async def consume_later() -> None:
+        await asyncio.sleep(0.5)
+        reply = await redis.xreadgroup("parser", "w", {names.fetched: ">"}, count=3)
+        await redis.xack(names.fetched, "parser", *[i for i, _ in reply[0][1]])
+
+    consumer = asyncio.create_task(consume_later())
+    waited = await asyncio.wait_for(gate.wait(), timeout=5)
+    await consumer
+    assert waited >= 0.4
+    assert await stream_backlog(redis, names.fetched, "parser") == 2
+
+
+async def test_a_stage_waits_for_room_downstream_before_forwarding(
+    settings: Settings, redis: Redis
+) -> None:
+    settings = settings.model_copy(update={"max_backlog": 2})
+    names = StreamNames(settings.stream_prefix)
+    async with running(settings, intake):
+        for n in range(6):
+            await redis.xadd(names.raw, {"content": f"article {n}"})
+        await wait_for(lambda: _has(redis, names.fetched, 2))
+        await asyncio.sleep(1.0)
+        # Nobody reads `fetched`: the fetcher stopped at the limit instead of filling it.
+        assert await redis.xlen(names.fetched) == 2
+        await ensure_group(redis, names.fetched, "parser")
+        reply = await redis.xreadgroup("parser", "w", {names.fetched: ">"})
+        await redis.xack(names.fetched, "parser", *[i for i, _ in reply[0][1]])
+        await wait_for(lambda: _has(redis, names.fetched, 4))
+
+
+async def test_shutdown_finishes_the_entry_in_hand(settings: Settings, redis: Redis) -> None:
+    names = StreamNames(settings.stream_prefix)
+    started = asyncio.Event()
+
+    async def slow(fields: Fields) -> ArticleEvent:
+        started.set()
+        await asyncio.sleep(1.0)
+        return await intake(fields)
+
+    runner = StageRunner("fetcher", slow, settings)
+    broker = RedisBroker(settings.redis_url.get_secret_value(), graceful_timeout=5)
+
+    @broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
+    async def fetch(message: RedisStreamMessage) -> None:
+        await runner.on_message(message)
+
+    await runner.start()
+    await broker.start()
+    await redis.xadd(names.raw, {"content": "in flight at shutdown"})
+    await asyncio.wait_for(started.wait(), timeout=10)
+    await broker.stop()  # what SIGTERM does in `faststream run`
+    await runner.stop()
+    assert await redis.xlen(names.fetched) == 1
+    assert (await redis.xpending(names.raw, "fetcher"))["pending"] == 0
+
+
+async def _has(redis: Redis, stream: str, n: int) -> bool:
+    return bool(await redis.xlen(stream) >= n)
