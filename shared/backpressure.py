@@ -9,6 +9,7 @@ slow stage slows the ones before it instead of growing Redis without bound.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -48,8 +49,9 @@ class RoomGate:
         self._checked_at = 0.0
         self._room = 0
 
-    async def wait(self) -> float:
-        """Take one place; return the seconds spent waiting for it (0 when there was room)."""
+    async def wait(self, cancelled: asyncio.Event | None = None) -> float | None:
+        """Take one place; return the seconds spent waiting for it (0 when there was room),
+        or None when `cancelled` was set while waiting (shutdown)."""
         now = time.monotonic()
         if self._room > 0 and now - self._checked_at < self.poll_s:
             self._room -= 1
@@ -62,4 +64,10 @@ class RoomGate:
             if self._room > 0:
                 self._room -= 1
                 return time.monotonic() - started
-            await asyncio.sleep(self.poll_s)
+            if cancelled is None:
+                await asyncio.sleep(self.poll_s)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(cancelled.wait(), timeout=self.poll_s)
+            if cancelled.is_set():
+                return None

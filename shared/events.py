@@ -50,6 +50,15 @@ class RawSubmission(_Model):
     source: str | None = Field(default=None, description="Publisher or source name.")
     trace_id: str | None = Field(default=None, description="Caller's trace id, kept end to end.")
     via: Via = Field(default="redis", description="How the article arrived.")
+    # Hints: what a feed (or a caller) already knows about the page before it is fetched.
+    # The fetcher passes them on as `source.feed_url` and `source.hints`; the page itself
+    # stays the authority.
+    feed_url: str | None = Field(default=None, description="Feed the URL was found in.")
+    hint_title: str | None = Field(default=None, description="Title given by the feed item.")
+    hint_published_at: datetime | None = Field(
+        default=None, description="Publication time given by the feed item."
+    )
+    hint_summary: str | None = Field(default=None, description="Summary given by the feed item.")
 
     @model_validator(mode="after")
     def _needs_url_or_content(self) -> RawSubmission:
@@ -115,12 +124,159 @@ class LanguageGuess(_Model):
     confidence: float = Field(ge=0.0, le=1.0)
 
 
+EntityType = Literal["person", "organisation", "place", "group", "event"]
+AnalysisName = Literal[
+    "language",
+    "entities",
+    "countries",
+    "places",
+    "tone",
+    "keywords",
+    "topics",
+    "quotes",
+    "duplicates",
+]
+
+
+class Entity(_Model):
+    """A named thing the text mentions, with every place it is mentioned."""
+
+    type: EntityType = Field(
+        description="person, organisation, place (GPE, LOC, FAC), group (nationalities, "
+        "religious and political groups) or event."
+    )
+    text: str = Field(
+        description="Canonical form: whitespace normalized, no leading 'the', no possessive 's."
+    )
+    label: str = Field(description="The NER model's own label (PERSON, ORG, GPE, NORP, ...).")
+    count: int = Field(ge=1, description="Mentions in `article.text`.")
+    offsets: list[tuple[int, int]] = Field(
+        description="[start, end) character offsets of each mention in `article.text`."
+    )
+
+
+class CountryMention(_Model):
+    """A country the article talks about, by name, alias, demonym or one of its places."""
+
+    alpha2: str = Field(description="ISO 3166-1 alpha-2 code.")
+    alpha3: str = Field(description="ISO 3166-1 alpha-3 code.")
+    name: str = Field(description="ISO 3166-1 (common) name.")
+    count: int = Field(ge=1, description="Mentions in the title, dateline and text.")
+    score: float = Field(
+        ge=0.0, description="Mentions weighted by where they are (title and lead count more)."
+    )
+    focus: bool = Field(description="One of the countries the article is mainly about.")
+
+
+PlaceKind = Literal["city", "region", "us_state"]
+
+
+class Place(_Model):
+    """A named place below country level, resolved to GeoNames."""
+
+    name: str = Field(description="GeoNames name of the place.")
+    kind: PlaceKind = Field(
+        description="city; region (a city's name followed by region/oblast/province, "
+        "located at the city); us_state."
+    )
+    country: str = Field(description="ISO 3166-1 alpha-2 code of its country.")
+    geonames_id: int
+    lat: float | None = Field(default=None, description="Absent for US states (no data).")
+    lon: float | None = Field(default=None, description="Absent for US states (no data).")
+    count: int = Field(ge=0, description="Mentions in `article.text` (0: title or dateline only).")
+    offsets: list[tuple[int, int]] = Field(
+        default_factory=list, description="[start, end) offsets of mentions in `article.text`."
+    )
+    in_dateline: bool = Field(default=False, description="Named in `article.dateline`.")
+
+
+class Tone(_Model):
+    """How positive or negative the wording is."""
+
+    lexicon: str = Field(description="Sentiment lexicon used, e.g. vader.")
+    compound_mean: float = Field(
+        ge=-1.0, le=1.0, description="Mean VADER compound score over the sentences."
+    )
+    positive_pct: float = Field(ge=0.0, description="% of words with positive valence.")
+    negative_pct: float = Field(ge=0.0, description="% of words with negative valence.")
+    tone: float = Field(description="GDELT-style tone: positive_pct - negative_pct.")
+    sentences: int = Field(ge=0, description="Sentences scored.")
+
+
+class Keyword(_Model):
+    text: str = Field(description="A key phrase of the article, as written.")
+    score: float = Field(ge=0.0, le=1.0, description="Relative weight; the best is 1.")
+
+
+class Topic(_Model):
+    code: str = Field(description="IPTC Media Topic code, e.g. medtop:16000000.")
+    label: str = Field(description="IPTC Media Topic name, e.g. conflict, war and peace.")
+    score: float = Field(ge=0.0, le=1.0, description="Share of the topic evidence in the text.")
+
+
+QuoteKind = Literal["direct", "reported", "block"]
+
+
+class Quote(_Model):
+    """A quotation and who said it, when the text says so."""
+
+    text: str = Field(description="The quoted words.")
+    kind: QuoteKind = Field(
+        description="direct: in quotation marks; reported: 'X said that ...'; block: a "
+        "paragraph attributed by the next one ('- X said')."
+    )
+    speaker: str | None = Field(default=None, description="Who said it, when stated.")
+    start: int = Field(ge=0, description="Offset of the quoted words in `article.text`.")
+    end: int = Field(ge=0)
+    closed: bool = Field(
+        default=True, description="False when the closing quotation mark is missing."
+    )
+
+
+class AnalysisRun(_Model):
+    """Whether one analysis ran, and why not when it did not."""
+
+    name: AnalysisName
+    ran: bool
+    detail: str | None = Field(
+        default=None, description="Why it did not run, or what it ran with (model, lexicon)."
+    )
+
+
 class Enrichment(_Model):
     """What the enricher adds. Later fields join here; consumers ignore what they don't know."""
 
     language: LanguageGuess | None = None
     word_count: int = Field(ge=0)
     reading_time_s: int = Field(ge=0, description="At 230 words per minute.")
+    entities: list[Entity] = Field(
+        default_factory=list, description="Named entities, most mentioned first."
+    )
+    countries: list[CountryMention] = Field(
+        default_factory=list, description="Countries mentioned, highest score first."
+    )
+    places: list[Place] = Field(default_factory=list, description="Places below country level.")
+    tone: Tone | None = Field(
+        default=None, description="Absent without a lexicon for the language."
+    )
+    keywords: list[Keyword] = Field(default_factory=list, description="Key phrases, best first.")
+    topics: list[Topic] = Field(default_factory=list, description="IPTC top-level media topics.")
+    quotes: list[Quote] = Field(default_factory=list, description="Quotations in text order.")
+    duplicate_of: str | None = Field(
+        default=None,
+        description="Id of the first article seen that this one nearly duplicates.",
+    )
+    similarity: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Estimated Jaccard similarity (word 3-shingles) to `duplicate_of`.",
+    )
+    analyses: list[AnalysisRun] = Field(
+        default_factory=list,
+        description="Which analyses ran; those that did not say why (e.g. no NER model for "
+        "the language) instead of guessing.",
+    )
 
 
 class Timestamps(_Model):

@@ -121,7 +121,13 @@ class StageRunner:
         self._reclaimer = asyncio.create_task(self._reclaim_forever(), name="reclaim")
         self.log.info("stage_started", stage=self.stage, inbox=self.inbox, outbox=self.outbox)
 
+    async def begin_shutdown(self) -> None:
+        """Before the subscriber stops: no new waits for room or outages, no new reclaims;
+        the entry in hand finishes."""
+        self._stopping.set()
+
     async def stop(self) -> None:
+        """After the subscriber stopped: end the reclaimer, close the connection."""
         self._stopping.set()
         if self._reclaimer is not None:
             # Let an entry the reclaimer is working on finish; a hard cancel would leave it
@@ -144,8 +150,12 @@ class StageRunner:
             stage=self.stage, entry_id=entry_id.decode(), article_id=article_id, trace_id=trace_id
         )
         try:
-            if self._gate is not None and (waited := await self._gate.wait()) > 1.0:
-                self.log.info("backpressure_waited", seconds=round(waited, 1))
+            if self._gate is not None:
+                waited = await self._gate.wait(cancelled=self._stopping)
+                if waited is None:
+                    return  # shutting down: the entry stays pending for the next consumer
+                if waited > 1.0:
+                    self.log.info("backpressure_waited", seconds=round(waited, 1))
             try:
                 output = await self.handle(fields)
             except Rejected as exc:

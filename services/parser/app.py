@@ -30,4 +30,9 @@ async def parse(message: RedisStreamMessage) -> None:
     await runner.on_message(message)
 
 
-app = FastStream(broker, on_startup=[runner.start], after_shutdown=[runner.stop])
+app = FastStream(
+    broker,
+    on_startup=[runner.start],
+    on_shutdown=[runner.begin_shutdown],
+    after_shutdown=[runner.stop],
+)

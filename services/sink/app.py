@@ -35,5 +35,8 @@ async def store_article(message: RedisStreamMessage) -> None:
 
 
 app = FastStream(
-    broker, on_startup=[store.open, runner.start], after_shutdown=[runner.stop, store.close]
+    broker,
+    on_startup=[store.open, runner.start],
+    on_shutdown=[runner.begin_shutdown],
+    after_shutdown=[runner.stop, store.close],
 )

@@ -33,6 +33,7 @@ async def running(
     async with broker:
         await broker.start()
         yield runner
+        await runner.begin_shutdown()
     await runner.stop()
 
 
