@@ -18,7 +18,7 @@ from rich.table import Table
 
 from cli.dlq import dlq_app
 from cli.inputs import Input, expand_paths, to_input
-from cli.streams_status import pipeline_status
+from shared.pipeline_status import pipeline_status
 from cli.supervisor import StageProcesses
 from shared.client import NewsflowClient
 from shared.errors import Rejected

@@ -82,6 +82,17 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest pause of a stage while a dependency (database) is down (s).",
     )
+    http_host: str = Field(
+        default="0.0.0.0",
+        description="Address of each service's /metrics and /health endpoints.",
+    )
+    http_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of /metrics and /health; unset: 9101-9104 (fetcher, parser, "
+        "enricher, sink); 0: no endpoint.",
+    )
     shutdown_grace_s: float = Field(
         default=15.0, gt=0, description="Time in-flight work gets to finish on SIGTERM (s)."
     )

@@ -32,18 +32,23 @@ from faststream.redis.message import FAKE_CONSUMER, DefaultStreamMessage, RedisS
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from shared import metrics
 from shared.backpressure import RoomGate
 from shared.errors import Rejected, Unavailable
 from shared.events import ArticleEvent, DeadLetter, Stage
+from shared.health import DEFAULT_PORTS, HealthServer, ReadinessCheck
 from shared.logs import get_logger
+from shared.pipeline_status import THROUGHPUT_WINDOW_S, throughput_key
 from shared.settings import Settings
+from shared.stream_upkeep import (
+    export_stream_metrics,
+    forget_idle_consumers,
+    trim_acknowledged,
+)
 from shared.streams import DOWNSTREAM, Fields, StreamNames, encode_json, text_fields
 
 Handler = Callable[[Fields], Awaitable[ArticleEvent | None]]
 
-# Consumers that left nothing pending are forgotten after this long, so restarts (each
-# process is a new consumer) don't grow the group's consumer list forever.
-_FORGET_IDLE_CONSUMER_MS = 3_600_000
 _RECLAIM_PAGE = 100
 
 
@@ -73,7 +78,14 @@ async def parse_entry(message: DefaultStreamMessage) -> RedisStreamMessage:
 
 
 class StageRunner:
-    def __init__(self, stage: Stage, handle: Handler, settings: Settings) -> None:
+    def __init__(
+        self,
+        stage: Stage,
+        handle: Handler,
+        settings: Settings,
+        *,
+        ready_checks: Mapping[str, ReadinessCheck] | None = None,
+    ) -> None:
         self.stage: Stage = stage
         self.handle = handle
         self.settings = settings
@@ -92,6 +104,16 @@ class StageRunner:
         self._gate: RoomGate | None = None
         self._outage_pause_s = 0.0
         self._last_trim = 0.0
+        port = settings.http_port if settings.http_port is not None else DEFAULT_PORTS[stage]
+        self._health = (
+            HealthServer(
+                settings.http_host,
+                port,
+                {"redis": self._redis_ready, "group": self._group_ready, **(ready_checks or {})},
+            )
+            if port
+            else None
+        )
 
     @property
     def redis(self) -> Redis:
@@ -119,6 +141,8 @@ class StageRunner:
                 self.redis, self.outbox, self.names.group_of(downstream), self.settings.max_backlog
             )
         self._reclaimer = asyncio.create_task(self._reclaim_forever(), name="reclaim")
+        if self._health is not None:
+            await self._health.start()
         self.log.info("stage_started", stage=self.stage, inbox=self.inbox, outbox=self.outbox)
 
     async def begin_shutdown(self) -> None:
@@ -136,8 +160,17 @@ class StageRunner:
                 await asyncio.wait_for(self._reclaimer, timeout=self.settings.claim_interval_s)
             except TimeoutError:
                 self._reclaimer.cancel()
+        if self._health is not None:
+            await self._health.stop()
         if self._redis is not None:
             await self._redis.aclose()
+
+    async def _redis_ready(self) -> bool:
+        return bool(await self.redis.ping())
+
+    async def _group_ready(self) -> bool:
+        groups: Any = await self.redis.xinfo_groups(self.inbox)
+        return any(g["name"] in (self.group, self.group.encode()) for g in groups)
 
     async def on_message(self, message: RedisStreamMessage) -> None:
         raw = message.raw_message
@@ -149,6 +182,8 @@ class StageRunner:
         structlog.contextvars.bind_contextvars(
             stage=self.stage, entry_id=entry_id.decode(), article_id=article_id, trace_id=trace_id
         )
+        outcome = ""
+        started = time.perf_counter()
         try:
             if self._gate is not None:
                 waited = await self._gate.wait(cancelled=self._stopping)
@@ -156,14 +191,17 @@ class StageRunner:
                     return  # shutting down: the entry stays pending for the next consumer
                 if waited > 1.0:
                     self.log.info("backpressure_waited", seconds=round(waited, 1))
+                started = time.perf_counter()
             try:
                 output = await self.handle(fields)
             except Rejected as exc:
                 await self._dead_letter(entry_id, fields, exc.reason, exc, delivery_count)
+                outcome = "dead_lettered"
             except Unavailable as exc:
+                outcome = "unavailable"
                 await self._unavailable(entry_id, exc)
             except Exception as exc:
-                await self._failed(entry_id, fields, exc, delivery_count)
+                outcome = await self._failed(entry_id, fields, exc, delivery_count)
             else:
                 self._outage_pause_s = 0.0
                 if output is not None:
@@ -171,11 +209,15 @@ class StageRunner:
                         article_id=output.id, trace_id=output.trace_id
                     )
                 await self._forward_and_ack(entry_id, output)
+                outcome = "forwarded"
+                metrics.PROCESSING_SECONDS.labels(self.stage).observe(time.perf_counter() - started)
         except Exception:
             # Redis itself failed (forward, ack or dead-letter): the entry stays pending and
             # is reclaimed later, so nothing is lost; the subscriber carries on.
             self.log.exception("delivery_failed")
         finally:
+            if outcome:
+                metrics.MESSAGES.labels(self.stage, outcome).inc()
             self._in_flight.discard(entry_id)
             structlog.contextvars.clear_contextvars()
 
@@ -186,6 +228,9 @@ class StageRunner:
             pipe.xack(self.inbox, self.group, entry_id)
             if entry_id in self._failed_here:
                 pipe.hdel(self.failures_key, entry_id)
+            throughput = throughput_key(self.names, self.stage, int(time.time()))
+            pipe.incr(throughput)
+            pipe.expire(throughput, THROUGHPUT_WINDOW_S * 2)
             await pipe.execute()
         self._failed_here.discard(entry_id)
         self.log.debug("processed")
@@ -205,10 +250,10 @@ class StageRunner:
 
     async def _failed(
         self, entry_id: bytes, fields: Fields, exc: Exception, delivery_count: int
-    ) -> None:
+    ) -> str:
         if delivery_count >= self.settings.max_deliveries:
             await self._dead_letter(entry_id, fields, "retries_exhausted", exc, delivery_count)
-            return
+            return "dead_lettered"
         now = datetime.now(UTC).isoformat()
         await self.redis.hsetnx(self.failures_key, entry_id, now)
         self._failed_here.add(entry_id)
@@ -219,6 +264,7 @@ class StageRunner:
             delivery_count=delivery_count,
             max_deliveries=self.settings.max_deliveries,
         )
+        return "retry"
 
     async def _dead_letter(
         self,
@@ -308,39 +354,7 @@ class StageRunner:
         return done
 
     async def trim_inbox(self) -> int:
-        """Drop acknowledged history older than `retain_acked_s`. Every group reading the
-        stream counts (users' `subscribe --group` too): nothing at or after a group's oldest
-        pending entry, or after its last delivered one, is ever removed."""
-        groups: Any = await self.redis.xinfo_groups(self.inbox)
-        if not groups:
-            return 0
-        floors: list[tuple[int, int]] = []
-        for group in groups:
-            if int(group["pending"]) > 0:
-                summary: Any = await self.redis.xpending(self.inbox, group["name"])
-                floors.append(_stream_id(summary["min"]))
-            else:
-                floors.append(_stream_id(group["last-delivered-id"]))
-        retention_floor = (int(time.time() * 1000) - self.settings.retain_acked_s * 1000, 0)
-        floor = min([*floors, retention_floor])
-        if floor <= (0, 0):
-            return 0
-        removed: Any = await self.redis.xtrim(
-            self.inbox, minid=f"{floor[0]}-{floor[1]}", approximate=False
-        )
-        return int(removed)
-
-    async def forget_idle_consumers(self) -> None:
-        consumers: Any = await self.redis.xinfo_consumers(self.inbox, self.group)
-        for consumer in consumers:
-            name = consumer["name"]
-            name = name.decode() if isinstance(name, bytes) else name
-            if (
-                name != self.consumer
-                and int(consumer["pending"]) == 0
-                and int(consumer["idle"]) > _FORGET_IDLE_CONSUMER_MS
-            ):
-                await self.redis.xgroup_delconsumer(self.inbox, self.group, name)
+        return await trim_acknowledged(self.redis, self.inbox, self.settings.retain_acked_s)
 
     async def _reclaim_forever(self) -> None:
         rounds = 0
@@ -353,12 +367,15 @@ class StageRunner:
                 return
             try:
                 await self.reclaim_once()
+                await export_stream_metrics(self.redis, self.names, self.stage)
                 if time.monotonic() - self._last_trim > self.settings.trim_interval_s:
                     self._last_trim = time.monotonic()
                     await self.trim_inbox()
                 rounds += 1
                 if rounds % 60 == 0:
-                    await self.forget_idle_consumers()
+                    await forget_idle_consumers(
+                        self.redis, self.inbox, self.group, keep=self.consumer
+                    )
             except Exception:
                 self.log.exception("reclaim_failed")
 
@@ -376,12 +393,6 @@ def _ids_in(fields: Fields) -> tuple[str | None, str | None]:
         return None, None
     trace = fields.get(b"trace_id", fields.get("trace_id"))
     return None, _str_or_none(trace)
-
-
-def _stream_id(value: bytes | str) -> tuple[int, int]:
-    text = value.decode() if isinstance(value, bytes) else value
-    ms, _, seq = text.partition("-")
-    return int(ms), int(seq or 0)
 
 
 def _str_or_none(value: object) -> str | None:

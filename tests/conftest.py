@@ -99,5 +99,8 @@ def settings(redis_url: str, stream_prefix: str, table_name: str, tmp_path: Path
             "retry_backoff_ms": 50,
             "claim_idle_ms": 2000,
             "block_ms": 100,
+            # No /metrics and /health endpoints unless a test asks for them: a fixed port
+            # per stage would collide between tests.
+            "http_port": 0,
         }
     )

@@ -26,6 +26,7 @@ def stage_env(settings: Settings, **extra: str) -> dict[str, str]:
         "NEWSFLOW_CLAIM_IDLE_MS": str(settings.claim_idle_ms),
         "NEWSFLOW_BLOCK_MS": str(settings.block_ms),
         "NEWSFLOW_LOG_LEVEL": "INFO",
+        "NEWSFLOW_HTTP_PORT": str(settings.http_port if settings.http_port is not None else 0),
     }
     if settings.database_url is not None:
         env["DATABASE_URL"] = settings.database_url.get_secret_value()

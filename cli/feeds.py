@@ -1,0 +1,93 @@
+"""`newsflow feeds add/list/remove`: the feeds the fetcher follows."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.fetcher.feeds import Feed, FeedRegistry, FeedState
+from shared.settings import get_settings
+from shared.stage import redis_client
+from shared.streams import StreamNames
+
+feeds_app = typer.Typer(
+    help="RSS/Atom feeds the fetcher polls; their new items are fetched as articles.",
+    no_args_is_help=True,
+)
+out = Console()
+err = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def _with_registry(work: Callable[[FeedRegistry], Awaitable[T]]) -> T:
+    settings = get_settings()
+
+    async def run() -> T:
+        redis = redis_client(settings)
+        try:
+            return await work(FeedRegistry(redis, StreamNames(settings.stream_prefix)))
+        finally:
+            await redis.aclose()
+
+    return asyncio.run(run())
+
+
+@feeds_app.command("add")
+def add(
+    url: Annotated[str, typer.Argument(help="The feed's URL (RSS or Atom).")],
+    interval: Annotated[
+        float | None,
+        typer.Option(help="Seconds between polls; default NEWSFLOW_FEED_POLL_INTERVAL_S."),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source name for its articles; default the feed's title.")
+    ] = None,
+) -> None:
+    """Follow a feed: the running fetcher polls it and fetches each new item once."""
+    if interval is not None and interval <= 0:
+        err.print("[red]--interval must be positive[/red]")
+        raise typer.Exit(2)
+    try:
+        feed = _with_registry(lambda r: r.add(url, interval_s=interval, source=source))
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    out.print(f"following {feed.url}")
+
+
+@feeds_app.command("list")
+def list_feeds() -> None:
+    """The feeds followed, with what their last poll found."""
+
+    async def read(registry: FeedRegistry) -> list[tuple[Feed, FeedState]]:
+        return [(feed, await registry.state(feed.url)) for feed in await registry.feeds()]
+
+    rows = _with_registry(read)
+    if not rows:
+        out.print("no feeds; add one with `newsflow feeds add URL`")
+        return
+    table = Table("url", "interval (s)", "last poll", "last result", "published")
+    for feed, state in rows:
+        table.add_row(
+            feed.url,
+            f"{feed.interval_s:g}" if feed.interval_s else "default",
+            state.last_polled_at.isoformat(timespec="seconds") if state.last_polled_at else "-",
+            state.last_error or state.last_status or "-",
+            str(state.items_published),
+        )
+    out.print(table)
+
+
+@feeds_app.command("remove")
+def remove(url: Annotated[str, typer.Argument(help="The feed's URL, as added.")]) -> None:
+    """Stop following a feed. Items already published stay published."""
+    if not _with_registry(lambda r: r.remove(url)):
+        err.print(f"[yellow]not following {url}[/yellow]")
+        raise typer.Exit(1)
+    out.print(f"stopped following {url}")

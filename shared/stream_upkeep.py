@@ -1,0 +1,66 @@
+"""Housekeeping a stage does on its input stream between entries: trimming acknowledged
+history, forgetting consumers that are gone, exporting the stream's state as metrics."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from redis.asyncio import Redis
+
+from shared import metrics
+from shared.pipeline_status import stage_status
+from shared.streams import StreamNames
+
+# Consumers that left nothing pending are forgotten after this long, so restarts (each
+# process is a new consumer) don't grow the group's consumer list forever.
+FORGET_IDLE_CONSUMER_MS = 3_600_000
+
+
+def stream_id(value: bytes | str) -> tuple[int, int]:
+    text = value.decode() if isinstance(value, bytes) else value
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
+
+
+async def trim_acknowledged(redis: Redis, stream: str, retain_s: int) -> int:
+    """Drop acknowledged history older than `retain_s`. Every group reading the stream
+    counts (users' `subscribe --group` too): nothing at or after a group's oldest pending
+    entry, or after its last delivered one, is ever removed."""
+    groups: Any = await redis.xinfo_groups(stream)
+    if not groups:
+        return 0
+    floors: list[tuple[int, int]] = []
+    for group in groups:
+        if int(group["pending"]) > 0:
+            summary: Any = await redis.xpending(stream, group["name"])
+            floors.append(stream_id(summary["min"]))
+        else:
+            floors.append(stream_id(group["last-delivered-id"]))
+    retention_floor = (int(time.time() * 1000) - retain_s * 1000, 0)
+    floor = min([*floors, retention_floor])
+    if floor <= (0, 0):
+        return 0
+    removed: Any = await redis.xtrim(stream, minid=f"{floor[0]}-{floor[1]}", approximate=False)
+    return int(removed)
+
+
+async def forget_idle_consumers(redis: Redis, stream: str, group: str, *, keep: str) -> None:
+    consumers: Any = await redis.xinfo_consumers(stream, group)
+    for consumer in consumers:
+        name = consumer["name"]
+        name = name.decode() if isinstance(name, bytes) else name
+        if (
+            name != keep
+            and int(consumer["pending"]) == 0
+            and int(consumer["idle"]) > FORGET_IDLE_CONSUMER_MS
+        ):
+            await redis.xgroup_delconsumer(stream, group, name)
+
+
+async def export_stream_metrics(redis: Redis, names: StreamNames, stage: str) -> None:
+    status = await stage_status(redis, names, stage)
+    metrics.STREAM_LENGTH.labels(stage).set(status.length)
+    metrics.GROUP_LAG.labels(stage).set(status.lag if status.lag is not None else status.length)
+    metrics.GROUP_PENDING.labels(stage).set(status.pending)
+    metrics.DLQ_LENGTH.set(int(await redis.xlen(names.dlq)))
