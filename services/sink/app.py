@@ -6,8 +6,8 @@ from faststream import AckPolicy, FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
 from services.sink.store import open_store
+from services.sink.storing import store_event
 from shared.broker import make_broker
-from shared.events import utc_now
 from shared.settings import get_settings
 from shared.stage import StageRunner, parse_entry
 from shared.streams import Fields, decode_event_entry
@@ -17,15 +17,10 @@ store = open_store(settings)
 
 
 async def handle(fields: Fields) -> None:
-    event = decode_event_entry(fields)
-    await store.upsert(
-        event.model_copy(
-            update={"timestamps": event.timestamps.model_copy(update={"stored_at": utc_now()})}
-        )
-    )
+    await store_event(store, decode_event_entry(fields))
 
 
-runner = StageRunner("sink", handle, settings)
+runner = StageRunner("sink", handle, settings, ready_checks={"database": store.ping})
 broker = make_broker(settings)
 
 
