@@ -11,18 +11,22 @@ from typing import Annotated
 
 import orjson
 import typer
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rich.console import Console
+from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from cli.dlq import dlq_app
 from cli.inputs import Input, expand_paths, to_input
-from shared.pipeline_status import pipeline_status
+from cli.status_view import render_status
 from cli.supervisor import StageProcesses
+from shared.article_trace import ArticleTrace, trace_article
 from shared.client import NewsflowClient
 from shared.errors import Rejected
 from shared.events import ArticleEvent
+from shared.pipeline_status import PipelineStatus, pipeline_status
 from shared.settings import Settings, get_settings
 from shared.stage import redis_client
 from shared.streams import STAGES, StreamNames
@@ -34,7 +38,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(dlq_app, name="dlq")
-out = Console()
+# Piped output is laid out for 100 columns, not the 80 rich assumes without a terminal.
+out = Console(width=None if sys.stdout.isatty() else 100)
 err = Console(stderr=True)
 
 
@@ -186,38 +191,87 @@ def redis_ping(settings: Settings) -> None:
 @app.command()
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    watch: Annotated[
+        float | None, typer.Option(help="Refresh every this many seconds (Ctrl-C stops).")
+    ] = None,
 ) -> None:
-    """Per stage: stream length, group lag, pending entries, consumers; DLQ size."""
+    """Per stage: stream length, lag, pending, throughput, consumers; dead letters by reason."""
     settings = _settings()
+    names = StreamNames(settings.stream_prefix)
 
-    async def run() -> dict[str, object]:
+    async def snapshot(client: Redis) -> PipelineStatus:
+        return await pipeline_status(client, names)
+
+    async def run() -> None:
         client = redis_client(settings)
         try:
-            return (await pipeline_status(client, StreamNames(settings.stream_prefix))).as_dict()
+            if as_json:
+                _write_json_line((await snapshot(client)).as_dict())
+                return
+            if watch is None:
+                out.print(render_status(await snapshot(client), settings.stream_prefix))
+                return
+            with Live(console=out, auto_refresh=False) as live:
+                while True:
+                    live.update(render_status(await snapshot(client), settings.stream_prefix))
+                    live.refresh()
+                    await asyncio.sleep(watch)
         finally:
             await client.aclose()
 
     try:
-        report = asyncio.run(run())
+        asyncio.run(run())
+    except RedisConnectionError as exc:
+        raise _redis_down(settings, exc) from exc
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def trace(
+    article_id: Annotated[str, typer.Argument(help="The article's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Where an article is: streams holding it, stored or not, dead letters, stage times."""
+    from services.sink.store import open_store
+
+    settings = _settings()
+
+    async def run() -> ArticleTrace:
+        store = open_store(settings)
+        client = redis_client(settings)
+        await store.open()
+        try:
+            stored = await store.get(article_id)
+            return await trace_article(
+                client, StreamNames(settings.stream_prefix), article_id, stored
+            )
+        finally:
+            await store.close()
+            await client.aclose()
+
+    try:
+        found = asyncio.run(run())
     except RedisConnectionError as exc:
         raise _redis_down(settings, exc) from exc
     if as_json:
-        _write_json_line(report)
+        _write_json_line(found.as_dict())
         return
-    table = Table(title=f"newsflow ({settings.stream_prefix})")
-    for column in ("stage", "input stream", "length", "lag", "pending", "consumers"):
-        table.add_column(column, justify="left" if column in ("stage", "input stream") else "right")
-    for row in report["stages"]:  # type: ignore[attr-defined]
-        table.add_row(
-            row["stage"],
-            row["stream"],
-            str(row["length"]),
-            "-" if row["lag"] is None else str(row["lag"]),
-            str(row["pending"]),
-            str(row["consumers"]) if row["group_exists"] else "no group",
+    known = found.stored or found.sightings or found.dead_letters
+    if not known:
+        err.print(f"no trace of article {article_id} (stored, in retained streams or the DLQ)")
+        raise typer.Exit(1)
+    out.print(f"[bold]{article_id}[/bold]  stored: {'yes' if found.stored else 'no'}")
+    for stage_name, at in found.timestamps().items():
+        out.print(f"  {stage_name:9s} {at or '-'}")
+    for seen in found.sightings:
+        where = f"pending in {seen.pending_in}" if seen.pending_in else "done"
+        out.print(f"  on {seen.stream} as {seen.entry_id} ({where})")
+    for letter in found.dead_letters:
+        out.print(
+            f"  [red]dead letter {letter.entry_id}: {letter.letter.stage} "
+            f"{letter.letter.reason}: {letter.letter.message[:80]}[/red]"
         )
-    out.print(table)
-    out.print(f"enriched: {report['enriched_length']}   dead letters: {report['dlq_length']}")
 
 
 @app.command()

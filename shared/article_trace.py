@@ -1,0 +1,103 @@
+"""Where one article is: which streams still hold it, whether a stage has it pending,
+its dead letters, and its timestamps per stage (what `newsflow trace ID` shows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from shared.dead_letters import DeadLetterEntry, list_letters
+from shared.events import ArticleEvent
+from shared.streams import DOWNSTREAM, STAGES, StreamNames, decode_event_entry
+
+_SCAN = 20_000
+
+
+@dataclass(frozen=True)
+class StreamSighting:
+    stream: str
+    entry_id: str
+    pending_in: str | None
+
+
+@dataclass
+class ArticleTrace:
+    article_id: str
+    sightings: list[StreamSighting] = field(default_factory=list)
+    dead_letters: list[DeadLetterEntry] = field(default_factory=list)
+    latest: ArticleEvent | None = None
+    stored: bool = False
+
+    def timestamps(self) -> dict[str, str | None]:
+        if self.latest is None:
+            return {}
+        stamps = self.latest.timestamps
+        return {
+            name: value.isoformat() if value else None
+            for name, value in (
+                ("received", stamps.received_at),
+                ("fetched", stamps.fetched_at),
+                ("parsed", stamps.parsed_at),
+                ("enriched", stamps.enriched_at),
+                ("stored", stamps.stored_at),
+            )
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.article_id,
+            "stored": self.stored,
+            "timestamps": self.timestamps(),
+            "streams": [s.__dict__ for s in self.sightings],
+            "dead_letters": [
+                {"entry_id": d.entry_id, "stage": d.letter.stage, "reason": d.letter.reason,
+                 "message": d.letter.message}
+                for d in self.dead_letters
+            ],
+        }  # fmt: skip
+
+
+async def trace_article(
+    redis: Redis, names: StreamNames, article_id: str, stored: ArticleEvent | None
+) -> ArticleTrace:
+    trace = ArticleTrace(article_id, stored=stored is not None, latest=stored)
+    for stage in STAGES:
+        stream = names.output_of(stage)
+        if stream is None:
+            continue
+        reader = DOWNSTREAM[stage]
+        entries: Any = await redis.xrevrange(stream, count=_SCAN)
+        for entry_id, fields in entries:
+            raw = fields.get(b"data")
+            if raw is None or article_id.encode() not in raw:
+                continue  # cheap filter before parsing
+            event = decode_event_entry(fields)
+            if event.id != article_id:
+                continue
+            pending_in = None
+            if reader is not None:
+                found: Any = await redis.xpending_range(
+                    stream, names.group_of(reader), min=entry_id, max=entry_id, count=1
+                )
+                pending_in = reader if found else None
+            trace.sightings.append(StreamSighting(stream, entry_id.decode(), pending_in))
+            if trace.latest is None or _progress(event) > _progress(trace.latest):
+                trace.latest = event
+    trace.dead_letters = [
+        d for d in await list_letters(redis, names) if d.letter.article_id == article_id
+    ]
+    return trace
+
+
+def _progress(event: ArticleEvent) -> int:
+    stamps = event.timestamps
+    return sum(
+        1 for t in (stamps.fetched_at, stamps.parsed_at, stamps.enriched_at, stamps.stored_at) if t
+    )
+
+
+def encode_trace(trace: ArticleTrace) -> bytes:
+    return orjson.dumps(trace.as_dict())
