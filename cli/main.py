@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -373,6 +374,17 @@ def enrich(
 ) -> None:
     """Parse and enrich local files in process (no Redis): one JSON line per input."""
     raise typer.Exit(1 if _run_locally(paths, enrich=True) else 0)
+
+
+@app.command()
+def docs(
+    out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("docs"),
+) -> None:
+    """Regenerate docs/: the event JSON Schema and each service's AsyncAPI document."""
+    from cli.docs import write_docs
+
+    for path in write_docs(out):
+        err.print(f"wrote {path}")
 
 
 def main() -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from importlib.metadata import version
 
-from faststream.redis import RedisBroker
+from faststream.redis import RedisBroker, StreamSub
+from faststream.specification import AsyncAPI
 
+from shared.events import ArticleEvent, DeadLetter, Stage
 from shared.logs import configure_logging
 from shared.settings import Settings
+from shared.streams import StreamNames
 
 
 def make_broker(settings: Settings) -> RedisBroker:
@@ -18,4 +22,41 @@ def make_broker(settings: Settings) -> RedisBroker:
         log_level=logging.DEBUG,
         logger=logging.getLogger("faststream"),
         graceful_timeout=settings.shutdown_grace_s,
+    )
+
+
+def describe_outputs(broker: RedisBroker, stage: Stage, names: StreamNames) -> None:
+    """Declare what the stage writes, so its AsyncAPI document shows the streams and their
+    payloads. The stage writes them itself (forward and ack in one MULTI/EXEC), not through
+    these publishers; each entry holds the JSON document in its one field `data`."""
+    outbox = names.output_of(stage)
+    if outbox is not None:
+        broker.publisher(
+            stream=StreamSub(outbox),
+            schema=ArticleEvent,
+            title=outbox,
+            description=f"What the {stage} made of each entry: field `data`, an ArticleEvent.",
+        )
+    broker.publisher(
+        stream=StreamSub(names.dlq),
+        schema=DeadLetter,
+        title=names.dlq,
+        description="Entries given up on, with the reason: field `data`, a DeadLetter.",
+    )
+
+
+_STAGE_PURPOSE = {
+    "fetcher": "Downloads URLs (or passes raw content on) and follows feeds.",
+    "parser": "Turns HTML, scraped plain text or JSON into one normalized article.",
+    "enricher": "Adds language, entities, places, tone, keywords, topics, quotes, duplicates.",
+    "sink": "Stores articles in PostgreSQL or SQLite, upserting on the article id.",
+}
+
+
+def stage_specification(stage: Stage) -> AsyncAPI:
+    """The AsyncAPI document's header for one stage (its channels come from the broker)."""
+    return AsyncAPI(
+        title=f"newsflow {stage}",
+        version=version("newsflow"),
+        description=_STAGE_PURPOSE[stage],
     )

@@ -6,7 +6,7 @@ from faststream import AckPolicy, FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
 from services.parser.parse import parse_event
-from shared.broker import make_broker
+from shared.broker import describe_outputs, make_broker, stage_specification
 from shared.events import ArticleEvent
 from shared.settings import get_settings
 from shared.stage import StageRunner, parse_entry
@@ -25,13 +25,23 @@ runner = StageRunner("parser", handle, settings)
 broker = make_broker(settings)
 
 
-@broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
+describe_outputs(broker, runner.stage, runner.names)
+
+
+@broker.subscriber(
+    stream=runner.stream_sub,
+    parser=parse_entry,
+    ack_policy=AckPolicy.MANUAL,
+    title=runner.inbox,
+    description="Fetched articles: field `data`, an ArticleEvent with `source` and `raw`.",
+)
 async def parse(message: RedisStreamMessage) -> None:
     await runner.on_message(message)
 
 
 app = FastStream(
     broker,
+    specification=stage_specification(runner.stage),
     on_startup=[runner.start],
     on_shutdown=[runner.begin_shutdown],
     after_shutdown=[runner.stop],

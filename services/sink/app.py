@@ -7,7 +7,7 @@ from faststream.redis.annotations import RedisStreamMessage
 
 from services.sink.store import open_store
 from services.sink.storing import store_event
-from shared.broker import make_broker
+from shared.broker import describe_outputs, make_broker, stage_specification
 from shared.settings import get_settings
 from shared.stage import StageRunner, parse_entry
 from shared.streams import Fields, decode_event_entry
@@ -24,13 +24,23 @@ runner = StageRunner("sink", handle, settings, ready_checks={"database": store.p
 broker = make_broker(settings)
 
 
-@broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
+describe_outputs(broker, runner.stage, runner.names)
+
+
+@broker.subscriber(
+    stream=runner.stream_sub,
+    parser=parse_entry,
+    ack_policy=AckPolicy.MANUAL,
+    title=runner.inbox,
+    description="Enriched articles: field `data`, an ArticleEvent with `enrichment`.",
+)
 async def store_article(message: RedisStreamMessage) -> None:
     await runner.on_message(message)
 
 
 app = FastStream(
     broker,
+    specification=stage_specification(runner.stage),
     on_startup=[store.open, runner.start],
     on_shutdown=[runner.begin_shutdown],
     after_shutdown=[runner.stop, store.close],

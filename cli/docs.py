@@ -1,0 +1,54 @@
+"""`newsflow docs`: the documents generated from code (event JSON Schema, AsyncAPI per
+service), so they cannot drift from it: a test regenerates them and compares."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from cli.supervisor import APP_MODULES
+from shared.schema_file import render_schema
+
+# Fixed values for what would otherwise differ per machine or process (the consumer name
+# is hostname-pid), so the documents only change when the code does.
+_DOCS_ENV = {
+    "REDIS_URL": "redis://localhost:6379/0",
+    "NEWSFLOW_STREAM_PREFIX": "newsflow",
+    "DATABASE_URL": "",
+}
+
+
+def asyncapi_document(stage: str) -> bytes:
+    """`faststream docs gen` of one stage's app, in its own process as a user runs it."""
+    env = {**os.environ, **_DOCS_ENV, "NEWSFLOW_CONSUMER_NAME": stage}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "asyncapi.json"
+        subprocess.run(
+            [sys.executable, "-m", "faststream", "docs", "gen", APP_MODULES[stage],
+             "--out", str(out)],
+            env=env, capture_output=True, check=True, timeout=120,
+        )  # fmt: skip
+        document = json.loads(out.read_text(encoding="utf-8"))
+    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def generated_docs() -> dict[str, bytes]:
+    """Every generated document, by its path under docs/."""
+    docs = {"event.schema.json": render_schema()}
+    for stage in APP_MODULES:
+        docs[f"asyncapi/{stage}.json"] = asyncapi_document(stage)
+    return docs
+
+
+def write_docs(out: Path) -> list[Path]:
+    written = []
+    for name, content in generated_docs().items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        written.append(path)
+    return written
