@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         description="Port of /metrics and /health; unset: 9101-9104 (fetcher, parser, "
         "enricher, sink); 0: no endpoint.",
     )
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP endpoint for OpenTelemetry spans per stage, e.g. "
+        "http://collector:4318/v1/traces; unset: no tracing.",
+    )
     shutdown_grace_s: float = Field(
         default=15.0, gt=0, description="Time in-flight work gets to finish on SIGTERM (s)."
     )

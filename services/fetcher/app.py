@@ -1,4 +1,4 @@
-"""Fetcher stage: raw -> fetched. Passes content on; downloads a `url`."""
+"""Fetcher stage: raw -> fetched. Passes content on; downloads a `url`; polls feeds."""
 
 from __future__ import annotations
 
@@ -6,38 +6,87 @@ from faststream import AckPolicy, FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
 from services.fetcher.download import FetchLimits, make_http_client
+from services.fetcher.feed_poller import FeedPoller
 from services.fetcher.fetch import fetch_entry
+from services.fetcher.polite_client import PoliteClient
+from services.fetcher.politeness import HostPoliteness, PolitenessRules
+from services.fetcher.seen import SeenSet
+from services.fetcher.ssrf import parse_allow_list
 from shared.broker import make_broker
 from shared.events import ArticleEvent
 from shared.settings import get_settings
-from shared.stage import StageRunner, parse_entry
-from shared.streams import Fields
+from shared.stage import StageRunner, parse_entry, redis_client
+from shared.streams import Fields, StreamNames
 
 settings = get_settings()
+names = StreamNames(settings.stream_prefix)
 limits = FetchLimits(
     max_bytes=settings.max_content_bytes,
     timeout_s=settings.fetch_timeout_s,
     connect_timeout_s=settings.fetch_connect_timeout_s,
+    read_timeout_s=settings.fetch_read_timeout_s,
     user_agent=settings.user_agent,
 )
-http = make_http_client(limits)
+http = make_http_client(limits, parse_allow_list(settings.fetch_allow_networks))
+politeness = HostPoliteness(
+    PolitenessRules(
+        interval_s=settings.fetch_host_interval_s,
+        concurrency=settings.fetch_host_concurrency,
+        max_pause_s=settings.fetch_host_max_pause_s,
+        max_wait_s=settings.fetch_max_host_wait_s,
+    )
+)
+client = PoliteClient(
+    http,
+    limits,
+    politeness,
+    robots_ttl_s=settings.fetch_robots_ttl_s,
+    obey_robots=settings.fetch_obey_robots,
+)
+redis = redis_client(settings)
+seen_urls = SeenSet(redis, names, "url", settings.fetch_seen_window_s)
+poller = FeedPoller(
+    redis,
+    names,
+    client,
+    default_interval_s=settings.feed_poll_interval_s,
+    seen_ttl_s=settings.feed_seen_ttl_s,
+)
 
 
-async def handle(fields: Fields) -> ArticleEvent:
-    return await fetch_entry(fields, http, limits)
+async def handle(fields: Fields) -> ArticleEvent | None:
+    return await fetch_entry(fields, client, seen_urls, max_bytes=settings.max_content_bytes)
 
 
 runner = StageRunner("fetcher", handle, settings)
-broker = make_broker(settings)
+broker = make_broker(settings, runner.stage)
 
 
-@broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
+# Several entries at once, so one slow host does not stop the others: each waits only at its
+# own host's politeness gate.
+@broker.subscriber(
+    stream=runner.stream_sub,
+    parser=parse_entry,
+    ack_policy=AckPolicy.MANUAL,
+    max_workers=settings.fetch_max_in_flight,
+)
 async def fetch(message: RedisStreamMessage) -> None:
     await runner.on_message(message)
 
 
-async def close_http() -> None:
+async def start_poller() -> None:
+    poller.start()
+
+
+async def close() -> None:
+    await poller.stop()
     await http.aclose()
+    await redis.aclose()
 
 
-app = FastStream(broker, on_startup=[runner.start], after_shutdown=[runner.stop, close_http])
+app = FastStream(
+    broker,
+    on_startup=[runner.start],
+    after_startup=[start_poller],
+    after_shutdown=[runner.stop, close],
+)

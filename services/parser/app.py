@@ -22,7 +22,7 @@ async def handle(fields: Fields) -> ArticleEvent:
 
 
 runner = StageRunner("parser", handle, settings)
-broker = make_broker(settings)
+broker = make_broker(settings, runner.stage)
 
 
 describe_outputs(broker, runner.stage, runner.names)

@@ -21,7 +21,7 @@ async def handle(fields: Fields) -> None:
 
 
 runner = StageRunner("sink", handle, settings, ready_checks={"database": store.ping})
-broker = make_broker(settings)
+broker = make_broker(settings, runner.stage)
 
 
 describe_outputs(broker, runner.stage, runner.names)
