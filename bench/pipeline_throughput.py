@@ -169,11 +169,16 @@ def main() -> None:
         bare_rate = asyncio.run(bare(submissions(pages, args.n, "bare"), workdir / "bare.db"))
         e2e_rate, latencies = end_to_end(submissions(pages, args.n, uuid.uuid4().hex[:6]), workdir)
     words = statistics.mean(
-        len(parse_event(event_from_content(s, max_bytes=MAX_BYTES), max_bytes=MAX_BYTES)
-            .article.text.split())  # type: ignore[union-attr]
+        len(
+            parse_event(
+                event_from_content(s, max_bytes=MAX_BYTES), max_bytes=MAX_BYTES
+            ).article.text.split()
+        )  # type: ignore[union-attr]
         for s in submissions(pages, len(pages), "words")
     )
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(f"input: {args.n} articles, copies of {len(pages)} real pages (mean {words:.0f} words)")
     print(f"bare stage functions, one process:  {bare_rate:7.1f} articles/s")
     print(f"end to end, four stage processes:   {e2e_rate:7.1f} articles/s")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
@@ -12,6 +15,7 @@ import redis
 from cli.supervisor import StageProcesses
 from shared.settings import Settings
 from shared.streams import STAGES, StreamNames
+from tests.servers import free_port
 
 
 def stage_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -84,3 +88,69 @@ def running_stages(
     finally:
         procs.stop()
         client.close()
+
+
+# --- stages with their /metrics and /health endpoints, each on a port of its own --------
+
+
+def http_get(url: str) -> tuple[int | None, bytes]:
+    """Status and body, like `curl`; (None, b"") when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except OSError:
+        return None, b""
+
+
+@dataclass
+class ServedStages:
+    procs: dict[str, StageProcesses]
+    ports: dict[str, int]
+
+    def url(self, stage: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[stage]}{path}"
+
+    def readiness(self) -> dict[str, int | None]:
+        return {stage: http_get(self.url(stage, "/health/ready"))[0] for stage in self.ports}
+
+    def liveness(self) -> dict[str, int | None]:
+        return {stage: http_get(self.url(stage, "/health/live"))[0] for stage in self.ports}
+
+    def exited(self) -> dict[str, int]:
+        return {
+            stage: code for procs in self.procs.values() for stage, code in procs.exited().items()
+        }
+
+
+@contextmanager
+def serving_stages(settings: Settings, log_dir: Path, **extra_env: str) -> Iterator[ServedStages]:
+    """The four stages, each with its /metrics and /health on a port of its own; yields once
+    every one answers ready. On failure the stage logs are printed."""
+    ports = {stage: free_port() for stage in STAGES}
+    env = stage_env(settings, NEWSFLOW_HTTP_HOST="127.0.0.1", **extra_env)
+    procs = {
+        stage: StageProcesses(
+            [stage], env={**env, "NEWSFLOW_HTTP_PORT": str(port)}, log_dir=log_dir
+        )
+        for stage, port in ports.items()
+    }
+    served = ServedStages(procs, ports)
+    for stage_procs in procs.values():
+        stage_procs.start()
+    try:
+        wait_until(
+            lambda: set(served.readiness().values()) == {200} or bool(served.exited()),
+            60,
+            "every stage to answer ready",
+        )
+        assert not served.exited(), f"a stage exited at start: {served.exited()}"
+        yield served
+    except BaseException:
+        for log in sorted(log_dir.glob("*.log")):
+            print(f"===== {log.name}\n{log.read_text(errors='replace')[-4000:]}")
+        raise
+    finally:
+        for stage_procs in procs.values():
+            stage_procs.stop()
