@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,15 @@ from shared.stream_upkeep import (
 from shared.streams import DOWNSTREAM, Fields, StreamNames, encode_json, text_fields
 
 Handler = Callable[[Fields], Awaitable[ArticleEvent | None]]
+
+# The stream entry being handled, for work that must recognise its own redelivery (the
+# fetcher's seen-set: a URL it marked itself before a crash is not "already fetched").
+_current_entry: ContextVar[str] = ContextVar("newsflow_current_entry", default="")
+
+
+def current_entry_id() -> str:
+    return _current_entry.get()
+
 
 _RECLAIM_PAGE = 100
 
@@ -135,6 +145,13 @@ class StageRunner:
         """Before the subscriber starts: the group must exist at id 0."""
         self._redis = redis_client(self.settings)
         await ensure_group(self.redis, self.inbox, self.group)
+        # Entries pending under our own name were left by an earlier process that had it
+        # (a container restarted with the same hostname and pid): retry them, since the
+        # subscriber only reads new entries and the lease refresh would keep them forever.
+        orphans: Any = await self.redis.xpending_range(
+            self.inbox, self.group, min="-", max="+", count=10_000, consumername=self.consumer
+        )
+        self._failed_here.update(item["message_id"] for item in orphans)
         downstream = DOWNSTREAM[self.stage]
         if self.outbox is not None and downstream is not None:
             self._gate = RoomGate(
@@ -178,6 +195,7 @@ class StageRunner:
 
     async def process(self, entry_id: bytes, fields: Fields, *, delivery_count: int) -> None:
         self._in_flight.add(entry_id)
+        entry_token = _current_entry.set(entry_id.decode())
         article_id, trace_id = _ids_in(fields)
         structlog.contextvars.bind_contextvars(
             stage=self.stage, entry_id=entry_id.decode(), article_id=article_id, trace_id=trace_id
@@ -219,6 +237,7 @@ class StageRunner:
             if outcome:
                 metrics.MESSAGES.labels(self.stage, outcome).inc()
             self._in_flight.discard(entry_id)
+            _current_entry.reset(entry_token)
             structlog.contextvars.clear_contextvars()
 
     async def _forward_and_ack(self, entry_id: bytes, output: ArticleEvent | None) -> None:
@@ -309,49 +328,63 @@ class StageRunner:
         return int(min(backoff, self.settings.claim_idle_ms))
 
     async def reclaim_once(self) -> int:
-        """Retry this consumer's failed entries whose backoff has passed, and take over
-        entries another consumer has held longer than `claim_idle_ms`. Returns how many
-        entries were processed."""
-        pending: Any = await self.redis.xpending_range(
-            self.inbox,
-            self.group,
-            min="-",
-            max="+",
-            count=_RECLAIM_PAGE,
-            idle=min(self.settings.retry_backoff_ms, self.settings.claim_idle_ms),
-        )
+        """One round of lease keeping. Our own pending entries: failed ones are retried
+        once their backoff has passed; the rest (in hand, or queued in FastStream's read
+        batch) get their idle time reset, which tells other consumers this one is alive.
+        Other consumers' entries idle past `claim_idle_ms` are taken over: their holder is
+        gone. Returns how many entries were processed."""
         done = 0
-        for item in pending:
-            if self._stopping.is_set():
-                break
+        own: Any = await self.redis.xpending_range(
+            self.inbox, self.group, min="-", max="+", count=_RECLAIM_PAGE * 10,
+            consumername=self.consumer,
+        )  # fmt: skip
+        alive: list[Any] = []
+        for item in own:
             entry_id: bytes = item["message_id"]
-            if entry_id in self._in_flight:
-                continue
-            owner = item["consumer"].decode()
             times = int(item["times_delivered"])
-            if owner == self.consumer and entry_id in self._failed_here:
-                due = self._retry_due_ms(times)
-            else:
-                # Another consumer's entry, or ours still waiting in a read batch: only a
-                # long silence means its holder is gone.
-                due = self.settings.claim_idle_ms
-            if int(item["time_since_delivered"]) < due:
+            if entry_id in self._in_flight or entry_id not in self._failed_here:
+                alive.append(entry_id)
+            elif int(item["time_since_delivered"]) >= self._retry_due_ms(times):
+                done += await self._claim_and_process(entry_id, self._retry_due_ms(times), times)
+            if self._stopping.is_set():
+                return done
+        if alive:
+            # JUSTID: the idle time is reset, the delivery count is not raised.
+            await self.redis.xclaim(
+                self.inbox, self.group, self.consumer, min_idle_time=0, message_ids=alive,
+                justid=True,
+            )  # fmt: skip
+        stale: Any = await self.redis.xpending_range(
+            self.inbox, self.group, min="-", max="+", count=_RECLAIM_PAGE,
+            idle=self.settings.claim_idle_ms,
+        )  # fmt: skip
+        for item in stale:
+            owner = item["consumer"].decode()
+            if owner == self.consumer or self._stopping.is_set():
                 continue
-            claimed: Any = await self.redis.xclaim(
-                self.inbox, self.group, self.consumer, min_idle_time=due, message_ids=[entry_id]
+            entry_id = item["message_id"]
+            self.log.info("reclaiming", from_consumer=owner, entry_id=entry_id.decode())
+            done += await self._claim_and_process(
+                entry_id, self.settings.claim_idle_ms, int(item["times_delivered"])
             )
-            if not claimed:
-                continue  # another consumer was quicker
-            claimed_id, fields = claimed[0]
-            if not fields:
-                # Trimmed away while pending: nothing left to process.
-                await self.redis.xack(self.inbox, self.group, claimed_id)
-                continue
-            if owner != self.consumer:
-                self.log.info("reclaimed", from_consumer=owner, entry_id=entry_id.decode())
-            await self.process(claimed_id, fields, delivery_count=times + 1)
-            done += 1
         return done
+
+    async def _claim_and_process(self, entry_id: bytes, min_idle_ms: int, times: int) -> int:
+        # min_idle_time makes the claim conditional: if another consumer (or our own lease
+        # refresh) touched the entry meanwhile, nothing is claimed and nothing runs twice.
+        claimed: Any = await self.redis.xclaim(
+            self.inbox, self.group, self.consumer, min_idle_time=min_idle_ms,
+            message_ids=[entry_id],
+        )  # fmt: skip
+        if not claimed:
+            return 0
+        claimed_id, fields = claimed[0]
+        if not fields:
+            # Trimmed away while pending: nothing left to process.
+            await self.redis.xack(self.inbox, self.group, claimed_id)
+            return 0
+        await self.process(claimed_id, fields, delivery_count=times + 1)
+        return 1
 
     async def trim_inbox(self) -> int:
         return await trim_acknowledged(self.redis, self.inbox, self.settings.retain_acked_s)

@@ -150,8 +150,10 @@ def test_replaying_a_fixed_up_dead_letter_stores_it_once(
         run_cli(settings, "dlq", "replay", "--all")
         wait_until(lambda: client.xlen(names.enriched) == 2, 30, "the second replay")
         wait_until(
-            lambda: client.xpending(names.enriched, "sink")["pending"] == 0
-            and client.xinfo_groups(names.enriched)[0]["lag"] == 0,
+            lambda: (
+                client.xpending(names.enriched, "sink")["pending"] == 0
+                and client.xinfo_groups(names.enriched)[0]["lag"] == 0
+            ),
             30,
             "the sink to take the second replay",
         )
@@ -179,14 +181,18 @@ def test_a_worker_killed_between_forwarding_and_acking_stores_the_article_once(
     # A live enricher claims the entry the dead one held and processes it again.
     with running_stages(settings, tmp_path / "logs2"):
         wait_until(
-            lambda: client.xpending(names.parsed, "enricher")["pending"] == 0
-            and client.xlen(names.enriched) == 2,
+            lambda: (
+                client.xpending(names.parsed, "enricher")["pending"] == 0
+                and client.xlen(names.enriched) == 2
+            ),
             60,
             "the orphaned entry to be reclaimed and forwarded",
         )
         wait_until(
-            lambda: client.xpending(names.enriched, "sink")["pending"] == 0
-            and client.xinfo_groups(names.enriched)[0]["lag"] == 0,
+            lambda: (
+                client.xpending(names.enriched, "sink")["pending"] == 0
+                and client.xinfo_groups(names.enriched)[0]["lag"] == 0
+            ),
             30,
             "the sink to take the second copy",
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from faststream import AckPolicy
@@ -155,3 +155,34 @@ async def test_shutdown_finishes_the_entry_in_hand(settings: Settings, redis: Re
 
 async def _has(redis: Redis, stream: str, n: int) -> bool:
     return bool(await redis.xlen(stream) >= n)
+
+
+async def test_a_live_consumer_keeps_its_slow_entry(settings: Settings, redis: Redis) -> None:
+    """Entries a live consumer holds (in hand or queued) keep their lease: another consumer
+    takes over only from a consumer that stopped refreshing, so nothing runs twice."""
+    settings = settings.model_copy(update={"claim_idle_ms": 500, "claim_interval_s": 0.1})
+    names = StreamNames(settings.stream_prefix)
+    calls: list[str] = []
+
+    def worker(name: str, delay: float) -> Callable[[Fields], Awaitable[ArticleEvent]]:
+        async def handle(fields: Fields) -> ArticleEvent:
+            calls.append(name)
+            await asyncio.sleep(delay)
+            return await intake(fields)
+
+        return handle
+
+    slow = settings.model_copy(update={"consumer_name": "slow"})
+    quick = settings.model_copy(update={"consumer_name": "quick"})
+    async with running(slow, worker("slow", 2.0)):
+        await redis.xadd(names.raw, {"content": "takes a while"})
+        await wait_for(lambda: _has_calls(calls, 1))
+        async with running(quick, worker("quick", 0.0)):
+            await wait_for(lambda: _has(redis, names.fetched, 1), within=10)
+            await asyncio.sleep(0.5)
+    assert calls == ["slow"]
+    assert await redis.xlen(names.fetched) == 1
+
+
+async def _has_calls(calls: list[str], n: int) -> bool:
+    return len(calls) >= n
