@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.dlq import dlq_app
+from cli.feeds import feeds_app
 from cli.inputs import Input, expand_paths, to_input
 from cli.status_view import render_status
 from cli.supervisor import StageProcesses
@@ -39,6 +40,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(feeds_app, name="feeds")
 # Piped output is laid out for 100 columns, not the 80 rich assumes without a terminal.
 out = Console(width=None if sys.stdout.isatty() else 100)
 err = Console(stderr=True)

@@ -12,10 +12,11 @@ from services.fetcher.polite_client import PoliteClient
 from services.fetcher.politeness import HostPoliteness, PolitenessRules
 from services.fetcher.seen import SeenSet
 from services.fetcher.ssrf import parse_allow_list
-from shared.broker import make_broker
+from shared.backpressure import RoomGate
+from shared.broker import describe_outputs, make_broker, stage_specification
 from shared.events import ArticleEvent
 from shared.settings import get_settings
-from shared.stage import StageRunner, parse_entry, redis_client
+from shared.stage import StageRunner, current_entry_id, parse_entry, redis_client
 from shared.streams import Fields, StreamNames
 
 settings = get_settings()
@@ -51,15 +52,23 @@ poller = FeedPoller(
     client,
     default_interval_s=settings.feed_poll_interval_s,
     seen_ttl_s=settings.feed_seen_ttl_s,
+    room=RoomGate(redis, names.raw, names.group_of("fetcher"), settings.max_backlog),
 )
 
 
 async def handle(fields: Fields) -> ArticleEvent | None:
-    return await fetch_entry(fields, client, seen_urls, max_bytes=settings.max_content_bytes)
+    return await fetch_entry(
+        fields,
+        client,
+        seen_urls,
+        max_bytes=settings.max_content_bytes,
+        entry_id=current_entry_id(),
+    )
 
 
 runner = StageRunner("fetcher", handle, settings)
 broker = make_broker(settings, runner.stage)
+describe_outputs(broker, runner.stage, runner.names)
 
 
 # Several entries at once, so one slow host does not stop the others: each waits only at its
@@ -69,6 +78,9 @@ broker = make_broker(settings, runner.stage)
     parser=parse_entry,
     ack_policy=AckPolicy.MANUAL,
     max_workers=settings.fetch_max_in_flight,
+    title=runner.inbox,
+    description="Raw articles: flat fields (url or content, content_type, source, "
+    "trace_id) or field `data`, a RawSubmission.",
 )
 async def fetch(message: RedisStreamMessage) -> None:
     await runner.on_message(message)
@@ -86,7 +98,9 @@ async def close() -> None:
 
 app = FastStream(
     broker,
+    specification=stage_specification(runner.stage),
     on_startup=[runner.start],
+    on_shutdown=[runner.begin_shutdown],
     after_startup=[start_poller],
     after_shutdown=[runner.stop, close],
 )

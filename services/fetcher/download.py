@@ -1,16 +1,40 @@
-"""Download one page with httpx: bounded in time and size, redirects followed and recorded."""
+"""One HTTP exchange with httpx: the guarded client, and reading a response within limits.
+
+Redirects are not followed here: `PoliteClient` follows them hop by hop, so each hop passes
+the scheme check, robots.txt and its host's politeness gate like any other request.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpcore
 import httpx
 
+from services.fetcher.charset import page_charset
+from services.fetcher.ssrf import AllowList, GuardedNetworkBackend
 from shared.errors import Rejected
 
-_MAX_REDIRECTS = 10
-_FETCHABLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml",
-                    "text/xml")
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
+        "text/xml", "application/feed+json", "text/html", "text/plain",
+    }
+)  # fmt: skip
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+# Many hosts at once: the per-host cap lives in the politeness gate, not in the pool.
+_POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    max_bytes: int
+    timeout_s: float
+    connect_timeout_s: float
+    read_timeout_s: float
+    user_agent: str
+    max_redirects: int = 10
 
 
 @dataclass(frozen=True)
@@ -21,58 +45,105 @@ class Download:
     content_type: str | None
     charset: str | None
     body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
 
 
-@dataclass(frozen=True)
-class FetchLimits:
-    max_bytes: int
-    timeout_s: float
-    connect_timeout_s: float
-    user_agent: str
+class ServerTrouble(Exception):
+    """5xx, 408 or 429: worth retrying later."""
+
+    def __init__(self, status_code: int, retry_after: str | None, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.retry_after = retry_after
 
 
-def make_http_client(limits: FetchLimits) -> httpx.AsyncClient:
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport, with its connection pool opening connections through the
+    SSRF guard. httpx has no public hook for the network backend, so the pool it builds is
+    replaced by an identical one that has the guard."""
+
+    def __init__(
+        self,
+        allow: AllowList,
+        *,
+        inner_backend: httpcore.AsyncNetworkBackend | None = None,
+        limits: httpx.Limits = _POOL_LIMITS,
+    ) -> None:
+        super().__init__(http2=True, limits=limits, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=True,
+            network_backend=GuardedNetworkBackend(allow, inner_backend),
+        )
+
+
+def make_http_client(
+    limits: FetchLimits,
+    allow: AllowList,
+    *,
+    inner_backend: httpcore.AsyncNetworkBackend | None = None,
+) -> httpx.AsyncClient:
+    # trust_env=False: a proxy from the environment would make every connection go to the
+    # proxy's address, and the SSRF guard could no longer see where a request really goes.
     return httpx.AsyncClient(
-        follow_redirects=True,
-        max_redirects=_MAX_REDIRECTS,
-        timeout=httpx.Timeout(limits.timeout_s, connect=limits.connect_timeout_s),
-        headers={"User-Agent": limits.user_agent, "Accept": "text/html,application/xhtml+xml,"
-                 "text/plain;q=0.9,*/*;q=0.5"},
+        transport=GuardedTransport(allow, inner_backend=inner_backend),
+        follow_redirects=False,
+        trust_env=False,
+        timeout=httpx.Timeout(
+            limits.read_timeout_s, connect=limits.connect_timeout_s, pool=limits.timeout_s
+        ),
+        headers={
+            "User-Agent": limits.user_agent,
+            "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
+            "Accept-Encoding": "gzip, deflate, br",
+        },
     )
 
 
-async def download(client: httpx.AsyncClient, url: str, limits: FetchLimits) -> Download:
-    """Fetch `url`. Errors the page itself causes (4xx, wrong type, too big) are `Rejected`;
-    network trouble and 5xx raise `httpx` errors so the stage retries them."""
-    try:
-        async with client.stream("GET", url) as response:
-            if response.status_code in (408, 429) or response.status_code >= 500:
-                response.raise_for_status()
-            if response.status_code >= 400:
-                raise Rejected(f"http_{response.status_code}", f"GET {url} -> {response.status_code}")
-            content_type = response.headers.get("content-type", "")
-            media_type = content_type.split(";", 1)[0].strip().lower() or None
-            if media_type and not media_type.startswith(_FETCHABLE_TYPES):
-                raise Rejected("unsupported_type", f"{url} is {media_type}, not a web page")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limits.max_bytes:
-                raise Rejected("too_large", f"{url} declares {declared} bytes")
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body.extend(chunk)
-                if len(body) > limits.max_bytes:
-                    raise Rejected("too_large", f"{url} is over {limits.max_bytes} bytes")
-            return Download(
-                requested_url=url,
-                final_url=str(response.url),
-                status_code=response.status_code,
-                content_type=media_type,
-                charset=response.charset_encoding,
-                body=bytes(body),
-            )
-    except httpx.TooManyRedirects as exc:
-        raise Rejected("too_many_redirects", str(exc)) from exc
-    except httpx.UnsupportedProtocol as exc:
-        raise Rejected("unsupported_url", str(exc)) from exc
-    except httpx.InvalidURL as exc:
-        raise Rejected("invalid_url", str(exc)) from exc
+def media_type_of(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def check_status(response: httpx.Response, url: str) -> None:
+    """Errors the page causes are `Rejected` (DLQ now); the server's trouble is retried."""
+    status = response.status_code
+    if status in (408, 429) or status >= 500:
+        raise ServerTrouble(status, response.headers.get("retry-after"), f"GET {url} -> {status}")
+    if status >= 300:
+        raise Rejected(f"http_{status}", f"GET {url} -> {status}")
+
+
+async def read_body(
+    response: httpx.Response, url: str, limits: FetchLimits, accepted_types: frozenset[str]
+) -> Download:
+    """Check type and size, then read the (decompressed) body, stopping at the cap: the cap
+    counts decoded bytes, so a small gzip bomb is cut off too."""
+    media_type = media_type_of(response.headers.get("content-type"))
+    if media_type is not None and media_type not in accepted_types:
+        raise Rejected("unsupported_type", f"{url} is {media_type}, not a web page")
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise Rejected("too_large", f"{url} declares {declared} bytes, over {limits.max_bytes}")
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body.extend(chunk)
+        if len(body) > limits.max_bytes:
+            raise Rejected("too_large", f"{url} is over {limits.max_bytes} bytes")
+    data = bytes(body)
+    return Download(
+        requested_url=url,
+        final_url=str(response.url),
+        status_code=response.status_code,
+        content_type=media_type,
+        charset=page_charset(data, response.charset_encoding),
+        body=data,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+    )

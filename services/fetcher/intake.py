@@ -6,6 +6,7 @@ import base64
 import hashlib
 from datetime import datetime
 
+from services.fetcher.download import Download
 from shared.errors import Rejected
 from shared.events import (
     ArticleEvent,
@@ -19,7 +20,6 @@ from shared.events import (
     utc_now,
 )
 from shared.urls import is_http_url, normalize_url
-from services.fetcher.download import Download
 
 
 def event_from_content(
@@ -35,7 +35,7 @@ def event_from_content(
     return ArticleEvent(
         id=article_id_for_url(url) if url else article_id_for_content(content),
         trace_id=submission.trace_id or new_trace_id(),
-        source=Source(url=url, name=submission.source, via=submission.via, received_at=now),
+        source=source_of(submission, url, now),
         raw=Raw(
             content_type=_media_type(submission.content_type) or _sniff_type(content),
             encoding="utf-8",
@@ -55,7 +55,7 @@ def event_from_download(
     return ArticleEvent(
         id=article_id_for_url(url),
         trace_id=submission.trace_id or new_trace_id(),
-        source=Source(url=url, name=submission.source, via=submission.via, received_at=now),
+        source=source_of(submission, url, now),
         raw=Raw(
             content_type=download.content_type,
             encoding=download.charset,
@@ -67,6 +67,30 @@ def event_from_download(
             sha256=hashlib.sha256(download.body).hexdigest(),
         ),
         timestamps=Timestamps(received_at=now, fetched_at=utc_now()),
+    )
+
+
+def source_of(submission: RawSubmission, url: str | None, now: datetime) -> Source:
+    """The source section, with what a feed said about the page (`feed_url`, `hints`) kept
+    beside it: `Source` keeps fields it does not declare."""
+    extra: dict[str, object] = {}
+    if submission.feed_url:
+        extra["feed_url"] = submission.feed_url
+    hints = {
+        "title": submission.hint_title,
+        "published_at": submission.hint_published_at,
+        "summary": submission.hint_summary,
+    }
+    if any(value is not None for value in hints.values()):
+        extra["hints"] = {key: value for key, value in hints.items() if value is not None}
+    return Source.model_validate(
+        {
+            "url": url,
+            "name": submission.source,
+            "via": submission.via,
+            "received_at": now,
+            **extra,
+        }
     )
 
 

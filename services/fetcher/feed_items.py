@@ -1,0 +1,80 @@
+"""What a feed document lists: one `FeedItem` per entry with a link, via feedparser."""
+
+from __future__ import annotations
+
+import calendar
+import html
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser  # type: ignore[import-untyped]
+
+from shared.urls import is_http_url
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
+_MAX_SUMMARY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    url: str
+    title: str | None = None
+    published_at: datetime | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str | None
+    items: list[FeedItem]
+
+
+def parse_feed(body: bytes, feed_url: str) -> ParsedFeed:
+    """Entries without an http(s) link are skipped: there is nothing to fetch."""
+    parsed = feedparser.parse(body, response_headers={"content-location": feed_url})
+    items = []
+    for entry in parsed.entries:
+        url = _entry_url(entry, feed_url)
+        if url is None:
+            continue
+        items.append(
+            FeedItem(
+                url=url,
+                title=_clean(entry.get("title")),
+                published_at=_entry_time(entry),
+                summary=_clean(entry.get("summary"), limit=_MAX_SUMMARY_CHARS),
+            )
+        )
+    return ParsedFeed(title=_clean(parsed.feed.get("title")), items=items)
+
+
+def _entry_url(entry: Any, feed_url: str) -> str | None:
+    for candidate in (entry.get("link"), entry.get("id")):
+        if isinstance(candidate, str) and candidate.strip():
+            url = urljoin(feed_url, candidate.strip())
+            if is_http_url(url):
+                return url
+    return None
+
+
+def _entry_time(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if isinstance(value, time.struct_time):
+            # feedparser gives UTC struct_times; timegm reads them as such.
+            return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    return None
+
+
+def _clean(value: object, *, limit: int | None = None) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = _SPACES.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
+    if limit is not None and len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return text or None

@@ -1,0 +1,116 @@
+"""Shared by the fetcher's end-to-end tests: stage settings, a page site, store look-ups."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import orjson
+import redis
+
+from services.sink.store import open_store
+from shared.events import ArticleEvent, RawSubmission, article_id_for_url
+from shared.settings import Settings
+from shared.streams import StreamNames
+from shared.urls import normalize_url
+from tests.integration.fetcher.local_server import LocalServer, Reply
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE_PAGES = REPO / "tests" / "fixtures" / "fetcher" / "pages"
+CORPUS = REPO.parent / "shared" / "corpus" / "mediacloud-2020"
+
+# The test server is the one loopback address the stages may reach; no pause between
+# requests, so a site's worth of pages does not take a second each.
+FETCH_ENV = {
+    "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
+    "NEWSFLOW_FETCH_HOST_INTERVAL_S": "0",
+    "NEWSFLOW_FETCH_HOST_CONCURRENCY": "8",
+    "NEWSFLOW_FEED_POLL_INTERVAL_S": "0.5",
+}
+
+
+def serve_pages(server: LocalServer, html_gz_files: Iterable[Path]) -> list[str]:
+    """Each page at /pages/<name>, as text/html with no charset: the page must say."""
+    urls = []
+    for path in html_gz_files:
+        body = gzip.decompress(path.read_bytes())
+        route = f"/pages/{path.name.removesuffix('.gz')}"
+        server.routes[route] = lambda _r, body=body: Reply(
+            body=body, headers={"Content-Type": "text/html"}
+        )
+        urls.append(server.url(route))
+    return urls
+
+
+def publish_urls(client: redis.Redis, settings: Settings, urls: Iterable[str]) -> None:
+    names = StreamNames(settings.stream_prefix)
+    for url in urls:
+        submission = RawSubmission(url=url)
+        client.xadd(names.raw, {"data": submission.model_dump_json(exclude_none=True)})
+
+
+def stored(settings: Settings, urls: Iterable[str]) -> dict[str, ArticleEvent]:
+    """The stored event of each URL that has one."""
+
+    async def read() -> dict[str, ArticleEvent]:
+        store = open_store(settings)
+        await store.open()
+        try:
+            found = {}
+            for url in urls:
+                event = await store.get(article_id_for_url(normalize_url(url)))
+                if event is not None:
+                    found[url] = event
+            return found
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def stored_count(settings: Settings) -> int:
+    async def count() -> int:
+        store = open_store(settings)
+        await store.open()
+        try:
+            return await store.count()
+        finally:
+            await store.close()
+
+    return asyncio.run(count())
+
+
+def dead_letters(client: redis.Redis, settings: Settings) -> list[dict[str, object]]:
+    entries = client.xrange(StreamNames(settings.stream_prefix).dlq)
+    return [orjson.loads(fields[b"data"]) for _, fields in entries]
+
+
+def corpus_files() -> list[Path]:
+    truth = json.loads((CORPUS / "ground-truth.json").read_text())
+    return sorted(CORPUS / "html" / f"{meta['file']}.gz" for meta in truth.values())
+
+
+def progress(client: redis.Redis, settings: Settings) -> str:
+    """How far entries got, for the message of a test that timed out."""
+    names = StreamNames(settings.stream_prefix)
+    streams = ("raw", "fetched", "parsed", "enriched", "dlq")
+    return ", ".join(f"{s}={client.xlen(names.stream(s))}" for s in streams)
+
+
+def dead_lettered_urls(client: redis.Redis, settings: Settings) -> set[str]:
+    """Page URLs on the dead-letter stream, from whichever stage: a letter's payload is the
+    entry as that stage got it (a raw submission or an event). A set, because an entry can
+    be dead-lettered twice when a stage's reclaim races its own subscriber."""
+    urls = set()
+    for letter in dead_letters(client, settings):
+        payload = letter["payload"]
+        assert isinstance(payload, dict)
+        document = orjson.loads(payload["data"])
+        raw = document.get("raw") or {}
+        url = raw.get("fetched_url") or document.get("url")
+        if url:
+            urls.add(str(url))
+    return urls

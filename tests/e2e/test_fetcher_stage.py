@@ -1,0 +1,139 @@
+"""The fetcher stage as a process: what reaches the dead-letter stream and why, retries after
+Retry-After, and a slow host beside a fast one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+import redis
+
+from shared.events import ArticleEvent
+from shared.settings import Settings
+from shared.streams import StreamNames
+from tests.e2e.fetcher_support import FETCH_ENV, dead_letters, publish_urls
+from tests.e2e.harness import running_stages, wait_until
+from tests.integration.fetcher.local_server import Reply, article_html, local_server, page
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[redis.Redis]:
+    c = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    yield c
+    keys = list(c.scan_iter(f"{settings.stream_prefix}:*"))
+    if keys:
+        c.delete(*keys)
+    c.close()
+
+
+def fetched(client: redis.Redis, settings: Settings) -> list[ArticleEvent]:
+    entries = client.xrange(StreamNames(settings.stream_prefix).fetched)
+    return [ArticleEvent.model_validate(orjson.loads(f[b"data"])) for _, f in entries]
+
+
+def reasons_by_url(client: redis.Redis, settings: Settings) -> dict[str, str]:
+    out = {}
+    for letter in dead_letters(client, settings):
+        payload = letter["payload"]
+        assert isinstance(payload, dict)
+        out[str(orjson.loads(payload["data"])["url"])] = str(letter["reason"])
+    return out
+
+
+def test_internal_addresses_are_dead_lettered_as_ssrf_by_default(
+    settings: Settings, client: redis.Redis, tmp_path: Path
+) -> None:
+    with local_server("127.0.0.1") as server:
+        server.routes["/"] = page(article_html("Internal"))
+        urls = [
+            "http://169.254.169.254/latest/meta-data/",
+            "file:///etc/passwd",
+            f"http://localhost:{server.port}/",
+        ]
+        with running_stages(settings, tmp_path / "logs", stages=("fetcher",)):
+            publish_urls(client, settings, urls)
+            wait_until(lambda: len(dead_letters(client, settings)) == 3, 30, "3 dead letters")
+        assert reasons_by_url(client, settings) == dict.fromkeys(urls, "ssrf")
+        assert server.connections == 0
+
+
+def test_pages_that_cannot_be_had_are_dead_lettered_with_their_reason(
+    settings: Settings, client: redis.Redis, tmp_path: Path
+) -> None:
+    with local_server() as server:
+        server.routes["/robots.txt"] = page(
+            "User-agent: *\nDisallow: /members/\n", content_type="text/plain"
+        )
+        server.routes["/members/story"] = page(article_html("Members only"))
+        server.routes["/gone"] = lambda _r: Reply(410, b"gone")
+        server.routes["/paper.pdf"] = lambda _r: Reply(
+            body=b"%PDF-1.7", headers={"Content-Type": "application/pdf"}
+        )
+        server.routes["/huge"] = lambda _r: Reply(
+            body=b"<p>" + b"x" * 300_000, headers={"Content-Type": "text/html"}
+        )
+        answers = iter([Reply(429, headers={"Retry-After": "1"})])
+        busy_page = page(article_html("Busy"))
+        server.routes["/busy"] = lambda r: next(answers, None) or busy_page(r)
+        server.routes["/old"] = lambda _r: Reply(301, headers={"Location": "/new"})
+        server.routes["/new"] = page(article_html("New home"))
+        expected = {
+            server.url("/members/story"): "robots",
+            server.url("/missing"): "http_404",
+            server.url("/gone"): "http_410",
+            server.url("/paper.pdf"): "unsupported_type",
+            server.url("/huge"): "too_large",
+        }
+        env = {**FETCH_ENV, "NEWSFLOW_MAX_CONTENT_BYTES": "100000"}
+        with running_stages(settings, tmp_path / "logs", stages=("fetcher",), **env):
+            publish_urls(client, settings, [*expected, server.url("/busy"), server.url("/old")])
+            wait_until(
+                lambda: (
+                    len(dead_letters(client, settings)) == 5 and len(fetched(client, settings)) == 2
+                ),
+                30,
+                "5 dead letters and 2 pages fetched",
+            )
+        assert reasons_by_url(client, settings) == expected
+        assert server.requests_to("/members/story") == []
+        by_url = {e.raw.fetched_url: e for e in fetched(client, settings)}
+        assert by_url[server.url("/old")].raw.final_url == server.url("/new")
+        first, second = server.requests_to("/busy")
+        assert second.at - first.at >= 0.95  # retried, and not before Retry-After
+
+
+def test_a_slow_host_does_not_hold_up_a_fast_one(
+    settings: Settings, client: redis.Redis, tmp_path: Path
+) -> None:
+    with local_server("127.0.0.2") as slow, local_server("127.0.0.1") as fast:
+        slow.routes["/slow"] = page(article_html("Slow"), delay_s=2.0)
+        fast.routes["/fast"] = page(article_html("Fast"))
+        env = {
+            **FETCH_ENV,
+            "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1/32,127.0.0.2/32",
+            "NEWSFLOW_FETCH_HOST_CONCURRENCY": "2",
+            "NEWSFLOW_FETCH_HOST_INTERVAL_S": "0.05",
+        }
+        with running_stages(settings, tmp_path / "logs", stages=("fetcher",), **env):
+            publish_urls(client, settings, [slow.url(f"/slow?n={i}") for i in range(6)])
+            publish_urls(client, settings, [fast.url(f"/fast?n={i}") for i in range(6)])
+            started = time.monotonic()
+            wait_until(
+                lambda: (
+                    sum("/fast" in (e.source.url or "") for e in fetched(client, settings)) == 6
+                ),
+                10,
+                "the fast host's pages",
+            )
+            fast_done = time.monotonic() - started
+            slow_done_by_then = sum(
+                "/slow" in (e.source.url or "") for e in fetched(client, settings)
+            )
+            wait_until(lambda: len(fetched(client, settings)) == 12, 20, "the slow pages")
+    assert fast_done < 1.9, fast_done
+    assert slow_done_by_then == 0

@@ -1,0 +1,132 @@
+"""Feeds polled from a real local server into a real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+from redis.asyncio import Redis
+
+from services.fetcher.feed_poller import FeedPoller
+from services.fetcher.feeds import FeedRegistry
+from shared.events import RawSubmission
+from shared.settings import Settings
+from shared.stage import redis_client
+from shared.streams import StreamNames
+from tests.integration.fetcher.conftest import ClientFactory
+from tests.integration.fetcher.feed_site import FeedSite
+from tests.integration.fetcher.local_server import local_server
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = redis_client(settings)
+    yield client
+    names = StreamNames(settings.stream_prefix)
+    keys = [key async for key in client.scan_iter(match=f"{names.prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def published(redis: Redis, names: StreamNames) -> list[RawSubmission]:
+    entries = await redis.xrange(names.raw)
+    return [RawSubmission.model_validate(orjson.loads(fields[b"data"])) for _, fields in entries]
+
+
+async def test_new_items_are_published_once_with_their_hints(
+    settings: Settings, redis: Redis, make_client: ClientFactory
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    with local_server() as server:
+        site = FeedSite(server, items=20)
+        feed = await FeedRegistry(redis, names).add(site.feed_url)
+        poller = FeedPoller(
+            redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
+        )
+
+        assert await poller.poll(feed) == 20
+        first = await published(redis, names)
+        assert sorted(s.url or "" for s in first) == sorted(site.item_url(n) for n in range(1, 21))
+        story_7 = next(s for s in first if s.url == site.item_url(7))
+        assert story_7.via == "feed"
+        assert story_7.feed_url == site.feed_url
+        assert story_7.source == "Local News"
+        assert story_7.hint_title == "Story number 7"
+        assert story_7.hint_summary == "Summary of story 7"
+        assert story_7.hint_published_at is not None
+        assert story_7.hint_published_at.hour == 15
+
+        # Unchanged: the ETag comes back, the server answers 304, nothing is published.
+        assert await poller.poll(feed) == 0
+        assert site.not_modified == 1
+        assert len(await published(redis, names)) == 20
+
+        site.add_item()
+        assert await poller.poll(feed) == 1
+        after = await published(redis, names)
+        assert len(after) == 21
+        assert after[-1].url == site.item_url(21)
+        state = await FeedRegistry(redis, names).state(feed.url)
+        assert state.items_published == 21
+        assert state.etag is not None
+
+
+async def test_items_seen_before_are_not_published_again_without_an_etag(
+    settings: Settings, redis: Redis, make_client: ClientFactory
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    with local_server() as server:
+        site = FeedSite(server, items=5)
+        registry = FeedRegistry(redis, names)
+        feed = await registry.add(site.feed_url)
+        poller = FeedPoller(
+            redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
+        )
+        assert await poller.poll(feed) == 5
+        await registry.save_state(
+            feed.url,
+            (await registry.state(feed.url)).model_copy(
+                update={"etag": None, "last_modified": None}
+            ),
+        )
+        assert await poller.poll(feed) == 0  # a full 200 this time, every item already seen
+        assert site.not_modified == 0
+        assert len(await published(redis, names)) == 5
+
+
+async def test_a_feed_is_polled_once_per_interval(
+    settings: Settings, redis: Redis, make_client: ClientFactory
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    with local_server() as server:
+        site = FeedSite(server, items=2)
+        await FeedRegistry(redis, names).add(site.feed_url, interval_s=60)
+        client = await make_client()
+        one = FeedPoller(redis, names, client, default_interval_s=60, seen_ttl_s=3600)
+        other = FeedPoller(redis, names, client, default_interval_s=60, seen_ttl_s=3600)
+        assert await one.poll_due_feeds() == 2
+        assert await other.poll_due_feeds() == 0  # another replica: not due yet
+        assert await one.poll_due_feeds() == 0
+        assert len(server.requests_to("/feed.xml")) == 1
+
+
+async def test_removed_feeds_are_not_polled(
+    settings: Settings, redis: Redis, make_client: ClientFactory
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    registry = FeedRegistry(redis, names)
+    with local_server() as server:
+        site = FeedSite(server, items=2)
+        await registry.add(site.feed_url)
+        assert [f.url for f in await registry.feeds()] == [site.feed_url]
+        assert await registry.remove(site.feed_url)
+        assert not await registry.remove(site.feed_url)
+        poller = FeedPoller(
+            redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
+        )
+        assert await poller.poll_due_feeds() == 0
+        assert server.requests_to("/feed.xml") == []

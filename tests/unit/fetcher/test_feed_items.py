@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.fetcher.feed_items import parse_feed
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Daily &amp; News</title>
+<item><title>One</title><link>/news/one</link><pubDate>Tue, 03 Nov 2026 10:00:00 +0100</pubDate>
+<description>&lt;p&gt;The &lt;b&gt;first&lt;/b&gt; story&lt;/p&gt;</description></item>
+<item><title>No link</title><description>nothing to fetch</description></item>
+<item><title>Guid only</title><guid isPermaLink="true">https://news.example/guid</guid></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom News</title>
+<entry><title>Atomic</title><link href="https://news.example/atomic"/><id>urn:x</id>
+<updated>2026-11-02T08:30:00Z</updated><summary>Short</summary></entry></feed>"""
+
+
+def test_rss_items_with_relative_links_dates_and_summaries() -> None:
+    feed = parse_feed(RSS, "https://news.example/feed.xml")
+    assert feed.title == "Daily & News"
+    assert [item.url for item in feed.items] == [
+        "https://news.example/news/one",
+        "https://news.example/guid",
+    ]
+    one = feed.items[0]
+    assert one.title == "One"
+    assert one.published_at == datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+    assert one.summary == "The first story"
+
+
+def test_atom_entries() -> None:
+    feed = parse_feed(ATOM, "https://news.example/atom")
+    assert feed.title == "Atom News"
+    (item,) = feed.items
+    assert item.url == "https://news.example/atomic"
+    assert item.published_at == datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
+    assert item.summary == "Short"
+
+
+def test_not_a_feed_has_no_items() -> None:
+    assert parse_feed(b"<html><body>hello</body></html>", "https://x.example/").items == []
