@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from faststream import AckPolicy, FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
 from services.enricher.duplicates import DuplicateIndex, mark_duplicate
 from services.enricher.enrich import enrich_event
 from services.enricher.entities import load_ner
-from shared.broker import make_broker
+from shared import metrics
+from shared.broker import describe_outputs, make_broker, stage_specification
 from shared.events import ArticleEvent
 from shared.settings import get_settings
 from shared.stage import StageRunner, parse_entry, redis_client
@@ -17,6 +20,7 @@ from shared.streams import Fields, decode_event_entry
 settings = get_settings()
 # Its own connection pool (connected on first use), so the index needs no started runner.
 duplicates = DuplicateIndex(redis_client(settings), settings.stream_prefix)
+models_loaded = False
 
 
 async def handle(fields: Fields) -> ArticleEvent:
@@ -26,20 +30,37 @@ async def handle(fields: Fields) -> ArticleEvent:
 
 async def load_models() -> None:
     # Before the first entry rather than while it waits (about a second).
+    global models_loaded
+    started = time.perf_counter()
     load_ner(settings.ner_model)
+    metrics.MODEL_LOAD_SECONDS.labels(settings.ner_model).set(time.perf_counter() - started)
+    models_loaded = True
 
 
-runner = StageRunner("enricher", handle, settings)
+async def models_ready() -> bool:
+    return models_loaded
+
+
+runner = StageRunner("enricher", handle, settings, ready_checks={"models": models_ready})
 broker = make_broker(settings, runner.stage)
+describe_outputs(broker, runner.stage, runner.names)
 
 
-@broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
+@broker.subscriber(
+    stream=runner.stream_sub,
+    parser=parse_entry,
+    ack_policy=AckPolicy.MANUAL,
+    title=runner.inbox,
+    description="Parsed articles: field `data`, an ArticleEvent with `article`.",
+)
 async def enrich(message: RedisStreamMessage) -> None:
     await runner.on_message(message)
 
 
 app = FastStream(
     broker,
+    specification=stage_specification(runner.stage),
     on_startup=[load_models, runner.start],
+    on_shutdown=[runner.begin_shutdown],
     after_shutdown=[runner.stop, duplicates.close],
 )

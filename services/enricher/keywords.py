@@ -1,0 +1,140 @@
+"""Key phrases: runs of content words between stop words and punctuation, weighted by
+frequency, length, named entities and the title.
+
+Statistical extractors (YAKE) score n-grams that cross phrase boundaries and return
+fragments such as "government strongly" or "Korea issued". Here a phrase can only be a
+run of words with no stop word, adverb, verb form or punctuation inside it, which keeps
+noun phrases ("South Korean government", "military cooperation") whole; entities give
+the run extra weight because they are what the article is about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from services.enricher.text import TextSpan
+from services.enricher.word_classes import WordClasses
+from shared.events import Entity, Keyword
+
+_TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
+# Reporting and other frequent news verbs end a phrase like a stop word does.
+_VERBS: Final = frozenset(
+    """said says say saying told tells tell stated states state called calls call reported
+    reports according announced announces confirmed confirms denied denies claimed claims
+    warned warns urged urges condemned condemns agreed agrees signed signs recognized
+    recognised acknowledged issued issues added adds noted notes asked asks wrote writes
+    cease end ends continue continues obliges undermines support supports provide sent
+    sending took take make made went goes going get got became become seems seemed
+    including despite amid time times year years day days week weeks people way part
+    lot number grew rose fell won lost left began begun came saw met held led gave kept ran
+    spoke fought hit put set cut struck sought brought thought built sold paid fled told
+    became""".split()  # noqa: SIM905 - a word list reads better as text
+)
+_CALENDAR_WORDS: Final = (
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "june july august september october november december jan feb mar apr jun jul aug sep "
+    "sept oct nov dec"
+)
+_CALENDAR: Final = frozenset(_CALENDAR_WORDS.split())
+_NO_WORD_CLASSES: Final = WordClasses()
+_MAX_WORDS: Final = 4
+_TOP: Final = 10
+_TITLE_BONUS: Final = 1.0
+
+
+def _is_boundary_word(word: str, classes: WordClasses) -> bool:
+    lower = word.lower()
+    if lower in STOP_WORDS or lower in _VERBS or lower in _CALENDAR or word.isdigit():
+        return True
+    if word[0].islower():
+        if len(word) > 4 and lower.endswith(("ly", "ing", "ed")):
+            return True
+        if classes.is_verb_only(lower):
+            return True
+    return len(word) < 2
+
+
+def candidate_phrases(
+    sentences: Iterable[TextSpan], classes: WordClasses = _NO_WORD_CLASSES
+) -> list[str]:
+    """Runs of up to four content words inside each sentence, as written.
+
+    A run is also cut where a lowercase word meets a capitalised one: "accuses Turkey" and
+    "defeat President Trump" are a verb or its object before a name, while a name before
+    common nouns ("South Korean government") is one phrase.
+    """
+    phrases: list[str] = []
+    for sentence in sentences:
+        run: list[str] = []
+        previous_end = -1
+        for match in _TOKEN.finditer(sentence.text):
+            word = match.group()
+            gap = sentence.text[previous_end : match.start()] if previous_end >= 0 else " "
+            if gap.strip():
+                _close(run, phrases)
+            previous_end = match.end()
+            possessive = _POSSESSIVE.search(word)
+            if possessive:
+                word = word[: possessive.start()]
+            if not word or _is_boundary_word(word, classes):
+                _close(run, phrases)
+                continue
+            if run and run[-1][0].islower() and word[0].isupper():
+                _close(run, phrases)
+            run.append(word)
+            if possessive:
+                _close(run, phrases)
+        _close(run, phrases)
+    return phrases
+
+
+def _close(run: list[str], phrases: list[str]) -> None:
+    if 0 < len(run) <= _MAX_WORDS:
+        phrases.append(" ".join(run))
+    run.clear()
+
+
+def extract_keywords(
+    sentences: Sequence[TextSpan],
+    entities: Sequence[Entity] = (),
+    title: str | None = None,
+    classes: WordClasses = _NO_WORD_CLASSES,
+) -> list[Keyword]:
+    phrases = candidate_phrases(sentences, classes)
+    counts = Counter(p.casefold() for p in phrases)
+    surface: dict[str, str] = {}
+    for phrase in phrases:
+        surface.setdefault(phrase.casefold(), phrase)
+    entity_weight = {e.text.casefold(): e.count for e in entities if e.type != "group"}
+    title_folded = (title or "").casefold()
+    scores: dict[str, float] = {}
+    for key, count in counts.items():
+        length = len(key.split())
+        score = count * (1.0 + 0.5 * (length - 1))
+        score += sum(w for name, w in entity_weight.items() if _contains_words(key, name))
+        if key in title_folded:
+            score += _TITLE_BONUS
+        scores[key] = score
+    ranked = sorted(scores, key=lambda k: (-scores[k], k))
+    kept: list[str] = []
+    for key in ranked:
+        # A phrase already inside a better one adds nothing ("Korean" in "South Korean ...").
+        if any(_contains_words(better, key) for better in kept):
+            continue
+        kept.append(key)
+        if len(kept) == _TOP:
+            break
+    if not kept:
+        return []
+    best = scores[kept[0]]
+    return [Keyword(text=surface[k], score=round(scores[k] / best, 4)) for k in kept]
+
+
+def _contains_words(phrase: str, part: str) -> bool:
+    return f" {part} " in f" {phrase} "

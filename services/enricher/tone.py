@@ -1,0 +1,48 @@
+"""Tone with VADER: the mean sentence compound score and GDELT's word-count tone.
+
+VADER is an English lexicon; other languages get no tone rather than a wrong one.
+GDELT's tone is (positive words - negative words) / all words * 100, here with VADER's
+lexicon deciding which words are positive or negative.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Final
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from services.enricher.text import TextSpan
+from shared.events import Tone
+
+TONE_LANGUAGES: Final = frozenset({"en"})
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+def measure_tone(sentences: list[TextSpan], word_list: list[str]) -> Tone:
+    """Tone of a text from its sentences and its (letter-only) words."""
+    vader = analyzer()
+    compounds = [float(vader.polarity_scores(s.text)["compound"]) for s in sentences]
+    lexicon: dict[str, float] = vader.lexicon
+    positive = negative = 0
+    for word in word_list:
+        valence = lexicon.get(word.lower(), 0.0)
+        if valence > 0:
+            positive += 1
+        elif valence < 0:
+            negative += 1
+    total = max(len(word_list), 1)
+    positive_pct = 100.0 * positive / total
+    negative_pct = 100.0 * negative / total
+    return Tone(
+        lexicon="vader",
+        compound_mean=round(sum(compounds) / len(compounds), 4) if compounds else 0.0,
+        positive_pct=round(positive_pct, 3),
+        negative_pct=round(negative_pct, 3),
+        tone=round(positive_pct - negative_pct, 3),
+        sentences=len(compounds),
+    )

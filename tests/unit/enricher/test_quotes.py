@@ -1,0 +1,65 @@
+"""Quotes: direct, reported and block; speakers; a missing closing mark does not crash."""
+
+from __future__ import annotations
+
+from services.enricher.quotes import find_quotes
+
+
+def test_direct_quote_with_speaker_after() -> None:
+    quotes = find_quotes('"We will not give up," said Prime Minister Jane Doe on Monday.')
+    assert len(quotes) == 1
+    assert quotes[0].kind == "direct"
+    assert quotes[0].speaker == "Prime Minister Jane Doe"
+    assert quotes[0].text == "We will not give up,"
+
+
+def test_direct_quote_with_speaker_before() -> None:
+    quotes = find_quotes("John Smith told reporters: “The plant will close next year.”")
+    assert [(q.kind, q.speaker) for q in quotes] == [("direct", "John Smith")]
+
+
+def test_reported_speech() -> None:
+    quotes = find_quotes("The ministry said that the talks would resume in May.")
+    assert [(q.kind, q.speaker, q.text) for q in quotes] == [
+        ("reported", "ministry", "the talks would resume in May.")
+    ]
+
+
+def test_block_quote_attributed_by_a_dash_paragraph() -> None:
+    text = (
+        "The strike is a violation of the ceasefire.\n\n"
+        "– the Foreign Ministry said in a statement.\n\n"
+        "Talks continue."
+    )
+    quotes = find_quotes(text)
+    assert quotes[0].kind == "block"
+    assert quotes[0].speaker == "Foreign Ministry"
+    assert text[quotes[0].start : quotes[0].end] == "The strike is a violation of the ceasefire."
+
+
+def test_unbalanced_quote_mark_does_not_crash_or_swallow_the_article() -> None:
+    text = (
+        'He said the plan "will never work, and left.\n\n'
+        'In another paragraph, "a second quote" appears.'
+    )
+    quotes = find_quotes(text)
+    unclosed = [q for q in quotes if not q.closed]
+    assert len(unclosed) == 1
+    assert unclosed[0].text == "will never work, and left."
+    assert any(q.closed and q.text == "a second quote" for q in quotes)
+
+
+def test_lone_quote_marks_and_scare_quotes() -> None:
+    assert find_quotes('"') == []
+    assert find_quotes('They called it a "mockery".') == []
+
+
+def test_pronoun_is_no_speaker() -> None:
+    quotes = find_quotes('"It is over," he said.')
+    assert quotes[0].speaker is None
+
+
+def test_speaker_without_auxiliaries_or_pronoun_phrases() -> None:
+    quotes = find_quotes("Environment minister Sussan Ley has said that koalas may be endangered.")
+    assert quotes[0].speaker == "Environment minister Sussan Ley"
+    assert find_quotes('"The real world is calling," said it all.')[0].speaker is None
