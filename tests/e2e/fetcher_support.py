@@ -71,18 +71,6 @@ def stored(settings: Settings, urls: Iterable[str]) -> dict[str, ArticleEvent]:
     return asyncio.run(read())
 
 
-def stored_count(settings: Settings) -> int:
-    async def count() -> int:
-        store = open_store(settings)
-        await store.open()
-        try:
-            return await store.count()
-        finally:
-            await store.close()
-
-    return asyncio.run(count())
-
-
 def dead_letters(client: redis.Redis, settings: Settings) -> list[dict[str, object]]:
     entries = client.xrange(StreamNames(settings.stream_prefix).dlq)
     return [orjson.loads(fields[b"data"]) for _, fields in entries]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import urllib.error
 import urllib.request
@@ -13,6 +14,7 @@ from pathlib import Path
 import redis
 
 from cli.supervisor import StageProcesses
+from services.sink.store import open_store
 from shared.settings import Settings
 from shared.streams import STAGES, StreamNames
 from tests.servers import free_port
@@ -154,3 +156,15 @@ def serving_stages(settings: Settings, log_dir: Path, **extra_env: str) -> Itera
     finally:
         for stage_procs in procs.values():
             stage_procs.stop()
+
+
+def stored_count(settings: Settings) -> int:
+    async def count() -> int:
+        store = open_store(settings)
+        await store.open()
+        try:
+            return await store.count()
+        finally:
+            await store.close()
+
+    return asyncio.run(count())

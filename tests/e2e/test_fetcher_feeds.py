@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,16 +18,6 @@ from tests.integration.fetcher.feed_site import FeedSite
 from tests.integration.fetcher.local_server import local_server
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[redis.Redis]:
-    c = redis.Redis.from_url(settings.redis_url.get_secret_value())
-    yield c
-    keys = list(c.scan_iter(f"{settings.stream_prefix}:*"))
-    if keys:
-        c.delete(*keys)
-    c.close()
 
 
 def follow(settings: Settings, feed_url: str) -> None:

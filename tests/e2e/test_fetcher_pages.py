@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -44,16 +43,6 @@ CP1251_PAGE = (
     + "".join(f"<p>{CP1251_SENTENCE} Абзац {i}.</p>" for i in range(6))
     + "</article></body></html>"
 ).encode("windows-1251")
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[redis.Redis]:
-    c = redis.Redis.from_url(settings.redis_url.get_secret_value())
-    yield c
-    keys = list(c.scan_iter(f"{settings.stream_prefix}:*"))
-    if keys:
-        c.delete(*keys)
-    c.close()
 
 
 def test_fixture_pages_are_stored_with_text(

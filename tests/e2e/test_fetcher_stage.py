@@ -4,7 +4,6 @@ Retry-After, and a slow host beside a fast one."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -19,16 +18,6 @@ from tests.e2e.harness import running_stages, wait_until
 from tests.integration.fetcher.local_server import Reply, article_html, local_server, page
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[redis.Redis]:
-    c = redis.Redis.from_url(settings.redis_url.get_secret_value())
-    yield c
-    keys = list(c.scan_iter(f"{settings.stream_prefix}:*"))
-    if keys:
-        c.delete(*keys)
-    c.close()
 
 
 def fetched(client: redis.Redis, settings: Settings) -> list[ArticleEvent]:

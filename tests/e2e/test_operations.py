@@ -9,7 +9,6 @@ back is a test of its own, on a private Redis.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import subprocess
@@ -30,12 +29,11 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
-from services.sink.store import open_store
 from shared.events import RawSubmission, article_id_for_url
 from shared.settings import Settings
 from shared.streams import STAGES, StreamNames
 from shared.urls import normalize_url
-from tests.e2e.harness import http_get, serving_stages, stage_env, wait_until
+from tests.e2e.harness import http_get, serving_stages, stage_env, stored_count, wait_until
 from tests.servers import PrivateRedis
 from tests.test_monitoring import dashboard_exprs, grouping_labels, metric_names
 
@@ -121,18 +119,6 @@ def publish(client: redis.Redis, settings: Settings, submissions: list[RawSubmis
         for submission in submissions:
             pipe.xadd(raw, {"data": submission.model_dump_json(exclude_none=True)})
         pipe.execute()
-
-
-def stored_count(settings: Settings) -> int:
-    async def count() -> int:
-        store = open_store(settings)
-        await store.open()
-        try:
-            return await store.count()
-        finally:
-            await store.close()
-
-    return asyncio.run(count())
 
 
 def newsflow(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:

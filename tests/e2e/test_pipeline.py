@@ -3,7 +3,6 @@ the enriched event through `newsflow subscribe`, one stored row in PostgreSQL an
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -16,11 +15,10 @@ import pytest
 import redis
 from pydantic import SecretStr
 
-from services.sink.store import open_store
 from shared.settings import Settings
 from shared.streams import StreamNames
 from tests.conftest import SEED
-from tests.e2e.harness import running_stages, stage_env, wait_until
+from tests.e2e.harness import running_stages, stage_env, stored_count, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -39,28 +37,6 @@ def pipeline_settings(request: pytest.FixtureRequest, settings: Settings) -> Ite
     yield settings.model_copy(update={"database_url": SecretStr(url)})
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP TABLE IF EXISTS {settings.table_name}")
-
-
-@pytest.fixture
-def client(pipeline_settings: Settings) -> Iterator[redis.Redis]:
-    c = redis.Redis.from_url(pipeline_settings.redis_url.get_secret_value())
-    yield c
-    keys = list(c.scan_iter(f"{pipeline_settings.stream_prefix}:*"))
-    if keys:
-        c.delete(*keys)
-    c.close()
-
-
-def stored_count(settings: Settings) -> int:
-    async def count() -> int:
-        store = open_store(settings)
-        await store.open()
-        try:
-            return await store.count()
-        finally:
-            await store.close()
-
-    return asyncio.run(count())
 
 
 def test_seed_flows_from_a_raw_xadd_to_the_store(

@@ -41,16 +41,6 @@ def stored(settings: Settings) -> tuple[int, list[str]]:
     return asyncio.run(read())
 
 
-@pytest.fixture
-def client(settings: Settings) -> Iterator[redis.Redis]:
-    c = redis.Redis.from_url(settings.redis_url.get_secret_value())
-    yield c
-    keys = list(c.scan_iter(f"{settings.stream_prefix}:*"))
-    if keys:
-        c.delete(*keys)
-    c.close()
-
-
 class _NotFound(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.send_response(404)

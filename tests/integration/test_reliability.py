@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from faststream import AckPolicy
@@ -21,16 +21,6 @@ from shared.streams import Fields, StreamNames, decode_raw_entry
 from tests.integration.harness import running, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    client = Redis.from_url(settings.redis_url.get_secret_value())
-    yield client
-    keys = [key async for key in client.scan_iter(f"{settings.stream_prefix}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 async def intake(fields: Fields) -> ArticleEvent:

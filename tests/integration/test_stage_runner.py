@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from redis.asyncio import Redis
 
@@ -19,16 +17,6 @@ pytestmark = pytest.mark.integration
 
 async def intake(fields: Fields) -> ArticleEvent:
     return event_from_content(decode_raw_entry(fields), max_bytes=1 << 20)
-
-
-@pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    client = Redis.from_url(settings.redis_url.get_secret_value())
-    yield client
-    keys = [key async for key in client.scan_iter(f"{settings.stream_prefix}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 async def test_backlog_published_before_the_stage_first_ran_is_consumed(

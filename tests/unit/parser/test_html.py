@@ -1,0 +1,199 @@
+"""HTML pages: real ones in Cyrillic, Turkish, Japanese and a mis-declared charset, and a
+small page written here to pin each metadata rule."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from services.parser.html import extract_html
+from services.parser.metadata import clean_authors, clean_title
+from services.parser.parse import parse_event
+from tests.unit.parser.conftest import bytes_event, html_fixture
+
+MOJIBAKE = re.compile("Ã.|Ð.|Ñ\u0080|Ä±|Å\u009f|â€|\ufffd")
+
+
+def _parse_page(name: str, url: str | None = None):  # type: ignore[no-untyped-def]
+    article = parse_event(bytes_event(html_fixture(name), url=url), max_bytes=10_000_000).article
+    assert article is not None
+    return article
+
+
+def test_cyrillic_page() -> None:
+    article = _parse_page("mk_ru_cyrillic")
+    assert article.title == (
+        "Присяжные оправдали мужчину, который обвинялся в убийстве активиста в Серпухове"
+    )
+    assert article.authors == ["Сергей Борисов"]
+    assert article.published_at == datetime(
+        2020, 12, 29, 16, 19, 16, tzinfo=timezone(timedelta(hours=3))
+    )
+    assert article.language == "ru"
+    assert "Срочно в номер" in article.tags
+    assert "Дмитрий Грибов" in article.text
+    assert not MOJIBAKE.search(article.text + article.title)
+
+
+def test_turkish_page() -> None:
+    article = _parse_page("mynet_turkish")
+    assert article.title == "Samsun’da sobadan zehirlenen 2 çocuk hastanelik oldu"
+    assert article.published_at is not None
+    assert article.published_at.date().isoformat() == "2020-11-30"
+    assert article.language == "tr"
+    assert "İlkadım ilçesi Kadıköy Mahallesi" in article.text
+    assert not MOJIBAKE.search(article.text)
+
+
+def test_japanese_page() -> None:
+    article = _parse_page("goo_japanese")
+    assert article.published_at is not None
+    assert article.published_at.isoformat() == "2020-07-13T01:10:40+09:00"
+    assert article.language == "ja"
+    assert article.text.startswith("今年の4月に新卒で販売業に就職したものです。")
+    assert not MOJIBAKE.search(article.text)
+    # Pager rows ("- 4", "- 5") carry no words and are not paragraphs.
+    assert not re.search(r"(?m)^- \d+$", article.text)
+
+
+def test_page_declaring_latin1_but_written_in_utf8() -> None:
+    event = parse_event(bytes_event(html_fixture("sn_dk_misdeclared_charset")), max_bytes=10**7)
+    assert event.raw.encoding == "utf-8"
+    assert event.article is not None
+    assert event.article.title == "Forstærket håb om 737 MAX-erstatning løfter Norwegian-aktie"
+    assert event.article.authors == ["Ritzau"]
+    assert not MOJIBAKE.search(event.article.text)
+
+
+@pytest.mark.parametrize("charset", ["windows-1251", "koi8-r"])
+def test_cyrillic_page_in_a_legacy_charset(charset: str) -> None:
+    html = html_fixture("mk_ru_cyrillic").decode("utf-8")
+    data = html.encode(charset, errors="replace")
+    event = bytes_event(data)
+    event.raw.encoding = charset  # as the HTTP header said
+    article = parse_event(event, max_bytes=10**7).article
+    assert article is not None
+    assert article.title is not None and article.title.startswith("Присяжные оправдали")
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Harbour bridge reopens after repairs | The Coastal Courier</title>
+<meta property="og:site_name" content="The Coastal Courier">
+<meta name="description" content="The bridge was closed for six weeks.">
+<meta property="og:image" content="https://img.example.com/bridge.jpg">
+<meta property="article:section" content="Local">
+<meta property="article:tag" content="Transport">
+<link rel="canonical" href="/news/harbour-bridge-reopens">
+<script type="application/ld+json">
+{"@context": "https://schema.org", "@type": "NewsArticle",
+ "headline": "Harbour bridge reopens after repairs",
+ "datePublished": "2023-05-04T08:30:00+02:00", "dateModified": "2023-05-05T10:00:00+02:00",
+ "author": {"@type": "Person", "name": "By Ana Lima | Staff Reporter"}}
+</script></head>
+<body><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+<article><h1>Harbour bridge reopens after repairs</h1>
+<p>The harbour bridge reopened to traffic on Thursday morning after six weeks of repairs to
+its steel deck, the city's roads department said.</p>
+<h2>What changed</h2>
+<p>Engineers replaced 40 corroded plates and resurfaced both lanes, and the speed limit on the
+bridge has been lowered to 40 km/h while the new surface settles.</p>
+<ul><li>Cyclists get a separated lane on the north side.</li>
+<li>Buses return to their usual route from Monday.</li></ul>
+<blockquote>"It is safer than it has been in twenty years," the department's chief
+engineer said.</blockquote>
+<p>Traffic had been diverted through the old town since the end of March, adding up to half an
+hour to some commutes.</p></article>
+<div class="share">Share on Facebook Share on Twitter</div>
+<footer>© 2023 The Coastal Courier. Cookie settings.</footer></body></html>"""
+
+
+def test_metadata_from_a_small_page() -> None:
+    article = extract_html(PAGE, "https://coastal.example.com/news/harbour-bridge-reopens?ref=rss")
+    assert article.title == "Harbour bridge reopens after repairs"
+    assert article.authors == ["Ana Lima"]
+    assert article.published_at == datetime(2023, 5, 4, 8, 30, tzinfo=timezone(timedelta(hours=2)))
+    assert article.modified_at == datetime(2023, 5, 5, 10, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert article.language == "en"
+    assert article.canonical_url == "https://coastal.example.com/news/harbour-bridge-reopens"
+    assert article.publisher == "The Coastal Courier"
+    assert article.lead == "The bridge was closed for six weeks."
+    assert article.section == "Local"
+    assert "Transport" in article.tags
+    assert article.image_url == "https://img.example.com/bridge.jpg"
+
+
+def test_body_keeps_structure_and_drops_chrome() -> None:
+    article = extract_html(PAGE, "https://coastal.example.com/news/harbour-bridge-reopens")
+    paragraphs = article.text.split("\n\n")
+    assert "What changed" in paragraphs
+    assert "- Cyclists get a separated lane on the north side." in paragraphs
+    assert any(p.startswith('"It is safer than it has been') for p in paragraphs)
+    assert [s.heading for s in article.sections] == ["What changed"]
+    for chrome_text in ("Share on Facebook", "Cookie settings", "Home"):
+        assert chrome_text not in article.text
+
+
+def test_future_dates_are_not_publication_dates() -> None:
+    future = (datetime.now(UTC) + timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    page = PAGE.replace("2023-05-04T08:30:00+02:00", future).replace(
+        "2023-05-05T10:00:00+02:00", future
+    )
+    article = extract_html(page, "https://coastal.example.com/news/harbour-bridge-reopens")
+    assert article.published_at is None or article.published_at <= datetime.now(UTC)
+    assert article.modified_at is None
+
+
+def test_declared_language_is_dropped_when_the_text_is_in_another_script() -> None:
+    page = PAGE.replace('lang="en"', 'lang="ru"')
+    article = extract_html(page, None)
+    assert article.language is None
+
+
+@pytest.mark.parametrize(
+    ("title", "sites", "h1", "expected"),
+    [
+        ("Bridge reopens - The Coastal Courier", ["The Coastal Courier"], None, "Bridge reopens"),
+        ("Coastal Courier | Bridge reopens", ["coastal-courier.com"], None, "Bridge reopens"),
+        ("Bridge reopens | Local | Courier", [], "Bridge reopens", "Bridge reopens"),
+        ("Q&A: what the bridge means", ["The Coastal Courier"], None, "Q&A: what the bridge means"),
+        (
+            "Bridge reopens after six weeks of repairs | COMMENTARY",
+            [],
+            None,
+            "Bridge reopens after six weeks of repairs",
+        ),
+        (
+            "Repairs will last into June - engineer",
+            ["Courier"],
+            None,
+            "Repairs will last into June - engineer",
+        ),
+    ],
+)
+def test_title_without_the_site_name(
+    title: str, sites: list[str], h1: str | None, expected: str
+) -> None:
+    assert clean_title(title, sites, h1) == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("By Jane Doe | Staff", ["Jane Doe"]),
+        ("Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+        ("Spencer S Hsu; The Washington Post", ["Spencer S Hsu"]),
+        ("GARY B GRAVES", ["Gary B Graves"]),
+        ("Associated Press", ["Associated Press"]),
+        ("Mynet.com", []),
+    ],
+)
+def test_authors_are_names_not_bylines(byline: str, names: list[str]) -> None:
+    assert clean_authors(byline) == names
+
+
+def test_a_summary_fragment_is_still_an_article() -> None:
+    article = extract_html("<p>Short teaser about the bridge reopening on Thursday.</p>", None)
+    assert article.text == "Short teaser about the bridge reopening on Thursday."
