@@ -109,6 +109,7 @@ class StageRunner:
         self._redis: Redis | None = None
         self._in_flight: set[bytes] = set()
         self._failed_here: set[bytes] = set()
+        self._unaccounted_since: dict[bytes, float] = {}
         self._reclaimer: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._gate: RoomGate | None = None
@@ -231,7 +232,8 @@ class StageRunner:
                 metrics.PROCESSING_SECONDS.labels(self.stage).observe(time.perf_counter() - started)
         except Exception:
             # Redis itself failed (forward, ack or dead-letter): the entry stays pending and
-            # is reclaimed later, so nothing is lost; the subscriber carries on.
+            # is retried like a failure, so nothing is lost; the subscriber carries on.
+            self._failed_here.add(entry_id)
             self.log.exception("delivery_failed")
         finally:
             if outcome:
@@ -339,9 +341,21 @@ class StageRunner:
             consumername=self.consumer,
         )  # fmt: skip
         alive: list[Any] = []
+        now = time.monotonic()
+        unaccounted = self._unaccounted_since
+        self._unaccounted_since = {}
         for item in own:
             entry_id: bytes = item["message_id"]
             times = int(item["times_delivered"])
+            if entry_id not in self._in_flight and entry_id not in self._failed_here:
+                # Read but not yet in hand: queued in FastStream's batch, normally for
+                # moments. One that stays so for long was lost on the way (a reply cut off
+                # by a Redis restart): retry it rather than keep its lease forever.
+                since = unaccounted.get(entry_id, now)
+                if now - since > 2 * self.settings.claim_idle_ms / 1000:
+                    self._failed_here.add(entry_id)
+                else:
+                    self._unaccounted_since[entry_id] = since
             if entry_id in self._in_flight or entry_id not in self._failed_here:
                 alive.append(entry_id)
             elif int(item["time_since_delivered"]) >= self._retry_due_ms(times):

@@ -176,3 +176,27 @@ async def test_a_live_consumer_keeps_its_slow_entry(settings: Settings, redis: R
 
 async def _has_calls(calls: list[str], n: int) -> bool:
     return len(calls) >= n
+
+
+async def test_an_entry_read_but_lost_on_the_way_is_retried(
+    settings: Settings, redis: Redis
+) -> None:
+    """XREADGROUP put the entry in our pending list but its reply never reached us (the
+    connection broke): the lease keeping must not hold it forever."""
+    settings = settings.model_copy(
+        update={"claim_idle_ms": 300, "claim_interval_s": 0.1, "consumer_name": "me"}
+    )
+    names = StreamNames(settings.stream_prefix)
+    async with running(settings, intake):
+        await redis.xadd(names.raw, {"content": "first"})
+        await wait_for(lambda: _has(redis, names.fetched, 1))
+        # Delivered to our consumer name, but not through the subscriber: in one MULTI, so
+        # the subscriber's blocked read cannot get it first.
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(names.raw, {"content": "lost in transit"})
+            pipe.xreadgroup("fetcher", "me", {names.raw: ">"}, count=1)
+            _, delivered = await pipe.execute()
+        assert delivered, "the entry should have been delivered inside the transaction"
+        await wait_for(lambda: _has(redis, names.fetched, 2), within=10)
+        pending = await redis.xpending(names.raw, "fetcher")
+    assert pending["pending"] == 0
