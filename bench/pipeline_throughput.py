@@ -79,7 +79,9 @@ async def bare(subs: list[RawSubmission], db: Path) -> float:
     return len(subs) / elapsed
 
 
-def end_to_end(subs: list[RawSubmission], workdir: Path) -> tuple[float, list[float]]:
+def end_to_end(
+    subs: list[RawSubmission], workdir: Path, rate: float | None = None
+) -> tuple[float, list[float]]:
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     settings = Settings.model_validate(
         {"stream_prefix": prefix, "sqlite_path": workdir / "e2e.db", "table_name": "bench"}
@@ -102,10 +104,15 @@ def end_to_end(subs: list[RawSubmission], workdir: Path) -> tuple[float, list[fl
             time.sleep(0.2)
         time.sleep(2)  # every stage has its group and subscriber running
         start = time.perf_counter()
-        pipe = client.pipeline(transaction=False)
-        for sub in subs:
-            pipe.xadd(names.raw, encode_json(sub.model_dump_json(exclude_none=True).encode()))
-        pipe.execute()
+        if rate is None:
+            pipe = client.pipeline(transaction=False)
+            for sub in subs:
+                pipe.xadd(names.raw, encode_json(sub.model_dump_json(exclude_none=True).encode()))
+            pipe.execute()
+        else:
+            for n, sub in enumerate(subs):
+                time.sleep(max(start + n / rate - time.perf_counter(), 0))
+                client.xadd(names.raw, encode_json(sub.model_dump_json(exclude_none=True).encode()))
         stored = 0
         while stored < len(subs):
             time.sleep(0.2)
@@ -160,6 +167,13 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=300, help="articles to push through")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="publish at this many articles/s (steady-state latency) instead of all at once "
+        "(throughput, and latency under a burst)",
+    )
     args = parser.parse_args()
     pages = load_pages()
     with tempfile.TemporaryDirectory() as tmp:
@@ -167,7 +181,9 @@ def main() -> None:
         # Warm up: load models and caches once, outside the timing.
         asyncio.run(bare(submissions(pages, len(pages), "warm"), workdir / "warm.db"))
         bare_rate = asyncio.run(bare(submissions(pages, args.n, "bare"), workdir / "bare.db"))
-        e2e_rate, latencies = end_to_end(submissions(pages, args.n, uuid.uuid4().hex[:6]), workdir)
+        e2e_rate, latencies = end_to_end(
+            submissions(pages, args.n, uuid.uuid4().hex[:6]), workdir, args.rate
+        )
     words = statistics.mean(
         len(
             parse_event(
@@ -179,7 +195,11 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    print(f"input: {args.n} articles, copies of {len(pages)} real pages (mean {words:.0f} words)")
+    how = f"published at {args.rate:g}/s" if args.rate else "published all at once"
+    print(
+        f"input: {args.n} articles, copies of {len(pages)} real pages "
+        f"(mean {words:.0f} words), {how}"
+    )
     print(f"bare stage functions, one process:  {bare_rate:7.1f} articles/s")
     print(f"end to end, four stage processes:   {e2e_rate:7.1f} articles/s")
     print(f"ratio end-to-end / bare:            {e2e_rate / bare_rate:7.2f}")
