@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from shared.settings import Settings
 from shared.streams import StreamNames
 from tests.conftest import SEED
-from tests.e2e.harness import running_stages, stage_env, stored_count, wait_until
+from tests.e2e.harness import group_done, running_stages, stage_env, stored_count, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -79,10 +79,7 @@ def test_seed_flows_from_a_raw_xadd_to_the_store(
         client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
         wait_until(lambda: client.xlen(names.enriched) == 2, 30, "the second copy to flow")
         wait_until(
-            lambda: (
-                client.xpending(names.enriched, "sink")["pending"] == 0
-                and client.xinfo_groups(names.enriched)[0]["lag"] == 0
-            ),
+            lambda: group_done(client, names.enriched, "sink"),
             20,
             "the sink to take the second copy",
         )

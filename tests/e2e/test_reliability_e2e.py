@@ -23,7 +23,7 @@ from services.sink.store import open_store
 from shared.settings import Settings
 from shared.streams import StreamNames, decode_event_entry, encode_json
 from tests.conftest import SEED
-from tests.e2e.harness import running_stages, stage_env, wait_until
+from tests.e2e.harness import group_done, running_stages, stage_env, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -140,10 +140,7 @@ def test_replaying_a_fixed_up_dead_letter_stores_it_once(
         run_cli(settings, "dlq", "replay", "--all")
         wait_until(lambda: client.xlen(names.enriched) == 2, 30, "the second replay")
         wait_until(
-            lambda: (
-                client.xpending(names.enriched, "sink")["pending"] == 0
-                and client.xinfo_groups(names.enriched)[0]["lag"] == 0
-            ),
+            lambda: group_done(client, names.enriched, "sink"),
             30,
             "the sink to take the second replay",
         )
@@ -179,10 +176,7 @@ def test_a_worker_killed_between_forwarding_and_acking_stores_the_article_once(
             "the orphaned entry to be reclaimed and forwarded",
         )
         wait_until(
-            lambda: (
-                client.xpending(names.enriched, "sink")["pending"] == 0
-                and client.xinfo_groups(names.enriched)[0]["lag"] == 0
-            ),
+            lambda: group_done(client, names.enriched, "sink"),
             30,
             "the sink to take the second copy",
         )
