@@ -1,4 +1,8 @@
-"""structlog set-up: JSON lines on stderr, with the article id and trace id bound per entry."""
+"""structlog set-up: JSON lines on stderr, with the article id and trace id bound per entry.
+
+Standard-library loggers (FastStream's own, httpx, ...) are rendered by the same processors,
+so every line a stage writes is one JSON object, whoever wrote it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import logging
 import sys
 
 import structlog
+
+# FastStream's logger comes with a colourized handler of its own and does not propagate.
+_LIBRARY_LOGGERS = ("faststream",)
 
 
 def configure_logging(level: str = "WARNING", *, json: bool = True) -> None:
@@ -17,20 +24,37 @@ def configure_logging(level: str = "WARNING", *, json: bool = True) -> None:
         if json
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    # Libraries that log through the standard library end up on the same stream.
-    logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr, force=True)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(max(numeric, logging.WARNING))
+    for name in _LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        library.handlers[:] = [handler]
+        library.propagate = False
+        # Start-up and shutdown lines are worth seeing; per-message lines are at DEBUG.
+        library.setLevel(min(numeric, logging.INFO))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

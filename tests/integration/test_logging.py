@@ -1,0 +1,52 @@
+"""Every line a stage logs is JSON and names the article and trace it is about."""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+import pytest
+from redis.asyncio import Redis
+
+from services.fetcher.intake import event_from_content
+from shared.errors import Rejected
+from shared.events import ArticleEvent, RawSubmission
+from shared.logs import configure_logging
+from shared.settings import Settings
+from shared.stage import StageRunner
+from shared.streams import Fields, StreamNames, decode_event_entry, encode_json
+
+pytestmark = pytest.mark.integration
+
+
+async def test_log_lines_are_json_with_article_and_trace_ids(
+    settings: Settings, redis: Redis, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("DEBUG", json=True)
+    names = StreamNames(settings.stream_prefix)
+
+    async def parse(fields: Fields) -> ArticleEvent:
+        event = decode_event_entry(fields)
+        if "reject me" in (event.raw.content or ""):
+            raise Rejected("no_text", "nothing to parse")
+        return event
+
+    runner = StageRunner("parser", parse, settings)
+    await runner.start()
+    try:
+        good = event_from_content(RawSubmission(content="fine", trace_id="t-good"), max_bytes=99)
+        bad = event_from_content(RawSubmission(content="reject me", trace_id="t-bad"), max_bytes=99)
+        for event in (good, bad):
+            entry_id = await redis.xadd(names.fetched, encode_json(event.to_json()))
+            await runner.process(entry_id, {b"data": event.to_json()}, delivery_count=1)
+        logging.getLogger("faststream").info("a library line")
+    finally:
+        await runner.stop()
+    lines = [orjson.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    by_event = {line["event"]: line for line in lines}
+    assert by_event["processed"]["article_id"] == good.id
+    assert by_event["processed"]["trace_id"] == "t-good"
+    assert by_event["dead_lettered"]["article_id"] == bad.id
+    assert by_event["dead_lettered"]["trace_id"] == "t-bad"
+    assert by_event["dead_lettered"]["reason"] == "no_text"
+    assert by_event["a library line"]["logger"] == "faststream"
