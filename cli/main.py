@@ -160,13 +160,18 @@ def up(
         nonlocal stopping
         stopping = True
 
+    # Installed for SIGINT too: a shell starting `newsflow up &` leaves SIGINT ignored, and
+    # Python then raises no KeyboardInterrupt.
     signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     procs.start()
     restarts: dict[str, float] = {}
     try:
         while not stopping:
             time.sleep(0.5)
             for stage, code in procs.exited().items():
+                if stopping:
+                    break
                 # A crashed stage is restarted, at most every 5 s so a broken one doesn't spin.
                 if time.monotonic() - restarts.get(stage, 0.0) > 5:
                     err.print(f"[yellow]{stage} exited with {code}; restarting[/yellow]")

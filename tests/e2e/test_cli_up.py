@@ -1,0 +1,94 @@
+"""`newsflow up` as a user runs it: the four stages as local processes, fed by a plain
+redis-cli XADD, read back with XREAD, found by `newsflow search`, stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+import redis
+
+from shared.settings import Settings
+from shared.streams import StreamNames
+from tests.conftest import SEED
+from tests.e2e.harness import groups_ready, stage_env, wait_until
+
+pytestmark = pytest.mark.e2e
+
+HEADLINE = (
+    "DPRK troops' participation in Russia's war against Ukraine: "
+    "Seoul condemns cooperation between Moscow and Pyongyang"
+)
+
+
+def children_of(pid: int) -> set[int]:
+    """Live (not zombie) child processes, read from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def xadd_like_redis_cli(client: redis.Redis, settings: Settings, stream: str) -> None:
+    seed = SEED.read_text()
+    cli = shutil.which("redis-cli")
+    if cli is None:
+        client.xadd(stream, {"content": seed, "source": "UNN"})
+        return
+    url = settings.redis_url.get_secret_value()
+    subprocess.run(
+        [cli, "-u", url, "XADD", stream, "*", "content", seed, "source", "UNN"],
+        check=True, capture_output=True, timeout=10,
+    )  # fmt: skip
+
+
+def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
+    settings: Settings, client: redis.Redis, tmp_path: Path
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    env = {**os.environ, **stage_env(settings)}
+    env.pop("DATABASE_URL", None)  # the embedded default: SQLite
+    up = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "up"], env=env, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: groups_ready(client, names, ("fetcher", "sink")), 60, "the stages")
+        stages = children_of(up.pid)
+        assert len(stages) == 4
+        xadd_like_redis_cli(client, settings, names.raw)
+        wait_until(lambda: client.xlen(names.enriched) == 1, 10, "the enriched event")
+        [(_entry_id, fields)] = client.xrange(names.enriched)
+        event = orjson.loads(fields[b"data"])
+        assert event["article"]["title"] == HEADLINE
+
+        def found() -> bool:
+            search = subprocess.run(
+                [sys.executable, "-m", "cli.main", "search", "Pyongyang", "--json"],
+                env=env, capture_output=True, timeout=60, check=False,
+            )  # fmt: skip
+            return any(
+                orjson.loads(line)["title"] == HEADLINE for line in search.stdout.splitlines()
+            )
+
+        wait_until(found, 20, "`newsflow search Pyongyang` to find it")
+    finally:
+        up.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        up.wait(timeout=60)
+    assert time.monotonic() - started < settings.shutdown_grace_s + 5
+    assert up.returncode == 0
+    assert not children_of(up.pid) and not any(Path(f"/proc/{pid}").exists() for pid in stages)
+    assert up.stderr is not None and b"stopped" in up.stderr.read()
