@@ -28,7 +28,7 @@ def render_status(status: PipelineStatus, prefix: str) -> RenderableType:
     )
     table.add_column("stage", no_wrap=True)
     table.add_column("input stream", no_wrap=True, overflow="ellipsis", max_width=24)
-    for column in ("length", "lag", "pending", "done/s 1m"):
+    for column in ("length", "lag", "pending", "done 1m", "/s"):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("consumers (idle)", no_wrap=True, overflow="ellipsis", max_width=22)
     for s in status.stages:
@@ -36,7 +36,7 @@ def render_status(status: PipelineStatus, prefix: str) -> RenderableType:
         lag_style = "yellow" if (s.lag or 0) + s.pending > 0 else ""
         table.add_row(
             s.stage, s.stream, str(s.length), Text(lag, style=lag_style), str(s.pending),
-            f"{s.per_second:.1f}",
+            str(s.per_minute), f"{s.per_second:.1f}",
             _consumers([c.idle_s for c in s.consumers]) if s.group_exists else "no group",
         )  # fmt: skip
     lines: list[RenderableType] = [table, Text(f"enriched stream: {status.enriched_length}   "

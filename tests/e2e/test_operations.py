@@ -277,7 +277,8 @@ def test_status_human_view_fits_in_100_columns(flow: Observed) -> None:
         assert stage in rows, f"no row for {stage} in\n{flow.human_status}"
         # 500 articles in the last minute: 8.3 per second, length 500, nothing behind.
         cells = rows[stage].replace("│", " ").split()
-        assert cells[2:6] == [str(ARTICLES), "0", "0", f"{ARTICLES / 60:.1f}"], rows[stage]
+        expected = [str(ARTICLES), "0", "0", str(ARTICLES), f"{ARTICLES / 60:.1f}"]
+        assert cells[2:7] == expected, rows[stage]
     assert f"enriched stream: {ARTICLES}" in flow.human_status
     assert "dead letters: 0" in flow.human_status
 
