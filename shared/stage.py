@@ -7,13 +7,16 @@ the runner owns delivery:
   before the stage first ran are consumed (FastStream would create it at `$`);
 * the output goes to the next stream and the input is acknowledged in one MULTI/EXEC, so an
   entry is either still pending or already forwarded, never lost between the two;
-* `Rejected` input goes to the dead-letter stream at once; other errors leave the entry
-  pending and it is retried with exponential backoff, then dead-lettered after
-  `max_deliveries`;
-* entries pending on a consumer that died are claimed after `claim_idle_ms` by a live one.
+* `Rejected` input goes to the dead-letter stream at once; `Unavailable` (the database is
+  down) keeps the entry pending and pauses the stage; other errors are retried with
+  exponential backoff, then dead-lettered after `max_deliveries`;
+* before handling, it waits while the next stream's backlog is over `max_backlog`;
+* a lease per entry: the runner keeps resetting the idle time of the entries it holds, and
+  takes over entries of other consumers idle past `claim_idle_ms` (their holder is gone).
   FastStream's own `min_idle_time` subscriber only claims and never reads new entries, and
-  `claim_min_idle_time` needs Redis 8.4, so the reclaim loop here runs beside the ordinary
-  XREADGROUP subscriber and uses XPENDING + XCLAIM (which works on Redis 7).
+  `claim_min_idle_time` needs Redis 8.4, so this loop runs beside the ordinary XREADGROUP
+  subscriber and uses XPENDING + XCLAIM (which works on Redis 7);
+* it serves /metrics and /health, and trims acknowledged history from its input stream.
 """
 
 from __future__ import annotations
