@@ -17,13 +17,15 @@ from shared.streams import StreamNames
 
 
 def make_broker(settings: Settings, stage: Stage) -> RedisBroker:
+    """The stage's broker: JSON logs, metrics, tracing when configured, and its outputs
+    declared for the AsyncAPI document."""
     configure_logging(settings.log_level, json=settings.log_json)
     middlewares: list[object] = [
         RedisPrometheusMiddleware(registry=REGISTRY, app_name=f"newsflow-{stage}")
     ]
     if settings.otlp_endpoint:
         middlewares.append(_telemetry(settings.otlp_endpoint, stage))
-    return RedisBroker(
+    broker = RedisBroker(
         settings.redis_url.get_secret_value(),
         # FastStream logs every message at this level; at INFO that costs ~25% throughput.
         log_level=logging.DEBUG,
@@ -31,6 +33,8 @@ def make_broker(settings: Settings, stage: Stage) -> RedisBroker:
         graceful_timeout=settings.shutdown_grace_s,
         middlewares=middlewares,  # type: ignore[arg-type]
     )
+    describe_outputs(broker, stage, StreamNames(settings.stream_prefix))
+    return broker
 
 
 def _telemetry(endpoint: str, stage: Stage) -> object:

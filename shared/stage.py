@@ -31,6 +31,7 @@ from typing import Any
 
 import orjson
 import structlog
+from faststream import AckPolicy
 from faststream.redis import StreamSub
 from faststream.redis.message import FAKE_CONSUMER, DefaultStreamMessage, RedisStreamMessage
 from redis.asyncio import Redis
@@ -144,6 +145,17 @@ class StageRunner:
             max_records=self.settings.batch_size,
             polling_interval=self.settings.block_ms,
         )
+
+    @property
+    def subscription(self) -> dict[str, Any]:
+        """`broker.subscriber(**runner.subscription)`: the input stream read by this
+        stage's group, entries handed over undecoded and acknowledged by the runner."""
+        return {
+            "stream": self.stream_sub,
+            "parser": parse_entry,
+            "ack_policy": AckPolicy.MANUAL,
+            "title": self.inbox,
+        }
 
     async def start(self) -> None:
         """Before the subscriber starts: the group must exist at id 0."""

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import time
 
-from faststream import AckPolicy, FastStream
+from faststream import FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
 from services.enricher.duplicates import DuplicateIndex, mark_duplicate
 from services.enricher.enrich import enrich_event
 from services.enricher.entities import load_ner
 from shared import metrics
-from shared.broker import describe_outputs, make_broker, stage_specification
+from shared.broker import make_broker, stage_specification
 from shared.events import ArticleEvent
 from shared.settings import get_settings
-from shared.stage import StageRunner, parse_entry, redis_client
+from shared.stage import StageRunner, redis_client
 from shared.streams import Fields, decode_event_entry
 
 settings = get_settings()
@@ -43,14 +43,10 @@ async def models_ready() -> bool:
 
 runner = StageRunner("enricher", handle, settings, ready_checks={"models": models_ready})
 broker = make_broker(settings, runner.stage)
-describe_outputs(broker, runner.stage, runner.names)
 
 
 @broker.subscriber(
-    stream=runner.stream_sub,
-    parser=parse_entry,
-    ack_policy=AckPolicy.MANUAL,
-    title=runner.inbox,
+    **runner.subscription,
     description="Parsed articles: field `data`, an ArticleEvent with `article`.",
 )
 async def enrich(message: RedisStreamMessage) -> None:

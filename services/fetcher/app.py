@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faststream import AckPolicy, FastStream
+from faststream import FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
 from services.fetcher.download import FetchLimits, make_http_client
@@ -13,10 +13,10 @@ from services.fetcher.politeness import HostPoliteness, PolitenessRules
 from services.fetcher.seen import SeenSet
 from services.fetcher.ssrf import parse_allow_list
 from shared.backpressure import RoomGate
-from shared.broker import describe_outputs, make_broker, stage_specification
+from shared.broker import make_broker, stage_specification
 from shared.events import ArticleEvent
 from shared.settings import get_settings
-from shared.stage import StageRunner, current_entry_id, parse_entry, redis_client
+from shared.stage import StageRunner, current_entry_id, redis_client
 from shared.streams import Fields, StreamNames
 
 settings = get_settings()
@@ -68,17 +68,13 @@ async def handle(fields: Fields) -> ArticleEvent | None:
 
 runner = StageRunner("fetcher", handle, settings)
 broker = make_broker(settings, runner.stage)
-describe_outputs(broker, runner.stage, runner.names)
 
 
 # Several entries at once, so one slow host does not stop the others: each waits only at its
 # own host's politeness gate.
 @broker.subscriber(
-    stream=runner.stream_sub,
-    parser=parse_entry,
-    ack_policy=AckPolicy.MANUAL,
+    **runner.subscription,
     max_workers=settings.fetch_max_in_flight,
-    title=runner.inbox,
     description="Raw articles: flat fields (url or content, content_type, source, "
     "trace_id) or field `data`, a RawSubmission.",
 )

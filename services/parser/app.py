@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from faststream import AckPolicy, FastStream
+from faststream import FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
 from services.parser.parse import parse_event
-from shared.broker import describe_outputs, make_broker, stage_specification
+from shared.broker import make_broker, stage_specification
 from shared.events import ArticleEvent
 from shared.settings import get_settings
-from shared.stage import StageRunner, parse_entry
+from shared.stage import StageRunner
 from shared.streams import Fields, decode_event_entry
 
 settings = get_settings()
@@ -25,14 +25,8 @@ runner = StageRunner("parser", handle, settings)
 broker = make_broker(settings, runner.stage)
 
 
-describe_outputs(broker, runner.stage, runner.names)
-
-
 @broker.subscriber(
-    stream=runner.stream_sub,
-    parser=parse_entry,
-    ack_policy=AckPolicy.MANUAL,
-    title=runner.inbox,
+    **runner.subscription,
     description="Fetched articles: field `data`, an ArticleEvent with `source` and `raw`.",
 )
 async def parse(message: RedisStreamMessage) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from faststream import AckPolicy, FastStream
+from faststream import FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
 from services.sink.store import open_store
 from services.sink.storing import store_event
-from shared.broker import describe_outputs, make_broker, stage_specification
+from shared.broker import make_broker, stage_specification
 from shared.settings import get_settings
-from shared.stage import StageRunner, parse_entry
+from shared.stage import StageRunner
 from shared.streams import Fields, decode_event_entry
 
 settings = get_settings()
@@ -24,14 +24,8 @@ runner = StageRunner("sink", handle, settings, ready_checks={"database": store.p
 broker = make_broker(settings, runner.stage)
 
 
-describe_outputs(broker, runner.stage, runner.names)
-
-
 @broker.subscriber(
-    stream=runner.stream_sub,
-    parser=parse_entry,
-    ack_policy=AckPolicy.MANUAL,
-    title=runner.inbox,
+    **runner.subscription,
     description="Enriched articles: field `data`, an ArticleEvent with `enrichment`.",
 )
 async def store_article(message: RedisStreamMessage) -> None:

@@ -7,14 +7,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import orjson
-from faststream import AckPolicy
 from faststream.redis import RedisBroker
 from faststream.redis.annotations import RedisStreamMessage
 from redis.asyncio import Redis
 
 from shared.events import Stage
 from shared.settings import Settings
-from shared.stage import Handler, StageRunner, parse_entry
+from shared.stage import Handler, StageRunner
 
 
 @asynccontextmanager
@@ -25,7 +24,7 @@ async def running(
     runner = StageRunner(stage, handle, settings)
     broker = RedisBroker(settings.redis_url.get_secret_value())
 
-    @broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
+    @broker.subscriber(**runner.subscription)
     async def fetch(message: RedisStreamMessage) -> None:
         await runner.on_message(message)
 

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
-from faststream import AckPolicy
 from faststream.redis import RedisBroker
 from faststream.redis.annotations import RedisStreamMessage
 from redis.asyncio import Redis
@@ -16,7 +15,7 @@ from shared.backpressure import RoomGate, stream_backlog
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
 from shared.settings import Settings
-from shared.stage import StageRunner, ensure_group, parse_entry
+from shared.stage import StageRunner, ensure_group
 from shared.streams import Fields, StreamNames, decode_raw_entry
 from tests.integration.harness import running, wait_for
 
@@ -129,7 +128,7 @@ async def test_shutdown_finishes_the_entry_in_hand(settings: Settings, redis: Re
     runner = StageRunner("fetcher", slow, settings)
     broker = RedisBroker(settings.redis_url.get_secret_value(), graceful_timeout=5)
 
-    @broker.subscriber(stream=runner.stream_sub, parser=parse_entry, ack_policy=AckPolicy.MANUAL)
+    @broker.subscriber(**runner.subscription)
     async def fetch(message: RedisStreamMessage) -> None:
         await runner.on_message(message)
 
