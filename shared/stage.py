@@ -29,7 +29,6 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import structlog
 from faststream import AckPolicy
 from faststream.redis import StreamSub
@@ -50,7 +49,14 @@ from shared.stream_upkeep import (
     forget_idle_consumers,
     trim_acknowledged,
 )
-from shared.streams import DOWNSTREAM, Fields, StreamNames, encode_json, text_fields
+from shared.streams import (
+    DOWNSTREAM,
+    Fields,
+    StreamNames,
+    encode_json,
+    entry_ids,
+    text_fields,
+)
 
 Handler = Callable[[Fields], Awaitable[ArticleEvent | None]]
 
@@ -212,7 +218,7 @@ class StageRunner:
     async def process(self, entry_id: bytes, fields: Fields, *, delivery_count: int) -> None:
         self._in_flight.add(entry_id)
         entry_token = _current_entry.set(entry_id.decode())
-        article_id, trace_id = _ids_in(fields)
+        article_id, trace_id = entry_ids(fields)
         structlog.contextvars.bind_contextvars(
             stage=self.stage, entry_id=entry_id.decode(), article_id=article_id, trace_id=trace_id
         )
@@ -310,7 +316,7 @@ class StageRunner:
         exc: Exception,
         delivery_count: int,
     ) -> None:
-        article_id, trace_id = _ids_in(fields)
+        article_id, trace_id = entry_ids(fields)
         now = datetime.now(UTC)
         first: Any = await self.redis.hget(self.failures_key, entry_id)
         letter = DeadLetter(
@@ -440,24 +446,3 @@ class StageRunner:
                     )
             except Exception:
                 self.log.exception("reclaim_failed")
-
-
-def _ids_in(fields: Fields) -> tuple[str | None, str | None]:
-    """Best-effort article id and trace id of an entry, for logs and dead letters."""
-    data: Any = fields.get(b"data", fields.get("data"))
-    if data is not None:
-        try:
-            document = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return None, None
-        if isinstance(document, Mapping):
-            return _str_or_none(document.get("id")), _str_or_none(document.get("trace_id"))
-        return None, None
-    trace = fields.get(b"trace_id", fields.get("trace_id"))
-    return None, _str_or_none(trace)
-
-
-def _str_or_none(value: object) -> str | None:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
-    return value if isinstance(value, str) else None

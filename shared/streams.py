@@ -150,3 +150,24 @@ def _validation_summary(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in error["loc"]) or "entry"
         parts.append(f"{where}: {error['msg']}")
     return "; ".join(parts)
+
+
+def entry_ids(fields: Fields) -> tuple[str | None, str | None]:
+    """Best-effort article id and trace id of an entry, for logs and dead letters."""
+    data: Any = fields.get(b"data", fields.get("data"))
+    if data is not None:
+        try:
+            document = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return None, None
+        if isinstance(document, Mapping):
+            return _str_or_none(document.get("id")), _str_or_none(document.get("trace_id"))
+        return None, None
+    trace = fields.get(b"trace_id", fields.get("trace_id"))
+    return None, _str_or_none(trace)
+
+
+def _str_or_none(value: object) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    return value if isinstance(value, str) else None
