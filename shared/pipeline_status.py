@@ -67,7 +67,12 @@ def _text(value: Any) -> str:
 
 
 async def stage_status(
-    redis: Redis, names: StreamNames, stage: str, *, with_consumers: bool = False
+    redis: Redis,
+    names: StreamNames,
+    stage: str,
+    *,
+    with_consumers: bool = False,
+    with_throughput: bool = False,
 ) -> StageStatus:
     stream = names.input_of(stage)  # type: ignore[arg-type]
     length = int(await redis.xlen(stream))
@@ -86,10 +91,13 @@ async def stage_status(
             ConsumerStatus(_text(c["name"]), int(c["pending"]), int(c["idle"]) / 1000)
             for c in found
         ]
-    now = int(time.time())
-    counts: Any = await redis.mget(
-        [throughput_key(names, stage, s) for s in range(now - THROUGHPUT_WINDOW_S, now)]
-    )
+    per_minute = 0
+    if with_throughput:
+        now = int(time.time())
+        counts: Any = await redis.mget(
+            [throughput_key(names, stage, s) for s in range(now - THROUGHPUT_WINDOW_S, now)]
+        )
+        per_minute = sum(int(c) for c in counts if c is not None)
     return StageStatus(
         stage=stage,
         stream=stream,
@@ -98,7 +106,7 @@ async def stage_status(
         lag=int(group["lag"]) if group and group.get("lag") is not None else None,
         pending=int(group["pending"]) if group else 0,
         consumers=consumers,
-        per_minute=sum(int(c) for c in counts if c is not None),
+        per_minute=per_minute,
     )
 
 
@@ -117,7 +125,10 @@ async def dlq_reasons(redis: Redis, names: StreamNames) -> dict[str, int]:
 
 async def pipeline_status(redis: Redis, names: StreamNames) -> PipelineStatus:
     return PipelineStatus(
-        stages=[await stage_status(redis, names, s, with_consumers=True) for s in STAGES],
+        stages=[
+            await stage_status(redis, names, s, with_consumers=True, with_throughput=True)
+            for s in STAGES
+        ],
         enriched_length=int(await redis.xlen(names.enriched)),
         dlq_length=int(await redis.xlen(names.dlq)),
         dlq_by_reason=await dlq_reasons(redis, names),
