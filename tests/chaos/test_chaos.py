@@ -24,6 +24,7 @@ import redis
 from cli.supervisor import StageProcesses
 from shared.events import RawSubmission
 from shared.streams import STAGES, StreamNames, encode_json
+from tests.e2e.harness import print_stage_logs
 from tests.servers import PrivatePostgres, PrivateRedis
 
 pytestmark = pytest.mark.chaos
@@ -146,8 +147,7 @@ def test_every_article_is_stored_once_through_kills_and_restarts(tmp_path: Path)
         assert client.xlen(StreamNames(PREFIX).dlq) == 0
         assert kills == 6
     except BaseException:
-        for log in sorted((tmp_path / "logs").glob("*.log")):
-            print(f"===== {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+        print_stage_logs(tmp_path / "logs")
         raise
     finally:
         stop.set()

@@ -84,8 +84,7 @@ def running_stages(
         assert not procs.exited(), f"a stage exited at start: {procs.exited()}"
         yield procs
     except BaseException:
-        for log in sorted(log_dir.glob("*.log")):
-            print(f"===== {log.name}\n{log.read_text(errors='replace')[-4000:]}")
+        print_stage_logs(log_dir)
         raise
     finally:
         procs.stop()
@@ -150,8 +149,7 @@ def serving_stages(settings: Settings, log_dir: Path, **extra_env: str) -> Itera
         assert not served.exited(), f"a stage exited at start: {served.exited()}"
         yield served
     except BaseException:
-        for log in sorted(log_dir.glob("*.log")):
-            print(f"===== {log.name}\n{log.read_text(errors='replace')[-4000:]}")
+        print_stage_logs(log_dir)
         raise
     finally:
         for stage_procs in procs.values():
@@ -174,3 +172,9 @@ def group_done(client: redis.Redis, stream: str, group: str) -> bool:
     """The group has taken and acknowledged everything on the stream."""
     info = next(g for g in client.xinfo_groups(stream) if g["name"] in (group, group.encode()))
     return bool(info["pending"] == 0 and info["lag"] == 0)
+
+
+def print_stage_logs(log_dir: Path) -> None:
+    """The stage logs, shown when a test fails: the cause is usually in them."""
+    for log in sorted(log_dir.glob("*.log")):
+        print(f"===== {log.name}\n{log.read_text(errors='replace')[-4000:]}")
