@@ -57,7 +57,7 @@ class NewsflowClient:
         while the raw stream's backlog is over the limit."""
         if self._gate is not None:
             await self._gate.wait()
-        payload = submission.model_dump_json(exclude_none=True).encode()
+        payload = submission.to_json()
         entry_id = await self.redis.xadd(self.names.raw, encode_json(payload))
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
@@ -66,7 +66,7 @@ class NewsflowClient:
             await self._gate.wait()
         async with self.redis.pipeline(transaction=False) as pipe:
             for submission in submissions:
-                payload = submission.model_dump_json(exclude_none=True).encode()
+                payload = submission.to_json()
                 pipe.xadd(self.names.raw, encode_json(payload))
             ids = await pipe.execute()
         return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]

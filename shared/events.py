@@ -1,7 +1,8 @@
 """The article event: the one schema every stage, the CLI and the docs are built from.
 
 An `ArticleEvent` travels the whole pipeline. Each stage fills its own section and
-stamps its time; nothing downstream rewrites what an earlier stage set:
+stamps its time (`ArticleEvent.stamped`); nothing downstream rewrites what an earlier
+stage set:
 
     fetcher  -> source, raw           (+ timestamps.fetched_at)
     parser   -> article               (+ timestamps.parsed_at)
@@ -37,6 +38,11 @@ class _Model(BaseModel):
     # Unknown fields are kept, not rejected, so an older stage passes on what a newer one
     # added (rolling upgrades) and a user's own fields survive the trip.
     model_config = ConfigDict(extra="allow", ser_json_timedelta="float")
+
+    def to_json(self) -> bytes:
+        """The wire form of every document newsflow writes: compact UTF-8 JSON, absent
+        fields left out (not written as null)."""
+        return orjson.dumps(self.model_dump(mode="json", exclude_none=True))
 
 
 class RawSubmission(_Model):
@@ -287,6 +293,15 @@ class Timestamps(_Model):
     stored_at: datetime | None = None
 
 
+# Which of `Timestamps` each stage stamps when it has done its work.
+_STAMPED_AT: dict[Stage, str] = {
+    "fetcher": "fetched_at",
+    "parser": "parsed_at",
+    "enricher": "enriched_at",
+    "sink": "stored_at",
+}
+
+
 class ArticleEvent(_Model):
     id: str = Field(description="Stable id: from the canonical URL when known, else the content.")
     schema_version: int = SCHEMA_VERSION
@@ -297,8 +312,10 @@ class ArticleEvent(_Model):
     enrichment: Enrichment | None = None
     timestamps: Timestamps = Field(default_factory=Timestamps)
 
-    def to_json(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json", exclude_none=True))
+    def stamped(self, stage: Stage, at: datetime | None = None) -> ArticleEvent:
+        """A copy with the time `stage` finished its work (now, unless `at` says when)."""
+        times = self.timestamps.model_copy(update={_STAMPED_AT[stage]: at or utc_now()})
+        return self.model_copy(update={"timestamps": times})
 
     @classmethod
     def from_json(cls, data: bytes | str) -> ArticleEvent:
@@ -320,9 +337,6 @@ class DeadLetter(_Model):
     article_id: str | None = None
     trace_id: str | None = None
     payload: dict[str, str] = Field(description="The entry's fields exactly as they arrived.")
-
-    def to_json(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json", exclude_none=True))
 
 
 def new_trace_id() -> str:

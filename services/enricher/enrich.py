@@ -122,12 +122,7 @@ def enrich_events(
         enrichment = _enrich_article(article, language, ner_result, models["en"])
         enrichment.language = guess
         out.append(
-            event.model_copy(
-                update={
-                    "enrichment": enrichment,
-                    "timestamps": event.timestamps.model_copy(update={"enriched_at": enriched_at}),
-                }
-            )
+            event.model_copy(update={"enrichment": enrichment}).stamped("enricher", enriched_at)
         )
     return out
 

@@ -129,7 +129,7 @@ class FeedPoller:
         return published
 
     async def _publish_once(self, item: FeedItem, feed: Feed, feed_title: str | None) -> bool:
-        payload = submission_for(item, feed, feed_title).model_dump_json(exclude_none=True)
+        payload = submission_for(item, feed, feed_title).to_json()
         published = await self.redis.eval(
             _PUBLISH_ONCE,
             2,

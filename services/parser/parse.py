@@ -19,7 +19,7 @@ from services.parser.limits import check_not_binary, check_size, feed_kind, reje
 from services.parser.plaintext import parse_plain_text
 from services.parser.structured import parse_json_article
 from shared.errors import Rejected
-from shared.events import Article, ArticleEvent, utc_now
+from shared.events import Article, ArticleEvent
 
 Shape = Literal["html", "json", "xml", "text"]
 
@@ -47,13 +47,7 @@ def parse_event(event: ArticleEvent, *, max_bytes: int, keep_raw: bool = False) 
     kept_raw = raw.model_copy(update={"encoding": charset})
     if not keep_raw:
         kept_raw = kept_raw.model_copy(update={"content": None, "content_b64": None})
-    return event.model_copy(
-        update={
-            "raw": kept_raw,
-            "article": article,
-            "timestamps": event.timestamps.model_copy(update={"parsed_at": utc_now()}),
-        }
-    )
+    return event.model_copy(update={"raw": kept_raw, "article": article}).stamped("parser")
 
 
 def parse_document(text: str, content_type: str | None, url: str | None) -> Article:

@@ -117,7 +117,7 @@ def publish(client: redis.Redis, settings: Settings, submissions: list[RawSubmis
     raw = StreamNames(settings.stream_prefix).raw
     with client.pipeline(transaction=False) as pipe:
         for submission in submissions:
-            pipe.xadd(raw, {"data": submission.model_dump_json(exclude_none=True)})
+            pipe.xadd(raw, {"data": submission.to_json()})
         pipe.execute()
 
 
