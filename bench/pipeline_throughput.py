@@ -32,8 +32,8 @@ from services.enricher.enrich import enrich_event
 from services.fetcher.intake import event_from_content
 from services.parser.decode import decode_document
 from services.parser.parse import parse_event
+from services.sink.backends import opened_store
 from services.sink.sqlite import SqliteStore
-from services.sink.store import open_store
 from shared.events import RawSubmission
 from shared.settings import Settings
 from shared.streams import StreamNames, encode_json
@@ -107,12 +107,12 @@ def end_to_end(
         if rate is None:
             pipe = client.pipeline(transaction=False)
             for sub in subs:
-                pipe.xadd(names.raw, encode_json(sub.model_dump_json(exclude_none=True).encode()))
+                pipe.xadd(names.raw, encode_json(sub.to_json()))
             pipe.execute()
         else:
             for n, sub in enumerate(subs):
                 time.sleep(max(start + n / rate - time.perf_counter(), 0))
-                client.xadd(names.raw, encode_json(sub.model_dump_json(exclude_none=True).encode()))
+                client.xadd(names.raw, encode_json(sub.to_json()))
         stored = 0
         while stored < len(subs):
             time.sleep(0.2)
@@ -131,12 +131,8 @@ def end_to_end(
 
 
 async def _count(settings: Settings) -> int:
-    store = open_store(settings)
-    await store.open()
-    try:
+    async with opened_store(settings) as store:
         return await store.count()
-    finally:
-        await store.close()
 
 
 async def _latencies(settings: Settings) -> list[float]:

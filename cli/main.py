@@ -241,7 +241,7 @@ def trace(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Where an article is: streams holding it, stored or not, dead letters, stage times."""
-    from services.sink.store import open_store
+    from services.sink.backends import open_store
 
     settings = _settings()
 
@@ -289,7 +289,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines output.")] = False,
 ) -> None:
     """Full-text search over stored articles."""
-    from services.sink.store import open_store
+    from services.sink.backends import open_store
 
     settings = _settings()
 

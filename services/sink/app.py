@@ -5,8 +5,8 @@ from __future__ import annotations
 from faststream import FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
-from services.sink.store import open_store
-from services.sink.storing import store_event
+from services.sink.backends import open_store
+from services.sink.save import save_event
 from shared.broker import make_broker, stage_specification
 from shared.settings import get_settings
 from shared.stage import StageRunner
@@ -17,7 +17,7 @@ store = open_store(settings)
 
 
 async def handle(fields: Fields) -> None:
-    await store_event(store, decode_event_entry(fields))
+    await save_event(store, decode_event_entry(fields))
 
 
 runner = StageRunner("sink", handle, settings, ready_checks={"database": store.ping})

@@ -8,7 +8,7 @@ import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow
 
-from services.sink.store import ArticleRow, StoredArticle
+from services.sink.article_store import ArticleRow, StoredArticle
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
 

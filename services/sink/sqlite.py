@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.sink.store import ArticleRow, StoredArticle
+from services.sink.article_store import ArticleRow, StoredArticle
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
 

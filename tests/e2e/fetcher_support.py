@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import redis
 
-from services.sink.store import open_store
+from services.sink.backends import opened_store
 from shared.events import ArticleEvent, RawSubmission, article_id_for_url
 from shared.settings import Settings
 from shared.streams import StreamNames
@@ -49,24 +49,20 @@ def publish_urls(client: redis.Redis, settings: Settings, urls: Iterable[str]) -
     names = StreamNames(settings.stream_prefix)
     for url in urls:
         submission = RawSubmission(url=url)
-        client.xadd(names.raw, {"data": submission.model_dump_json(exclude_none=True)})
+        client.xadd(names.raw, {"data": submission.to_json()})
 
 
 def stored(settings: Settings, urls: Iterable[str]) -> dict[str, ArticleEvent]:
     """The stored event of each URL that has one."""
 
     async def read() -> dict[str, ArticleEvent]:
-        store = open_store(settings)
-        await store.open()
-        try:
+        async with opened_store(settings) as store:
             found = {}
             for url in urls:
                 event = await store.get(article_id_for_url(normalize_url(url)))
                 if event is not None:
                     found[url] = event
             return found
-        finally:
-            await store.close()
 
     return asyncio.run(read())
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import redis
 
 from cli.supervisor import StageProcesses
-from services.sink.store import open_store
+from services.sink.backends import opened_store
 from shared.settings import Settings
 from shared.streams import STAGES, StreamNames
 from tests.servers import free_port
@@ -158,12 +158,8 @@ def serving_stages(settings: Settings, log_dir: Path, **extra_env: str) -> Itera
 
 def stored_count(settings: Settings) -> int:
     async def count() -> int:
-        store = open_store(settings)
-        await store.open()
-        try:
+        async with opened_store(settings) as store:
             return await store.count()
-        finally:
-            await store.close()
 
     return asyncio.run(count())
 

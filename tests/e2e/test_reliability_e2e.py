@@ -19,7 +19,7 @@ import pytest
 import redis
 
 from services.enricher.enrich import enrich_event
-from services.sink.store import open_store
+from services.sink.backends import opened_store
 from shared.settings import Settings
 from shared.streams import StreamNames, decode_event_entry, encode_json
 from tests.conftest import SEED
@@ -30,13 +30,9 @@ pytestmark = pytest.mark.e2e
 
 def stored(settings: Settings) -> tuple[int, list[str]]:
     async def read() -> tuple[int, list[str]]:
-        store = open_store(settings)
-        await store.open()
-        try:
+        async with opened_store(settings) as store:
             hits = await store.search("article", limit=100)
             return await store.count(), [h.title or "" for h in hits]
-        finally:
-            await store.close()
 
     return asyncio.run(read())
 

@@ -10,9 +10,9 @@ import pytest
 
 from services.fetcher.intake import event_from_content
 from services.parser.parse import parse_event
+from services.sink.article_store import ArticleStore
 from services.sink.postgres import PostgresStore
 from services.sink.sqlite import SqliteStore
-from services.sink.store import ArticleStore
 from shared.events import ArticleEvent, RawSubmission
 from tests.conftest import SEED
 

@@ -1,22 +1,19 @@
-"""The article store: the port the sink writes through and `newsflow search` reads through.
+"""The article store's interface: what the sink writes through and `newsflow search` reads
+through, and the rows both sides exchange.
 
-Two adapters: PostgreSQL when `DATABASE_URL` is a postgres URL, else SQLite (the embedded
-default). Both upsert on the article id, so a redelivered or republished article is one
-row, keep the whole event as JSON beside searchable columns, and index title and text for
-full-text search.
+Two backends implement it (`postgres.py`, `sqlite.py`; `backends.py` chooses one). Both
+upsert on the article id, so a redelivered or republished article is one row, keep the whole
+event as JSON beside searchable columns, and index title and text for full-text search.
+This module never imports a backend: they import it, so the two cannot form a cycle.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from shared.events import ArticleEvent
-from shared.settings import Settings
-
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -85,21 +82,3 @@ class ArticleStore(Protocol):
     async def search(self, query: str, limit: int = 20) -> list[StoredArticle]: ...
 
     async def ping(self) -> bool: ...
-
-
-def checked_table_name(name: str) -> str:
-    if not _IDENTIFIER.match(name):
-        raise ValueError(f"table name must match {_IDENTIFIER.pattern}: {name!r}")
-    return name
-
-
-def open_store(settings: Settings) -> ArticleStore:
-    table = checked_table_name(settings.table_name)
-    if settings.uses_postgres:
-        from services.sink.postgres import PostgresStore
-
-        assert settings.database_url is not None
-        return PostgresStore(settings.database_url.get_secret_value(), table)
-    from services.sink.sqlite import SqliteStore
-
-    return SqliteStore(settings.sqlite_path, table)

@@ -1,0 +1,49 @@
+"""Which backend holds the articles: PostgreSQL when `DATABASE_URL` is a postgres URL, else
+SQLite (the embedded default).
+
+The choice lives here, apart from the interface (`article_store.py`), because choosing means
+importing the backends, and the backends import the interface.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from services.sink.article_store import ArticleStore
+from shared.settings import Settings
+
+# The table name is put into SQL text (identifiers cannot be query parameters).
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def checked_table_name(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"table name must match {_IDENTIFIER.pattern}: {name!r}")
+    return name
+
+
+def open_store(settings: Settings) -> ArticleStore:
+    """The configured store, not yet connected (`await store.open()` connects)."""
+    table = checked_table_name(settings.table_name)
+    # Imported here so SQLite users need no PostgreSQL driver, and the reverse.
+    if settings.uses_postgres:
+        from services.sink.postgres import PostgresStore
+
+        assert settings.database_url is not None
+        return PostgresStore(settings.database_url.get_secret_value(), table)
+    from services.sink.sqlite import SqliteStore
+
+    return SqliteStore(settings.sqlite_path, table)
+
+
+@asynccontextmanager
+async def opened_store(settings: Settings) -> AsyncIterator[ArticleStore]:
+    """The configured store, connected for the block and closed after it."""
+    store = open_store(settings)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
