@@ -14,6 +14,7 @@ import httpx
 from services.fetcher.charset import page_charset
 from services.fetcher.ssrf import AllowList, GuardedNetworkBackend
 from shared.errors import Rejected
+from shared.media_type import media_type_of
 
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 FEED_TYPES = frozenset(
@@ -103,12 +104,6 @@ def make_http_client(
             "Accept-Encoding": "gzip, deflate, br",
         },
     )
-
-
-def media_type_of(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    return content_type.split(";", 1)[0].strip().lower() or None
 
 
 def check_status(response: httpx.Response, url: str) -> None:

@@ -19,6 +19,7 @@ from shared.events import (
     new_trace_id,
     utc_now,
 )
+from shared.media_type import media_type_of
 from shared.urls import is_http_url, normalize_url
 
 
@@ -37,7 +38,8 @@ def event_from_content(
         trace_id=submission.trace_id or new_trace_id(),
         source=source_of(submission, url, now),
         raw=Raw(
-            content_type=_media_type(submission.content_type) or _sniff_type(content),
+            # As the submitter declared it, or absent: the parser decides what the text is.
+            content_type=media_type_of(submission.content_type),
             encoding="utf-8",
             content=content,
             size_bytes=size,
@@ -92,18 +94,3 @@ def source_of(submission: RawSubmission, url: str | None, now: datetime) -> Sour
             **extra,
         }
     )
-
-
-def _media_type(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    return content_type.split(";", 1)[0].strip().lower() or None
-
-
-def _sniff_type(content: str) -> str:
-    head = content.lstrip()[:1024].lower()
-    if head.startswith(("<!doctype html", "<html", "<?xml")) or "<body" in head or "<p>" in head:
-        return "text/html"
-    if head.startswith(("{", "[")):
-        return "application/json"
-    return "text/plain"

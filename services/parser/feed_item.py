@@ -1,6 +1,6 @@
 """One RSS <item> or Atom <entry> -> article: the feed's fields, its summary as the text.
 
-A whole feed is refused upstream (limits.feed_kind): it is many articles, and each of its
+A whole feed is refused upstream (shared.media_type.feed_kind): it is many articles, and each of its
 items should be submitted on its own.
 """
 
@@ -16,18 +16,14 @@ from services.parser.metadata import clean_authors
 from services.parser.plaintext import split_paragraphs
 from shared.errors import Rejected
 from shared.events import Article
+from shared.media_type import is_feed_item
 
 # Never fetch a DTD or expand an entity: the XML came from outside.
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, recover=True, huge_tree=False
 )
-_ITEM_ROOTS = ("item", "entry")
 _HTML_HINT = re.compile(r"<[a-z][a-z0-9]*\b[^>]*>", re.I)
 _RSS_EMAIL_AUTHOR = re.compile(r"^\S+@\S+\s*\((.+)\)$")
-
-
-def is_feed_item(root_name: str | None) -> bool:
-    return root_name in _ITEM_ROOTS
 
 
 def parse_feed_item(text: str, url: str | None) -> Article:
@@ -35,7 +31,7 @@ def parse_feed_item(text: str, url: str | None) -> Article:
         root = etree.fromstring(text.encode("utf-8"), _PARSER)
     except etree.XMLSyntaxError as exc:
         raise Rejected("invalid_xml", f"the feed item is not XML: {exc}") from exc
-    if root is None or _local(root.tag) not in _ITEM_ROOTS:
+    if root is None or not is_feed_item(_local(root.tag)):
         raise Rejected("not_an_article", "the XML is not an RSS <item> or an Atom <entry>")
     children = {_local(child.tag): child for child in reversed(list(root))}
     summary = _first_text(root, "encoded", "content", "description", "summary")

@@ -37,10 +37,6 @@ _TEXT_SAMPLE = 8192
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _MAX_CONTROL_SHARE = 0.02
 
-_XML_HEAD = 4096
-_FEED_ROOT = re.compile(rb"<(?:[a-z0-9_]+:)?(rss|feed|rdf|urlset|sitemapindex)[\s>/]", re.I)
-_TAG = re.compile(rb"<([a-z!?][a-z0-9_:-]*)", re.I)
-
 
 def check_size(size: int, max_bytes: int) -> None:
     if size > max_bytes:
@@ -60,19 +56,6 @@ def check_not_binary(data: bytes) -> None:
     sample = data[:_TEXT_SAMPLE]
     if sample and len(_CONTROL.findall(sample)) > _MAX_CONTROL_SHARE * len(sample):
         raise Rejected("binary_content", "the body is binary data, not a text document")
-
-
-def feed_kind(text: str) -> str | None:
-    """'rss', 'feed', 'rdf', 'urlset' or 'sitemapindex' when the document's first element
-    is a feed or a sitemap root, else None. Only the head of the document is read."""
-    head = text[:_XML_HEAD].encode("utf-8", "ignore")
-    for match in _TAG.finditer(head):
-        name = match.group(1).lower()
-        if name.startswith((b"!", b"?")):
-            continue  # declarations, comments, doctype
-        root = _FEED_ROOT.match(head, match.start())
-        return root.group(1).decode().lower() if root else None
-    return None
 
 
 def reject_feed(kind: str) -> None:

@@ -2,35 +2,31 @@
 
 Refusals come first and read only a bounded prefix (size, binary magic, feed roots), so a
 body that can never be an article costs microseconds. Then the document is dispatched on
-its declared type, corrected by its shape: HTTP Content-Type is often plain wrong (HTML
-served as text/plain, JSON as text/html), so what the document starts with decides when
-the two disagree.
+its shape (`shared.media_type`): what it starts with, its declared type where the start
+does not say.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from services.parser.decode import decode_document, raw_bytes
-from services.parser.feed_item import is_feed_item, parse_feed_item
+from services.parser.feed_item import parse_feed_item
 from services.parser.html import extract_html
-from services.parser.limits import check_not_binary, check_size, feed_kind, reject_feed
+from services.parser.limits import check_not_binary, check_size, reject_feed
 from services.parser.plaintext import parse_plain_text
 from services.parser.structured import parse_json_article
 from shared.errors import Rejected
 from shared.events import Article, ArticleEvent
+from shared.media_type import (
+    document_shape,
+    feed_kind,
+    has_html_element,
+    is_feed_item,
+    root_element,
+)
 
-Shape = Literal["html", "json", "xml", "text"]
-
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-_XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
-_JSON_TYPES = ("application/json", "application/ld+json", "text/json")
-_HEAD = 4096
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_JSON_START = re.compile(r'(?:\{\s*"|\[\s*[{\]])')
-_HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body|meta|title|article|div|p)\b", re.I)
-_FIRST_ELEMENT = re.compile(r"<([a-zA-Z][\w.-]*:)?([a-zA-Z][\w.-]*)")
 
 
 def parse_event(event: ArticleEvent, *, max_bytes: int, keep_raw: bool = False) -> ArticleEvent:
@@ -61,9 +57,9 @@ def parse_document(text: str, content_type: str | None, url: str | None) -> Arti
         kind = feed_kind(text)
         if kind is not None:
             reject_feed(kind)
-        if is_feed_item(_root_name(text)):
+        if is_feed_item(root_element(text)):
             return parse_feed_item(text, url)
-        if _HTML_START.search(text[:_HEAD]):
+        if has_html_element(text):
             return extract_html(text, url)
         raise Rejected("not_an_article", "the XML is neither an HTML page nor a feed item")
     if shape == "json":
@@ -74,42 +70,3 @@ def parse_document(text: str, content_type: str | None, url: str | None) -> Arti
             reject_feed(kind)
         return extract_html(text, url)
     return parse_plain_text(text)
-
-
-def document_shape(text: str, content_type: str | None) -> Shape:
-    declared = (content_type or "").split(";", 1)[0].strip().lower()
-    head = text.lstrip("\ufeff \t\r\n")[:_HEAD]
-    if _JSON_START.match(head):
-        return "json"
-    if head.startswith("<?xml") or declared in _XML_TYPES:
-        return "xml" if not _looks_like_html(head) or declared in _XML_TYPES else "html"
-    if head.startswith("<") and feed_kind(head) is not None:
-        return "xml"
-    if head.startswith("<") and is_feed_item(_root_name(head)):
-        return "xml"
-    if declared in _HTML_TYPES or _looks_like_html(head):
-        return "html"
-    if declared in _JSON_TYPES:
-        return "json"
-    if declared and not declared.startswith("text/"):
-        raise Rejected("unsupported_type", f"cannot parse {declared}")
-    return "text"
-
-
-def _looks_like_html(head: str) -> bool:
-    return head.startswith("<") and bool(_HTML_START.search(head[:1024]))
-
-
-def _root_name(text: str) -> str | None:
-    """Local name of the first element, past the XML declaration, comments and doctype."""
-    position = 0
-    head = text[:_HEAD]
-    while True:
-        start = head.find("<", position)
-        if start < 0 or start + 1 >= len(head):
-            return None
-        if head[start + 1] in "?!":
-            position = start + 1
-            continue
-        match = _FIRST_ELEMENT.match(head, start)
-        return match.group(2).lower() if match else None

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import orjson
 import pytest
 from pydantic import ValidationError
 
 from services.fetcher.intake import event_from_content
-from shared.events import ArticleEvent, RawSubmission
+from shared.events import ArticleEvent, DeadLetter, RawSubmission, Stage
 from shared.schema_file import SCHEMA_PATH, render_schema
 
 
@@ -46,6 +48,52 @@ def test_event_json_round_trips_and_keeps_unknown_fields() -> None:
     document["added_by_a_newer_stage"] = {"x": 1}
     again = ArticleEvent.model_validate(document)
     assert orjson.loads(again.to_json()) == document
+
+
+@pytest.mark.parametrize(
+    ("stage", "field"),
+    [
+        ("fetcher", "fetched_at"),
+        ("parser", "parsed_at"),
+        ("enricher", "enriched_at"),
+        ("sink", "stored_at"),
+    ],
+)
+def test_a_stage_stamps_its_own_time_only(stage: Stage, field: str) -> None:
+    event = event_from_content(RawSubmission(content="text"), max_bytes=100)
+    at = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    stamped = event.stamped(stage, at)
+    before, after = event.timestamps.model_dump(), stamped.timestamps.model_dump()
+    assert after[field] == at
+    assert {k: v for k, v in after.items() if k != field} == {
+        k: v for k, v in before.items() if k != field
+    }
+    assert stamped.model_copy(update={"timestamps": event.timestamps}) == event
+
+
+def test_stamping_without_a_time_takes_now() -> None:
+    event = event_from_content(RawSubmission(content="text"), max_bytes=100)
+    before = datetime.now(UTC)
+    stored_at = event.stamped("sink").timestamps.stored_at
+    assert stored_at is not None and before <= stored_at <= datetime.now(UTC)
+
+
+def test_every_document_is_written_as_compact_json_without_absent_fields() -> None:
+    submission = RawSubmission(url="https://example.com/ä", hint_title="Ü")
+    letter = DeadLetter(
+        stage="parser",
+        reason="no_text",
+        error_type="Rejected",
+        message="m",
+        source_stream="s",
+        source_entry_id="1-0",
+        payload={"data": "x"},
+    )
+    for document in (submission, letter):
+        written = document.to_json()
+        # The same bytes pydantic writes: what publishers and older releases wrote.
+        assert written == document.model_dump_json(exclude_none=True).encode()
+        assert b"null" not in written and b": " not in written
 
 
 def test_committed_json_schema_matches_the_models() -> None:
