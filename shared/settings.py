@@ -88,6 +88,22 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest pause of a stage while a dependency (database) is down (s).",
     )
+    dlq_max_payload_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Bytes of an entry's fields a dead letter keeps; a bigger payload is cut "
+        "(its size and sha256 kept) and cannot be replayed.",
+    )
+    dlq_max_length: int = Field(
+        default=10_000,
+        ge=0,
+        description="Dead letters kept; the oldest go first (0: no limit).",
+    )
+    dlq_retain_s: int = Field(
+        default=14 * 86_400,
+        ge=0,
+        description="Dead letters older than this are trimmed (s; 0: no age limit).",
+    )
     http_host: str = Field(
         default="0.0.0.0",
         description="Address of each service's /metrics and /health endpoints.",
