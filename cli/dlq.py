@@ -110,13 +110,23 @@ def replay_command(
     everything: Annotated[bool, typer.Option("--all", help="Every dead letter.")] = False,
     keep: Annotated[bool, typer.Option(help="Leave the letters on the DLQ too.")] = False,
 ) -> None:
-    """Put letters back on the stream of the stage they failed in."""
+    """Put letters back, byte for byte, on the stream of the stage they failed in. Letters
+    whose payload was cut to NEWSFLOW_DLQ_MAX_PAYLOAD_BYTES are not replayed."""
 
-    async def work(redis: Redis, names: StreamNames) -> int:
+    async def work(redis: Redis, names: StreamNames) -> tuple[int, list[DeadLetterEntry]]:
         chosen = await _select(redis, names, ids, LetterFilter(stage, reason), everything)
-        return len(await replay(redis, names, chosen, keep=keep))
+        cut = [e for e in chosen if e.letter.payload_truncated]
+        whole = [e for e in chosen if not e.letter.payload_truncated]
+        return len(await replay(redis, names, whole, keep=keep)), cut
 
-    err.print(f"replayed {_run(work)} dead letter(s)")
+    replayed, cut = _run(work)
+    err.print(f"replayed {replayed} dead letter(s)")
+    if cut:
+        err.print(
+            f"[red]not replayed, payload cut to the size cap:[/red] "
+            f"{', '.join(e.entry_id for e in cut)}"
+        )
+        raise typer.Exit(1)
 
 
 @dlq_app.command("purge")

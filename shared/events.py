@@ -336,7 +336,26 @@ class DeadLetter(_Model):
     source_entry_id: str
     article_id: str | None = None
     trace_id: str | None = None
-    payload: dict[str, str] = Field(description="The entry's fields exactly as they arrived.")
+    payload: dict[str, str] = Field(
+        description="The entry's UTF-8 fields as they arrived, cut to fit the cap when "
+        "`payload_truncated`."
+    )
+    payload_b64: dict[str, str] = Field(
+        default_factory=dict,
+        description="The entry's fields that are not UTF-8, base64 of their exact bytes.",
+    )
+    payload_truncated: bool = Field(
+        default=False,
+        description="The payload was over NEWSFLOW_DLQ_MAX_PAYLOAD_BYTES and only its start "
+        "is kept: the letter cannot be replayed.",
+    )
+    payload_size: int | None = Field(
+        default=None, ge=0, description="Bytes of the entry's field values as they arrived."
+    )
+    payload_sha256: dict[str, str] = Field(
+        default_factory=dict,
+        description="sha256 (hex) of each field's value as it arrived, kept or not.",
+    )
 
 
 def new_trace_id() -> str:

@@ -10,6 +10,9 @@ import logging
 import sys
 
 import structlog
+from structlog.types import EventDict, WrappedLogger
+
+from shared.secret_text import masked
 
 # FastStream's logger comes with a colourized handler of its own and does not propagate.
 _LIBRARY_LOGGERS = ("faststream",)
@@ -30,6 +33,15 @@ class _CurrentStderr:
 _STDERR = _CurrentStderr()
 
 
+def mask_passwords(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
+    """Every text of a line, tracebacks included, with passwords masked: errors of psycopg
+    and redis can quote the connection URL they were given."""
+    for key, value in event.items():
+        if isinstance(value, str) and ("://" in value or "password" in value):
+            event[key] = masked(value)
+    return event
+
+
 def configure_logging(level: str = "WARNING", *, json: bool = True) -> None:
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
@@ -45,7 +57,7 @@ def configure_logging(level: str = "WARNING", *, json: bool = True) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, structlog.processors.format_exc_info, mask_passwords, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(file=_STDERR),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
@@ -57,6 +69,7 @@ def configure_logging(level: str = "WARNING", *, json: bool = True) -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                mask_passwords,
                 renderer,
             ],
         )

@@ -11,8 +11,10 @@ import socket
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.server_urls import DATABASE_SCHEMES, REDIS_SCHEMES, checked_url
 
 
 class Settings(BaseSettings):
@@ -21,17 +23,21 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # A refused value is never echoed: DATABASE_URL and REDIS_URL hold passwords.
+        hide_input_in_errors=True,
     )
 
     redis_url: SecretStr = Field(
         default=SecretStr("redis://localhost:6379/0"),
         validation_alias="REDIS_URL",
-        description="Redis connection URL; a database number in the path is honoured.",
+        description="Redis connection URL (redis://, rediss:// or unix://); a database number "
+        "in the path is honoured.",
     )
     database_url: SecretStr | None = Field(
         default=None,
         validation_alias="DATABASE_URL",
-        description="postgresql:// URL for the sink; unset means SQLite at sqlite_path.",
+        description="postgresql:// URL for the sink (postgres:// and postgresql+psycopg:// "
+        "too); unset or empty means SQLite at sqlite_path.",
     )
     sqlite_path: Path = Field(
         default=Path("newsflow.db"),
@@ -81,6 +87,22 @@ class Settings(BaseSettings):
         default=10.0,
         gt=0,
         description="Longest pause of a stage while a dependency (database) is down (s).",
+    )
+    dlq_max_payload_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Bytes of an entry's fields a dead letter keeps; a bigger payload is cut "
+        "(its size and sha256 kept) and cannot be replayed.",
+    )
+    dlq_max_length: int = Field(
+        default=10_000,
+        ge=0,
+        description="Dead letters kept; the oldest go first (0: no limit).",
+    )
+    dlq_retain_s: int = Field(
+        default=14 * 86_400,
+        ge=0,
+        description="Dead letters older than this are trimmed (s; 0: no age limit).",
     )
     http_host: str = Field(
         default="0.0.0.0",
@@ -169,10 +191,22 @@ class Settings(BaseSettings):
     log_level: str = Field(default="WARNING", description="Log level of the stages.")
     log_json: bool = Field(default=True, description="Log as JSON lines (false: console).")
 
+    @field_validator("redis_url", mode="after")
+    @classmethod
+    def _usable_redis_url(cls, url: SecretStr) -> SecretStr:
+        return SecretStr(checked_url("REDIS_URL", url.get_secret_value(), REDIS_SCHEMES))
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _usable_database_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is None or not url.get_secret_value():
+            return None
+        return SecretStr(checked_url("DATABASE_URL", url.get_secret_value(), DATABASE_SCHEMES))
+
     @property
     def uses_postgres(self) -> bool:
-        url = self.database_url.get_secret_value() if self.database_url else ""
-        return url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://"))
+        # Only PostgreSQL URLs get past validation.
+        return self.database_url is not None
 
 
 @lru_cache(maxsize=1)

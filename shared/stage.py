@@ -38,8 +38,9 @@ from redis.exceptions import ResponseError
 
 from shared import metrics
 from shared.backpressure import RoomGate
+from shared.dead_letters import dead_letter_for
 from shared.errors import Rejected, Unavailable
-from shared.events import ArticleEvent, DeadLetter, Stage
+from shared.events import ArticleEvent, Stage
 from shared.health import DEFAULT_PORTS, HealthServer, ReadinessCheck
 from shared.logs import get_logger
 from shared.pipeline_status import THROUGHPUT_WINDOW_S, throughput_key
@@ -48,6 +49,7 @@ from shared.stream_upkeep import (
     export_stream_metrics,
     forget_idle_consumers,
     trim_acknowledged,
+    trim_dead_letters,
 )
 from shared.streams import (
     DOWNSTREAM,
@@ -55,7 +57,6 @@ from shared.streams import (
     StreamNames,
     encode_json,
     entry_ids,
-    text_fields,
 )
 
 Handler = Callable[[Fields], Awaitable[ArticleEvent | None]]
@@ -316,25 +317,19 @@ class StageRunner:
         exc: Exception,
         delivery_count: int,
     ) -> None:
-        article_id, trace_id = entry_ids(fields)
-        now = datetime.now(UTC)
         first: Any = await self.redis.hget(self.failures_key, entry_id)
-        letter = DeadLetter(
-            stage=self.stage,
-            reason=reason,
-            error_type=type(exc).__name__,
-            message=(exc.message if isinstance(exc, Rejected) else str(exc))[:2000],
+        letter = dead_letter_for(
+            self.stage, self.inbox, entry_id, fields, reason=reason, exc=exc,
             delivery_count=delivery_count,
-            first_failed_at=datetime.fromisoformat(first.decode()) if first else now,
-            last_failed_at=now,
-            source_stream=self.inbox,
-            source_entry_id=entry_id.decode(),
-            article_id=article_id,
-            trace_id=trace_id,
-            payload=text_fields(fields),
-        )
+            first_failed_at=datetime.fromisoformat(first.decode()) if first else None,
+            now=datetime.now(UTC), max_payload_bytes=self.settings.dlq_max_payload_bytes,
+        )  # fmt: skip
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.names.dlq, encode_json(letter.to_json()))
+            # Approximate MAXLEN bounds the DLQ between trims at no cost per letter.
+            pipe.xadd(
+                self.names.dlq, encode_json(letter.to_json()),
+                maxlen=self.settings.dlq_max_length or None, approximate=True,
+            )  # fmt: skip
             pipe.xack(self.inbox, self.group, entry_id)
             pipe.hdel(self.failures_key, entry_id)
             await pipe.execute()
@@ -439,6 +434,7 @@ class StageRunner:
                 if time.monotonic() - self._last_trim > self.settings.trim_interval_s:
                     self._last_trim = time.monotonic()
                     await self.trim_inbox()
+                    await trim_dead_letters(self.redis, self.names.dlq, self.settings)
                 rounds += 1
                 if rounds % 60 == 0:
                     await forget_idle_consumers(

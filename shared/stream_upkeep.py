@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from shared import metrics
 from shared.pipeline_status import stage_status
+from shared.settings import Settings
 from shared.streams import StreamNames
 
 # Consumers that left nothing pending are forgotten after this long, so restarts (each
@@ -43,6 +44,18 @@ async def trim_acknowledged(redis: Redis, stream: str, retain_s: int) -> int:
         return 0
     removed: Any = await redis.xtrim(stream, minid=f"{floor[0]}-{floor[1]}", approximate=False)
     return int(removed)
+
+
+async def trim_dead_letters(redis: Redis, dlq: str, settings: Settings) -> int:
+    """Drop dead letters older than `dlq_retain_s`, then the oldest past `dlq_max_length`
+    (0: no limit for either). Every stage does it; running it twice is harmless."""
+    removed = 0
+    if settings.dlq_retain_s > 0:
+        floor_ms = int(time.time() * 1000) - settings.dlq_retain_s * 1000
+        removed += int(await redis.xtrim(dlq, minid=f"{floor_ms}-0", approximate=False))
+    if settings.dlq_max_length > 0:
+        removed += int(await redis.xtrim(dlq, maxlen=settings.dlq_max_length, approximate=False))
+    return removed
 
 
 async def forget_idle_consumers(redis: Redis, stream: str, group: str, *, keep: str) -> None:

@@ -9,6 +9,8 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow
 
 from services.sink.article_store import ArticleRow, StoredArticle
+from services.sink.storable import without_nul
+from services.sink.store_errors import postgres_failure
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
 
@@ -26,14 +28,34 @@ CREATE TABLE IF NOT EXISTS {table} (
     event           jsonb NOT NULL,
     first_stored_at timestamptz NOT NULL DEFAULT now(),
     stored_at       timestamptz NOT NULL DEFAULT now(),
-    -- 'simple' (no stemming) because the store holds every language
-    search          tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple', coalesce(title, '')), 'A')
-        || setweight(to_tsvector('simple', body), 'B')
-    ) STORED
+    search          tsvector GENERATED ALWAYS AS ({search_vector}) STORED
 );
 CREATE INDEX IF NOT EXISTS {search_index} ON {table} USING gin (search);
 CREATE INDEX IF NOT EXISTS {published_index} ON {table} (published_at);
+"""
+
+# 'simple' (no stemming) because the store holds every language. A tsvector holds at most
+# 1 MB and costs up to ~6 bytes per character of text (one-letter words of 4-byte letters),
+# so only the start of a long body is indexed (120k characters, some 20k words); the body
+# column keeps the whole text. Without the cap one long article stopped the sink for good.
+SEARCHED_TITLE_CHARS = 10_000
+SEARCHED_BODY_CHARS = 120_000
+_SEARCH_VECTOR = f"""
+        setweight(to_tsvector('simple', left(coalesce(title, ''), {SEARCHED_TITLE_CHARS})), 'A')
+        || setweight(to_tsvector('simple', left(body, {SEARCHED_BODY_CHARS})), 'B')
+"""
+
+# The expression of an existing `search` column: a table made before the cap is migrated.
+_SEARCH_EXPRESSION = """
+SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+WHERE d.adrelid = to_regclass(%s) AND a.attname = 'search'
+"""
+
+_REBUILD_SEARCH = """
+ALTER TABLE {table} DROP COLUMN search;
+ALTER TABLE {table} ADD COLUMN search tsvector GENERATED ALWAYS AS ({search_vector}) STORED;
+CREATE INDEX IF NOT EXISTS {search_index} ON {table} USING gin (search);
 """
 
 _UPSERT = """
@@ -63,20 +85,33 @@ class PostgresStore:
 
     async def open(self) -> None:
         conn = await self._connection()
-        await conn.execute(
-            sql.SQL(_SCHEMA).format(
-                table=self.table,
-                search_index=sql.Identifier(f"{self._table_name}_search_idx"),
-                published_index=sql.Identifier(f"{self._table_name}_published_idx"),
-            )
-        )
+        names = {
+            "table": self.table,
+            "search_vector": sql.SQL(_SEARCH_VECTOR),
+            "search_index": sql.Identifier(f"{self._table_name}_search_idx"),
+            "published_index": sql.Identifier(f"{self._table_name}_published_idx"),
+        }
+        await conn.execute(sql.SQL(_SCHEMA).format(**names))
+        cursor = await conn.execute(_SEARCH_EXPRESSION, (self._table_name,))
+        found = await cursor.fetchone()
+        if found and f"{SEARCHED_BODY_CHARS}" not in found[0]:
+            # Several sinks may start at once: the lock makes one rebuild and the others
+            # find it done.
+            async with conn.transaction():
+                await conn.execute(
+                    sql.SQL("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE").format(**names)
+                )
+                cursor = await conn.execute(_SEARCH_EXPRESSION, (self._table_name,))
+                found = await cursor.fetchone()
+                if found and f"{SEARCHED_BODY_CHARS}" not in found[0]:
+                    await conn.execute(sql.SQL(_REBUILD_SEARCH).format(**names))
 
     async def close(self) -> None:
         if self._conn is not None:
             await self._conn.close()
 
     async def upsert(self, event: ArticleEvent) -> None:
-        row = ArticleRow.of(event)
+        row = without_nul(ArticleRow.of(event))
         values = (
             row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
             row.published_at, row.word_count, row.event_json,
@@ -84,10 +119,12 @@ class PostgresStore:
         try:
             conn = await self._connection()
             await conn.execute(sql.SQL(_UPSERT).format(table=self.table), values)
-        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            # The server is down or restarting: keep the article pending, try again later.
-            self._conn = None
-            raise Unavailable(f"PostgreSQL: {exc}") from exc
+        except psycopg.Error as exc:
+            failure = postgres_failure(exc)
+            if isinstance(failure, Unavailable):
+                # The server is down or restarting: reconnect on the next try.
+                self._conn = None
+            raise failure from exc
 
     async def get(self, article_id: str) -> ArticleEvent | None:
         conn = await self._connection()

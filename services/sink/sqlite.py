@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.sink.article_store import ArticleRow, StoredArticle
-from shared.errors import Unavailable
+from services.sink.storable import without_nul
+from services.sink.store_errors import sqlite_failure
 from shared.events import ArticleEvent
 
 _SCHEMA = """
@@ -85,7 +86,7 @@ class SqliteStore:
             self._db = None
 
     async def upsert(self, event: ArticleEvent) -> None:
-        row = ArticleRow.of(event)
+        row = without_nul(ArticleRow.of(event))
         now = datetime.now(UTC).isoformat()
         published = row.published_at.isoformat() if row.published_at else None
         values = (
@@ -94,9 +95,8 @@ class SqliteStore:
         )  # fmt: skip
         try:
             self.db.execute(_UPSERT.format(t=self.table), values)
-        except sqlite3.OperationalError as exc:
-            # Locked by another writer past busy_timeout, or the disk is full: retry later.
-            raise Unavailable(f"SQLite: {exc}") from exc
+        except (sqlite3.Error, OverflowError) as exc:
+            raise sqlite_failure(exc) from exc
 
     async def get(self, article_id: str) -> ArticleEvent | None:
         found = self.db.execute(

@@ -1,0 +1,183 @@
+"""Input the databases refuse: fixed on the way in where the article can still be stored,
+dead-lettered at once where it cannot; only a database that is down pauses the sink.
+
+Both stores, against real databases (issue 11: a 120k-word article and NUL bytes).
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from redis.asyncio import Redis
+
+from services.sink.postgres import PostgresStore
+from services.sink.save import save_event
+from services.sink.sqlite import SqliteStore
+from shared.errors import Rejected, Unavailable
+from shared.events import Article, ArticleEvent, Enrichment, Raw, Source
+from shared.settings import Settings
+from shared.streams import Fields, StreamNames, decode_event_entry, encode_json
+from tests.integration.harness import running, wait_for
+
+pytestmark = pytest.mark.integration
+
+Store = PostgresStore | SqliteStore
+
+
+def article(
+    text: str, *, title: str = "A title", source: str | None = "UNN", article_id: str = "a1"
+) -> ArticleEvent:
+    return ArticleEvent(
+        id=article_id,
+        trace_id="t1",
+        source=Source(name=source, url="https://example.com/a"),
+        raw=Raw(content_type="text/plain"),
+        article=Article(title=title, text=text, authors=["Ann"]),
+    )
+
+
+def distinct_words(n: int) -> str:
+    """`n` different words: PostgreSQL's tsvector of them is over its 1 MB limit."""
+    rng = random.Random(11)
+    return " ".join("w" + "".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(n))
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, table_name: str
+) -> AsyncIterator[Store]:
+    adapter: Store
+    if request.param == "postgres":
+        url = request.getfixturevalue("database_url")
+        adapter = PostgresStore(url, table_name)
+    else:
+        adapter = SqliteStore(tmp_path / "store.db", table_name)
+    await adapter.open()
+    yield adapter
+    await adapter.close()
+    if request.param == "postgres":
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {table_name}")
+
+
+async def test_an_article_too_big_for_the_search_index_is_stored_whole(store: Store) -> None:
+    text = "Opening zebrafinch paragraph.\n\n" + distinct_words(120_000)
+    await store.upsert(article(text))
+    stored = await store.get("a1")
+    assert stored is not None and stored.article is not None
+    assert stored.article.text == text
+    assert [hit.id for hit in await store.search("zebrafinch")] == ["a1"]
+
+
+async def test_nul_bytes_are_removed_from_every_text(store: Store) -> None:
+    event = article("Body with a\x00 NUL.", title="Ti\x00tle", source="U\x00NN")
+    event = event.model_copy(
+        update={"article": event.article.model_copy(update={"authors": ["A\x00nn"]})}  # type: ignore[union-attr]
+    )
+    await store.upsert(event)
+    stored = await store.get("a1")
+    assert stored is not None and stored.article is not None
+    assert (stored.article.title, stored.article.text) == ("Title", "Body with a NUL.")
+    assert stored.source.name == "UNN" and stored.article.authors == ["Ann"]
+    [hit] = await store.search("title")
+    assert (hit.title, hit.source) == ("Title", "UNN")
+
+
+async def test_a_literal_backslash_u0000_in_text_is_kept(store: Store) -> None:
+    await store.upsert(article("a path C:\\u0000dir stays as written"))
+    stored = await store.get("a1")
+    assert stored is not None and stored.article is not None
+    assert stored.article.text == "a path C:\\u0000dir stays as written"
+
+
+async def test_a_value_the_store_cannot_hold_is_rejected_at_once(store: Store) -> None:
+    event = article("Fine text.").model_copy(
+        update={"enrichment": Enrichment(word_count=2**63, reading_time_s=1)}
+    )
+    with pytest.raises(Rejected) as refused:
+        await store.upsert(event)
+    assert refused.value.reason == "store_rejected"
+    await store.upsert(article("The next one.", article_id="a2"))
+    assert await store.count() == 1
+
+
+async def test_an_id_with_a_nul_byte_is_rejected_not_changed(store: Store) -> None:
+    with pytest.raises(Rejected) as refused:
+        await store.upsert(article("Text.", article_id="a\x001"))
+    assert refused.value.reason == "store_rejected"
+
+
+async def test_a_database_that_is_down_is_unavailable(table_name: str) -> None:
+    store = PostgresStore("postgresql://postgres@127.0.0.1:1/test", table_name)
+    with pytest.raises(Unavailable):
+        await store.upsert(article("Text."))
+
+
+@pytest.mark.parametrize("kind", ["postgres", "sqlite"])
+async def test_the_sink_stores_the_huge_article_and_the_next_one(
+    request: pytest.FixtureRequest, kind: str, settings: Settings, redis: Redis, tmp_path: Path
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    store: Store
+    if kind == "postgres":
+        url = request.getfixturevalue("database_url")
+        store = PostgresStore(url, settings.table_name)
+    else:
+        store = SqliteStore(tmp_path / "sink.db", settings.table_name)
+    await store.open()
+
+    async def sink(fields: Fields) -> None:
+        await save_event(store, decode_event_entry(fields))
+
+    huge = article(distinct_words(120_000), article_id="huge")
+    nul = article("NUL\x00 in the body", source="U\x00NN", article_id="nul")
+    try:
+        async with running(settings, sink, stage="sink"):
+            for event in (huge, nul, article("The next article.", article_id="next")):
+                await redis.xadd(names.enriched, encode_json(event.to_json()))
+            await wait_for(lambda: _count_is(store, 3), within=20)
+            pending = await redis.xpending(names.enriched, "sink")
+        assert pending["pending"] == 0
+        assert await redis.xlen(names.dlq) == 0
+    finally:
+        await store.close()
+        if kind == "postgres":
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f"DROP TABLE IF EXISTS {settings.table_name}")
+
+
+async def _count_is(store: Store, n: int) -> bool:
+    return await store.count() >= n
+
+
+async def test_a_table_made_before_the_cap_gets_the_capped_search_column(
+    database_url: str, table_name: str
+) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            f"""CREATE TABLE {table_name} (
+                id text PRIMARY KEY, trace_id text NOT NULL, url text, title text,
+                body text NOT NULL DEFAULT '', source text, language text,
+                published_at timestamptz, word_count integer, event jsonb NOT NULL,
+                first_stored_at timestamptz NOT NULL DEFAULT now(),
+                stored_at timestamptz NOT NULL DEFAULT now(),
+                search tsvector GENERATED ALWAYS AS (
+                    setweight(to_tsvector('simple', coalesce(title, '')), 'A')
+                    || setweight(to_tsvector('simple', body), 'B')) STORED)"""
+        )
+    store = PostgresStore(database_url, table_name)
+    try:
+        await store.upsert(article("Stored before the migration, findable after."))
+        await store.open()
+        await store.upsert(article(distinct_words(120_000), article_id="huge"))
+        assert await store.count() == 2
+        assert [hit.id for hit in await store.search("migration")] == ["a1"]
+    finally:
+        await store.close()
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {table_name}")
