@@ -85,7 +85,9 @@ class Analysis:
         unexpected = set(outcome.fields) - set(self.fills)
         if unexpected:
             raise ValueError(f"analysis {self.name!r} filled {sorted(unexpected)}, not its own")
-        detail = outcome.detail if outcome.detail is not None or not outcome.ran else self.detail
+        detail = outcome.detail
+        if detail is None and outcome.ran:
+            detail = self.detail
         return AnalysisRun(name=self.name, ran=outcome.ran, detail=detail)
 
 
