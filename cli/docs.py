@@ -1,5 +1,6 @@
 """`newsflow docs`: the documents generated from code (event JSON Schema, AsyncAPI per
-service), so they cannot drift from it: a test regenerates them and compares."""
+service), so they cannot drift from it: a test regenerates them and compares. The names of
+the enricher's analyses come from its registry."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import tempfile
 from pathlib import Path
 
 from cli.supervisor import APP_MODULES
+from services.enricher.registry import analysis_names
+from shared.events import with_analysis_names
 from shared.schema_file import render_schema
 
 # Fixed values for what would otherwise differ per machine or process (the consumer name
@@ -32,13 +35,15 @@ def asyncapi_document(stage: str) -> bytes:
              "--out", str(out)],
             env=env, capture_output=True, check=True, timeout=120,
         )  # fmt: skip
-        document = json.loads(out.read_text(encoding="utf-8"))
+        document = with_analysis_names(
+            json.loads(out.read_text(encoding="utf-8")), analysis_names()
+        )
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def generated_docs() -> dict[str, bytes]:
     """Every generated document, by its path under docs/."""
-    docs = {"event.schema.json": render_schema()}
+    docs = {"event.schema.json": render_schema(analysis_names())}
     for stage in APP_MODULES:
         docs[f"asyncapi/{stage}.json"] = asyncapi_document(stage)
     return docs

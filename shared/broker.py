@@ -73,7 +73,7 @@ def describe_outputs(broker: RedisBroker, stage: Stage, names: StreamNames) -> N
 _STAGE_PURPOSE = {
     "fetcher": "Downloads URLs (or passes raw content on) and follows feeds.",
     "parser": "Turns HTML, scraped plain text or JSON into one normalized article.",
-    "enricher": "Adds language, entities, places, tone, keywords, topics, quotes, duplicates.",
+    "enricher": "Adds what the text says about itself: the analyses of its registry.",
     "sink": "Stores articles in PostgreSQL or SQLite, upserting on the article id.",
 }
 

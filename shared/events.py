@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -131,17 +132,6 @@ class LanguageGuess(_Model):
 
 
 EntityType = Literal["person", "organisation", "place", "group", "event"]
-AnalysisName = Literal[
-    "language",
-    "entities",
-    "countries",
-    "places",
-    "tone",
-    "keywords",
-    "topics",
-    "quotes",
-    "duplicates",
-]
 
 
 class Entity(_Model):
@@ -242,7 +232,9 @@ class Quote(_Model):
 class AnalysisRun(_Model):
     """Whether one analysis ran, and why not when it did not."""
 
-    name: AnalysisName
+    # A plain string here: the names are the enricher's registry
+    # (services/enricher/registry.py), which shared/ cannot import; the docs list them.
+    name: str
     ran: bool
     detail: str | None = Field(
         default=None, description="Why it did not run, or what it ran with (model, lexicon)."
@@ -372,7 +364,7 @@ def article_id_for_content(content: str) -> str:
     return "c" + hashlib.sha256(normalized.encode()).hexdigest()[:31]
 
 
-def event_json_schema() -> dict[str, Any]:
+def event_json_schema(analysis_names: Sequence[str]) -> dict[str, Any]:
     """The JSON Schema of every public document, as committed to docs/."""
     _, schema = models_json_schema(
         [
@@ -382,4 +374,20 @@ def event_json_schema() -> dict[str, Any]:
         ],
         title="newsflow events",
     )
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    return with_analysis_names(document, analysis_names)
+
+
+def with_analysis_names(document: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """A schema document whose `AnalysisRun.name` lists the enricher's analyses.
+
+    The model keeps a plain string (an older consumer must not reject a newer enricher's
+    analysis); the generator of the docs, which may import the registry, passes the names.
+    """
+    for value in document.values():
+        if isinstance(value, dict):
+            run = value.get("AnalysisRun")
+            if isinstance(run, dict) and "name" in run.get("properties", {}):
+                run["properties"]["name"]["enum"] = list(names)
+            with_analysis_names(value, names)
+    return document

@@ -1,5 +1,5 @@
-"""The enricher stage: language, entities, countries and places, tone, keywords, topics,
-quotes and near-duplicates of each article."""
+"""The enricher stage: the analyses of `registry.py` (language, entities, countries, ...) on
+each article."""
 
 import os
 

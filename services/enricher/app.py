@@ -7,9 +7,9 @@ import time
 from faststream import FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
-from services.enricher.duplicates import DuplicateIndex, mark_duplicate
 from services.enricher.enrich import enrich_event
 from services.enricher.entities import load_ner
+from services.enricher.redis_analyses import RedisAnalyses
 from shared import metrics
 from shared.broker import make_broker, stage_specification
 from shared.events import ArticleEvent
@@ -18,14 +18,14 @@ from shared.stage import StageRunner, redis_client
 from shared.streams import Fields, decode_event_entry
 
 settings = get_settings()
-# Its own connection pool (connected on first use), so the index needs no started runner.
-duplicates = DuplicateIndex(redis_client(settings), settings.stream_prefix)
+# Its own connection pool (connected on first use), so the analyses need no started runner.
+on_redis = RedisAnalyses(redis_client(settings), settings.stream_prefix)
 models_loaded = False
 
 
 async def handle(fields: Fields) -> ArticleEvent:
     event = enrich_event(decode_event_entry(fields), ner_model=settings.ner_model)
-    return await mark_duplicate(duplicates, event)
+    return await on_redis.run(event)
 
 
 async def load_models() -> None:
@@ -58,5 +58,5 @@ app = FastStream(
     specification=stage_specification(runner.stage),
     on_startup=[load_models, runner.start],
     on_shutdown=[runner.begin_shutdown],
-    after_shutdown=[runner.stop, duplicates.close],
+    after_shutdown=[runner.stop, on_redis.close],
 )

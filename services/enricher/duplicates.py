@@ -21,7 +21,8 @@ import numpy as np
 from datasketch import MinHash
 from redis.asyncio import Redis
 
-from shared.events import AnalysisRun, ArticleEvent
+from services.enricher.analysis import Outcome
+from shared.events import ArticleEvent
 from shared.streams import StreamNames
 
 NUM_PERM: Final = 128
@@ -110,6 +111,20 @@ class DuplicateIndex:
     async def close(self) -> None:
         await self._redis.aclose()
 
+    async def analyse(self, event: ArticleEvent) -> Outcome:
+        """`duplicate_of` and `similarity` of the enriched event: set when it is a copy."""
+        article = event.article
+        if article is None:
+            return Outcome()
+        text = f"{article.title}\n{article.text}" if article.title else article.text
+        match = await self.check_and_add(event.id, text)
+        return Outcome(
+            {
+                "duplicate_of": match.original_id if match else None,
+                "similarity": match.similarity if match else None,
+            }
+        )
+
     async def check_and_add(self, article_id: str, text: str) -> DuplicateMatch | None:
         """The first article this one nearly duplicates, if any; then remember this one."""
         values = signature(text)
@@ -143,26 +158,6 @@ class DuplicateIndex:
             if score >= self._threshold and (best is None or score > best.similarity):
                 best = DuplicateMatch(candidate, round(score, 4))
         return best
-
-
-async def mark_duplicate(index: DuplicateIndex, event: ArticleEvent) -> ArticleEvent:
-    """The enriched event with `duplicate_of` and `similarity` set when it is a copy."""
-    if event.article is None or event.enrichment is None:
-        return event
-    article = event.article
-    text = f"{article.title}\n{article.text}" if article.title else article.text
-    match = await index.check_and_add(event.id, text)
-    enrichment = event.enrichment.model_copy(
-        update={
-            "duplicate_of": match.original_id if match else None,
-            "similarity": match.similarity if match else None,
-            "analyses": [
-                *(a for a in event.enrichment.analyses if a.name != "duplicates"),
-                AnalysisRun(name="duplicates", ran=True, detail="MinHash LSH in Redis"),
-            ],
-        }
-    )
-    return event.model_copy(update={"enrichment": enrichment})
 
 
 def _text(value: bytes | str) -> str:

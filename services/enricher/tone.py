@@ -8,14 +8,11 @@ lexicon deciding which words are positive or negative.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Final
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from services.enricher.text import TextSpan
 from shared.events import Tone
-
-TONE_LANGUAGES: Final = frozenset({"en"})
 
 
 @lru_cache(maxsize=1)

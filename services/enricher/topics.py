@@ -14,7 +14,6 @@ from typing import Final
 
 from shared.events import Topic
 
-TOPIC_LANGUAGES: Final = frozenset({"en"})
 _MIN_HITS: Final = 2
 _MIN_SHARE: Final = 0.2
 _MAX_TOPICS: Final = 3

@@ -19,8 +19,9 @@ import pytest
 import redis
 from redis.asyncio import Redis
 
-from services.enricher.duplicates import DuplicateIndex, mark_duplicate
+from services.enricher.duplicates import DuplicateIndex
 from services.enricher.enrich import enrich_event
+from services.enricher.redis_analyses import RedisAnalyses
 from services.parser.plaintext import parse_plain_text
 from shared.events import ArticleEvent, Raw, Source
 from shared.settings import Settings
@@ -72,11 +73,12 @@ async def test_edited_copy_is_a_duplicate_of_the_first_across_instances(
     settings: Settings, two_clients: tuple[Redis, Redis]
 ) -> None:
     first_redis, second_redis = two_clients
-    replica_a = DuplicateIndex(first_redis, settings.stream_prefix)
-    replica_b = DuplicateIndex(second_redis, settings.stream_prefix)
+    # What each enricher replica runs on an event: the registry's analyses that need Redis.
+    replica_a = RedisAnalyses(first_redis, settings.stream_prefix)
+    replica_b = RedisAnalyses(second_redis, settings.stream_prefix)
 
-    original = await mark_duplicate(replica_a, enrich_event(_event("a-original", _seed_text())))
-    copy = await mark_duplicate(replica_b, enrich_event(_event("b-copy", _edited(_seed_text()))))
+    original = await replica_a.run(enrich_event(_event("a-original", _seed_text())))
+    copy = await replica_b.run(enrich_event(_event("b-copy", _edited(_seed_text()))))
 
     assert original.enrichment is not None and original.enrichment.duplicate_of is None
     assert copy.enrichment is not None
@@ -84,6 +86,8 @@ async def test_edited_copy_is_a_duplicate_of_the_first_across_instances(
     assert copy.enrichment.similarity is not None and copy.enrichment.similarity >= 0.8
     duplicates_runs = [a for a in copy.enrichment.analyses if a.name == "duplicates"]
     assert len(duplicates_runs) == 1 and duplicates_runs[0].ran
+    assert duplicates_runs[0].detail == "MinHash LSH in Redis"
+    assert copy.enrichment.analyses[-1] == duplicates_runs[0]  # in registry order, last
 
 
 async def test_copy_of_a_copy_points_at_the_first(

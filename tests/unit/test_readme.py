@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from cli.main import app
+from services.enricher.registry_doc import render_enrichment_table
 from shared.settings_doc import render_settings_table
 from tests.conftest import REPO
 
@@ -27,3 +28,9 @@ def test_every_cli_command_is_mentioned() -> None:
     names += [g.name or "" for g in app.registered_groups]
     for name in names:
         assert re.search(rf"newsflow {name}\b", README), f"`newsflow {name}` is not in README"
+
+
+def test_the_enrichment_table_is_the_registry() -> None:
+    assert render_enrichment_table() in README, (
+        "README's enrichment table is stale: paste `python -m services.enricher.registry_doc`"
+    )
