@@ -29,6 +29,17 @@ class BlockedAddress(Exception):
     """A connection the guard refused to open."""
 
 
+class HostNotFound(Exception):
+    """DNS says the name does not exist (NXDOMAIN) or has no address: asking again soon
+    gets the same answer. A resolver that cannot answer now (EAI_AGAIN) is not this."""
+
+
+# getaddrinfo's "no such name" and "no address for this name" (the latter not on every OS).
+_NAME_NOT_FOUND = frozenset(
+    code for code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)) if code is not None
+)
+
+
 @dataclass(frozen=True)
 class AllowedNetwork:
     network: IPNetwork
@@ -193,6 +204,10 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         try:
             addresses = await asyncio.wait_for(resolve(host, port), timeout)
+        except socket.gaierror as exc:
+            if exc.errno in _NAME_NOT_FOUND:
+                raise HostNotFound(f"{host} does not resolve: {exc.strerror}") from exc
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
         except OSError as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
         except TimeoutError as exc:
