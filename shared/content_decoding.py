@@ -15,6 +15,7 @@ from typing import Protocol
 
 import brotli  # type: ignore[import-untyped]
 
+_GZIP_MAGIC = b"\x1f\x8b"
 # What one layer hands on at a time: small enough that a bomb never sits in memory whole.
 _PIECE = 64 * 1024
 
@@ -42,19 +43,40 @@ class _Layer(Protocol):
 
 class _Zlib:
     def __init__(self, wbits: int) -> None:
+        self._wbits = wbits
         self._inflater = zlib.decompressobj(wbits)
+        self._held = b""  # the start of what may be the next gzip member
+        self._done = False  # the stream ended and what followed was not another member
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        while not self._inflater.eof:  # what follows the end of the stream is dropped
+        data, self._held = self._held + data, b""
+        while not self._done:
+            if self._inflater.eof and not self._next_member(data):
+                return
             try:
                 out = self._inflater.decompress(data, _PIECE)
             except zlib.error as exc:
                 raise CorruptContent(f"not valid compressed data: {exc}") from exc
-            data = self._inflater.unconsumed_tail
             if out:
                 yield out
-            if not data and len(out) < _PIECE:  # a full piece may have more behind it
+            if self._inflater.eof:
+                data = self._inflater.unused_data
+                continue
+            data = self._inflater.unconsumed_tail
+            if not data and len(out) < _PIECE:  # a full piece may have had more behind it
                 return
+
+    def _next_member(self, data: bytes) -> bool:
+        """gzip allows several members one after the other (`cat a.gz b.gz`); anything else
+        after the end of the stream is dropped, as browsers do."""
+        if self._wbits & 16 and len(data) < len(_GZIP_MAGIC) and _GZIP_MAGIC.startswith(data):
+            self._held = data  # too short to tell yet
+            return False
+        if self._wbits & 16 and data.startswith(_GZIP_MAGIC):
+            self._inflater = zlib.decompressobj(self._wbits)
+            return True
+        self._done = True
+        return False
 
 
 class _Deflate:

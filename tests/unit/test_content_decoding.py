@@ -109,3 +109,9 @@ def test_the_first_limit_bytes_come_out_before_the_refusal() -> None:
         for piece in decoder.decode(gzip_bytes(TEXT)):
             body.extend(piece)
     assert bytes(body) == TEXT[:1000]
+
+
+def test_gzip_members_one_after_another_are_all_decoded() -> None:
+    data = gzip_bytes(b"first ") + gzip_bytes(b"second")
+    assert decode(["gzip"], [data]) == b"first second"
+    assert decode(["gzip"], chunked(data, 1)) == b"first second"
