@@ -86,12 +86,11 @@ def publish(
                 task = progress.add_task("publish", total=len(args))
                 for arg in args:
                     try:
-                        item = to_input(arg, source=source)
-                    except (OSError, ValueError) as exc:
-                        err.print(f"[red]skipped[/red] {arg}: {exc}")
-                        failed += 1
-                    else:
+                        item = to_input(arg, source=source, max_bytes=settings.max_content_bytes)
                         await client.publish(item.submission)
+                    except (OSError, ValueError, Rejected) as exc:
+                        err.print(f"[red]skipped[/red] {arg}: {exc}", soft_wrap=True)
+                        failed += 1
                     progress.advance(task)
         err.print(f"published {len(args) - failed} of {len(args)} to {client.names.raw}")
         return failed
@@ -344,7 +343,7 @@ def _run_locally(paths: list[str], enrich: bool) -> int:
     failures = 0
     for arg in expand_paths(paths):
         try:
-            item: Input = to_input(arg)
+            item: Input = to_input(arg, max_bytes=settings.max_content_bytes)
             event: ArticleEvent = event_from_content(
                 item.submission, max_bytes=settings.max_content_bytes
             )

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.backpressure import RoomGate
+from shared.errors import Rejected
 from shared.events import ArticleEvent, RawSubmission
 from shared.settings import Settings
 from shared.stage import redis_client
@@ -23,9 +24,19 @@ from shared.streams import DATA_FIELD, StreamNames, decode_event_entry, encode_j
 
 
 class NewsflowClient:
-    def __init__(self, redis: Redis, names: StreamNames, *, max_backlog: int | None = None):
+    def __init__(
+        self,
+        redis: Redis,
+        names: StreamNames,
+        *,
+        max_backlog: int | None = None,
+        max_content_bytes: int | None = None,
+    ):
         self.redis = redis
         self.names = names
+        # Content over this is refused here (None: not checked): the fetcher would only
+        # dead-letter it, after it had filled the raw stream.
+        self.max_content_bytes = max_content_bytes
         # Publishing waits while the fetcher is this far behind (None: never waits).
         self._gate = (
             RoomGate(redis, names.raw, names.group_of("fetcher"), max_backlog)
@@ -39,6 +50,7 @@ class NewsflowClient:
             redis_client(settings),
             StreamNames(settings.stream_prefix),
             max_backlog=settings.max_backlog,
+            max_content_bytes=settings.max_content_bytes,
         )
 
     async def __aenter__(self) -> Self:
@@ -54,7 +66,9 @@ class NewsflowClient:
 
     async def publish(self, submission: RawSubmission) -> str:
         """Put one raw article on the raw stream; returns the stream entry id. Waits first
-        while the raw stream's backlog is over the limit."""
+        while the raw stream's backlog is over the limit. `Rejected` ("too_large") when the
+        content is over `max_content_bytes`."""
+        self._check_size(submission)
         if self._gate is not None:
             await self._gate.wait()
         payload = submission.to_json()
@@ -62,6 +76,10 @@ class NewsflowClient:
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
     async def publish_many(self, submissions: Iterable[RawSubmission]) -> list[str]:
+        """All or none: one submission over the size cap and nothing is published."""
+        submissions = list(submissions)
+        for submission in submissions:
+            self._check_size(submission)
         if self._gate is not None:
             await self._gate.wait()
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -70,6 +88,18 @@ class NewsflowClient:
                 pipe.xadd(self.names.raw, encode_json(payload))
             ids = await pipe.execute()
         return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
+
+    def _check_size(self, submission: RawSubmission) -> None:
+        content = submission.content
+        if self.max_content_bytes is None or not content:
+            return
+        # A str is at least as many UTF-8 bytes as characters: no encoding when that says it.
+        size = len(content) if len(content) > self.max_content_bytes else len(content.encode())
+        if size > self.max_content_bytes:
+            raise Rejected(
+                "too_large",
+                f"content is over {self.max_content_bytes} bytes (NEWSFLOW_MAX_CONTENT_BYTES)",
+            )
 
     async def follow(
         self,

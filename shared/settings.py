@@ -137,8 +137,10 @@ class Settings(BaseSettings):
     )
     fetch_allow_networks: str = Field(
         default="",
-        description="Comma-separated CIDRs and host names the fetcher may reach although they "
-        "are loopback, private or reserved (e.g. `10.0.0.0/8,intranet.example`); empty: none.",
+        description="Comma-separated CIDRs, addresses and host names the fetcher may reach "
+        "although they are loopback, private or reserved, each optionally with a port "
+        "(e.g. `10.0.0.0/8,127.0.0.1:18081,[::1]:8080,intranet.example:8443`); an entry with "
+        "a port opens only that port, one without opens every port; empty: none.",
     )
     fetch_max_in_flight: int = Field(
         default=32, ge=1, description="Entries the fetcher works on at once, across all hosts."

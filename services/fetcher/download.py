@@ -6,13 +6,21 @@ the scheme check, robots.txt and its host's politeness gate like any other reque
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import h11
 import httpcore
 import httpx
 
 from services.fetcher.charset import page_charset
 from services.fetcher.ssrf import AllowList, GuardedNetworkBackend
+from shared.content_decoding import (
+    CorruptContent,
+    DecodedTooLarge,
+    StreamDecoder,
+    content_codings,
+)
 from shared.errors import Rejected
 from shared.media_type import media_type_of
 
@@ -115,11 +123,33 @@ def check_status(response: httpx.Response, url: str) -> None:
         raise Rejected(f"http_{status}", f"GET {url} -> {status}")
 
 
+async def decoded_pieces(response: httpx.Response, limit: int) -> AsyncIterator[bytes]:
+    """The response body, its content codings undone here rather than by httpx: httpx
+    decodes a whole chunk at once, and a 5 KB chunk of `gzip, gzip` is a GiB. Yields at most
+    `limit` bytes, then raises `DecodedTooLarge`; `CorruptContent` when a coding is broken."""
+    codings = content_codings(response.headers.get_list("content-encoding"))
+    decoder = StreamDecoder(codings, limit)
+    async for raw in response.aiter_raw():
+        for piece in decoder.decode(raw):
+            yield piece
+
+
+def is_malformed_response(exc: httpx.RemoteProtocolError) -> bool:
+    """The server's answer broke HTTP (a 1 MB header, an illegal status line or chunk): it
+    will break it the same way next time. A connection closed early is not that."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, h11.RemoteProtocolError):
+            return not str(cause).startswith("peer closed")
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 async def read_body(
     response: httpx.Response, url: str, limits: FetchLimits, accepted_types: frozenset[str]
 ) -> Download:
-    """Check type and size, then read the (decompressed) body, stopping at the cap: the cap
-    counts decoded bytes, so a small gzip bomb is cut off too."""
+    """Check type and size, then read the decoded body, stopping at the cap: the cap counts
+    decoded bytes as they are decoded, so a small compression bomb is cut off too."""
     media_type = media_type_of(response.headers.get("content-type"))
     if media_type is not None and media_type not in accepted_types:
         raise Rejected("unsupported_type", f"{url} is {media_type}, not a web page")
@@ -127,10 +157,13 @@ async def read_body(
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise Rejected("too_large", f"{url} declares {declared} bytes, over {limits.max_bytes}")
     body = bytearray()
-    async for chunk in response.aiter_bytes():
-        body.extend(chunk)
-        if len(body) > limits.max_bytes:
-            raise Rejected("too_large", f"{url} is over {limits.max_bytes} bytes")
+    try:
+        async for piece in decoded_pieces(response, limits.max_bytes):
+            body.extend(piece)
+    except DecodedTooLarge as exc:
+        raise Rejected("too_large", f"{url} is {exc}") from exc
+    except CorruptContent as exc:
+        raise Rejected("bad_response", f"{url}: {exc}") from exc
     data = bytes(body)
     return Download(
         requested_url=url,

@@ -9,6 +9,7 @@ says whether retrying can help (`Rejected` cannot).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -22,6 +23,8 @@ from services.fetcher.download import (
     FetchLimits,
     ServerTrouble,
     check_status,
+    decoded_pieces,
+    is_malformed_response,
     read_body,
 )
 from services.fetcher.politeness import HostPaused, HostPoliteness, retry_after_seconds
@@ -31,7 +34,8 @@ from services.fetcher.robots import (
     RobotsCache,
     RobotsUnreachable,
 )
-from services.fetcher.ssrf import BlockedAddress, refusal_of_scheme
+from services.fetcher.ssrf import BlockedAddress, HostNotFound, refusal_of_scheme
+from shared.content_decoding import CorruptContent, DecodedTooLarge
 from shared.errors import Rejected
 from shared.metrics import FETCH_RESPONSES
 from shared.urls import host_key
@@ -102,6 +106,7 @@ class PoliteClient:
         """The download, a 304, or the URL a redirect points to."""
         if refusal := refusal_of_scheme(url):
             raise Rejected("ssrf", refusal)
+        _check_parses(url)  # before robots.txt, whose fetch would trip on it the same way
         host = host_key(url)
         crawl_delay = None
         if self.obey_robots:
@@ -141,10 +146,12 @@ class PoliteClient:
                     return NotModified(url)
                 check_status(response, url)
                 return await read_body(response, url, self.limits, accepted_types)
-        except BlockedAddress as exc:
-            raise Rejected("ssrf", str(exc)) from exc
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise Rejected("invalid_url", f"{url[:200]}: {exc}") from exc
+        except (BlockedAddress, HostNotFound, httpx.RemoteProtocolError) as exc:
+            if (rejected := _permanent(exc, url)) is not None:
+                raise rejected from exc
+            raise
 
     async def _fetch_robots(self, robots_url: str) -> RobotsAnswer:
         """robots.txt goes through the same guard and gate as pages, but its redirects are
@@ -158,8 +165,13 @@ class PoliteClient:
                 if answer.status_code == 429 or answer.status_code >= 500:
                     self.politeness.failed(host)  # its pages then wait out the backoff too
                 return answer
-            except BlockedAddress as exc:
-                raise Rejected("ssrf", str(exc)) from exc
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+                raise Rejected("invalid_url", f"{robots_url[:200]}: {exc}") from exc
+            except (BlockedAddress, HostNotFound, httpx.RemoteProtocolError) as exc:
+                if (rejected := _permanent(exc, robots_url)) is not None:
+                    raise rejected from exc
+                self.politeness.failed(host)
+                raise RobotsUnreachable(f"{robots_url}: {exc!r}") from exc
             except (TimeoutError, httpx.TransportError) as exc:
                 self.politeness.failed(host)
                 raise RobotsUnreachable(f"{robots_url}: {exc!r}") from exc
@@ -177,15 +189,30 @@ class PoliteClient:
                 if response.status_code >= 300:
                     return RobotsAnswer(response.status_code, "")
                 body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body.extend(chunk)
-                    if len(body) >= ROBOTS_MAX_BYTES:
-                        break
-                return RobotsAnswer(
-                    response.status_code,
-                    bytes(body[:ROBOTS_MAX_BYTES]).decode("utf-8", "replace"),
-                )
+                # Only the first ROBOTS_MAX_BYTES count; a broken coding reads as no rules.
+                with contextlib.suppress(DecodedTooLarge, CorruptContent):
+                    async for piece in decoded_pieces(response, ROBOTS_MAX_BYTES):
+                        body.extend(piece)
+                return RobotsAnswer(response.status_code, bytes(body).decode("utf-8", "replace"))
         return RobotsAnswer(404, "")  # a redirect loop: treated as no robots.txt
+
+
+def _check_parses(url: str) -> None:
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:  # a host in full-width digits, say: IDNA refuses it
+        raise Rejected("invalid_url", f"{url[:200]}: {exc}") from exc
+
+
+def _permanent(exc: Exception, url: str) -> Rejected | None:
+    """The dead-letter reason of an error that will recur on every retry, else None."""
+    if isinstance(exc, BlockedAddress):
+        return Rejected("ssrf", str(exc))
+    if isinstance(exc, HostNotFound):
+        return Rejected("dns_not_found", str(exc))
+    if isinstance(exc, httpx.RemoteProtocolError) and is_malformed_response(exc):
+        return Rejected("bad_response", f"{url[:200]}: {exc}")
+    return None
 
 
 def _count(response: httpx.Response) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,39 +29,123 @@ class BlockedAddress(Exception):
     """A connection the guard refused to open."""
 
 
+class HostNotFound(Exception):
+    """DNS says the name does not exist (NXDOMAIN) or has no address: asking again soon
+    gets the same answer. A resolver that cannot answer now (EAI_AGAIN) is not this."""
+
+
+# getaddrinfo's "no such name" and "no address for this name" (the latter not on every OS).
+_NAME_NOT_FOUND = frozenset(
+    code for code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)) if code is not None
+)
+
+
+@dataclass(frozen=True)
+class AllowedNetwork:
+    network: IPNetwork
+    port: int | None = None  # None: every port
+
+
 @dataclass(frozen=True)
 class AllowList:
-    """Networks and host names opened despite being non-public (tests: their loopback)."""
+    """Networks and host names opened despite being non-public (tests: their loopback),
+    each on one port or, without a port, on all of them."""
 
-    networks: tuple[IPNetwork, ...] = ()
-    hosts: frozenset[str] = frozenset()
+    networks: tuple[AllowedNetwork, ...] = ()
+    hosts: frozenset[tuple[str, int | None]] = frozenset()
 
-    def allows_host(self, host: str) -> bool:
-        return host.lower().rstrip(".") in self.hosts
+    def allows_host(self, host: str, port: int) -> bool:
+        name = host.lower().rstrip(".")
+        return (name, None) in self.hosts or (name, port) in self.hosts
 
-    def allows_address(self, address: IPAddress) -> bool:
-        return any(address in network for network in self.networks)
+    def allows_address(self, address: IPAddress, port: int) -> bool:
+        return any(
+            address in entry.network and entry.port in (None, port) for entry in self.networks
+        )
 
 
 def parse_allow_list(spec: str) -> AllowList:
-    """`"127.0.0.1/32, ::1, intranet.example"` -> networks and host names."""
-    networks: list[IPNetwork] = []
-    hosts: set[str] = set()
+    """`"127.0.0.1/32, [::1]:8080, intranet.example:8443"` -> networks and host names, each
+    with the port it names or none (every port)."""
+    networks: list[AllowedNetwork] = []
+    hosts: set[tuple[str, int | None]] = set()
     for item in (part.strip() for part in spec.split(",")):
         if not item:
             continue
+        target, port = _split_port(item)
         try:
-            networks.append(ipaddress.ip_network(item, strict=False))
+            networks.append(AllowedNetwork(ipaddress.ip_network(target, strict=False), port))
         except ValueError:
-            hosts.add(item.lower().rstrip("."))
+            if not _HOST_NAME.fullmatch(target):
+                raise ValueError(
+                    f"NEWSFLOW_FETCH_ALLOW_NETWORKS: {item!r} is not a network, address or "
+                    "host name, optionally with :port"
+                ) from None
+            hosts.add((target.lower().rstrip("."), port))
     return AllowList(tuple(networks), frozenset(hosts))
 
 
+_HOST_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?")
+_PORTED = re.compile(
+    r"\[(?P<bracketed>[^\]]+)\](:(?P<port6>[^:]*))?|(?P<plain>[^:\[\]]+):(?P<port>[^:]*)"
+)
+
+
+def _split_port(item: str) -> tuple[str, int | None]:
+    """`[::1]:8080` -> ("::1", 8080); `10.0.0.0/8:80` -> ("10.0.0.0/8", 80); a bare IPv6
+    address or network (`::1`, `fd00::/8`) has no port: a port needs the brackets."""
+    match = _PORTED.fullmatch(item)
+    if match is None:
+        if "[" in item or "]" in item:
+            raise ValueError(f"NEWSFLOW_FETCH_ALLOW_NETWORKS: malformed entry {item!r}")
+        return item, None
+    target = match["bracketed"] or match["plain"]
+    port_text = match["port6"] if match["bracketed"] else match["port"]
+    if port_text is None:
+        return target, None
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"NEWSFLOW_FETCH_ALLOW_NETWORKS: bad port in {item!r}")
+    return target, int(port_text)
+
+
+# Ranges whose last 32 bits are an IPv4 address the packet ends up at: judged by that address.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# Not reachable on the public internet, though Python 3.11's `is_global` calls them global.
+_NEVER_PUBLIC_V6 = tuple(
+    ipaddress.IPv6Network(net)
+    for net in (
+        "::/96",  # IPv4-compatible (deprecated): ::127.0.0.1 is loopback on some stacks
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+        "64:ff9b:1::/48",  # local-use NAT64
+        "fec0::/10",  # site-local (deprecated, still routed inside some networks)
+        "2001::/32",  # Teredo: tunnels to an IPv4 address of the tunnel's choosing
+        "5f00::/16",  # SRv6 segment identifiers
+        "3fff::/20",  # documentation
+    )
+)
+
+
 def is_public_address(address: IPAddress) -> bool:
-    """Globally routable unicast: not loopback, private, link-local, multicast, reserved..."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return is_public_address(address.ipv4_mapped)
+    """Globally routable unicast: not loopback, private, link-local, multicast, reserved...
+    An IPv6 address that carries an IPv4 one (mapped, NAT64, 6to4) is judged by that IPv4
+    address: `64:ff9b::a9fe:a9fe` reaches 169.254.169.254 through a NAT64 gateway."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return is_public_address(embedded)
+        if any(address in network for network in _NEVER_PUBLIC_V6):
+            return False
     return address.is_global and not address.is_multicast
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def refusal_of_scheme(url: str) -> str | None:
@@ -71,18 +156,20 @@ def refusal_of_scheme(url: str) -> str | None:
     return None
 
 
-def refusal_of_addresses(host: str, addresses: Iterable[IPAddress], allow: AllowList) -> str | None:
-    """Why connecting to `host` at these addresses is refused, or None when it may go on.
-    Every address must pass: a name that resolves to one public and one private address is
-    the classic way to reach an internal service."""
-    if allow.allows_host(host):
+def refusal_of_addresses(
+    host: str, addresses: Iterable[IPAddress], allow: AllowList, port: int
+) -> str | None:
+    """Why connecting to `host`:`port` at these addresses is refused, or None when it may go
+    on. Every address must pass: a name that resolves to one public and one private address
+    is the classic way to reach an internal service."""
+    if allow.allows_host(host, port):
         return None
     listed = list(addresses)
     if not listed:
         return f"{host} resolves to no address"
     for address in listed:
-        if not is_public_address(address) and not allow.allows_address(address):
-            return f"{host} resolves to non-public address {address}"
+        if not is_public_address(address) and not allow.allows_address(address, port):
+            return f"{host}:{port} resolves to non-public address {address}"
     return None
 
 
@@ -117,11 +204,15 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         try:
             addresses = await asyncio.wait_for(resolve(host, port), timeout)
+        except socket.gaierror as exc:
+            if exc.errno in _NAME_NOT_FOUND:
+                raise HostNotFound(f"{host} does not resolve: {exc.strerror}") from exc
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
         except OSError as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
-        refusal = refusal_of_addresses(host, addresses, self.allow)
+        refusal = refusal_of_addresses(host, addresses, self.allow, port)
         if refusal is not None:
             raise BlockedAddress(refusal)
         last_error: Exception | None = None

@@ -13,6 +13,7 @@ import redis
 from shared.events import ArticleEvent
 from shared.settings import Settings
 from shared.streams import StreamNames
+from tests.bombs import brotli_bomb, gzip_in_gzip_bomb
 from tests.e2e.fetcher_support import FETCH_ENV, dead_letters, publish_urls
 from tests.e2e.harness import running_stages, wait_until
 from tests.integration.fetcher.local_server import Reply, article_html, local_server, page
@@ -126,3 +127,60 @@ def test_a_slow_host_does_not_hold_up_a_fast_one(
             wait_until(lambda: len(fetched(client, settings)) == 12, 20, "the slow pages")
     assert fast_done < 1.9, fast_done
     assert slow_done_by_then == 0
+
+
+def peak_rss_bytes(pid: int) -> int:
+    """The most resident memory the process has had (VmHWM), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
+def test_compression_bombs_are_refused_within_a_memory_budget(
+    settings: Settings, client: redis.Redis, tmp_path: Path
+) -> None:
+    """Two 1 GiB bombs (gzip-in-gzip and brotli, a few KB on the wire) against the default
+    10 MiB cap: both dead-lettered as too_large, a page after them fetched, and the fetcher
+    process never over 300 MB resident (it reached 2.19 GB when httpx decoded the chunks)."""
+    bombs = {"/gzip-bomb": ("gzip, gzip", gzip_in_gzip_bomb()), "/br-bomb": ("br", brotli_bomb())}
+    with local_server() as server:
+        for route, (encoding, body) in bombs.items():
+            server.routes[route] = lambda _r, body=body, encoding=encoding: Reply(
+                body=body, headers={"Content-Type": "text/html", "Content-Encoding": encoding}
+            )
+        server.routes["/after"] = page(article_html("After the bombs"))
+        env = {**FETCH_ENV, "NEWSFLOW_FETCH_ALLOW_NETWORKS": f"127.0.0.1:{server.port}"}
+        with running_stages(settings, tmp_path / "logs", stages=("fetcher",), **env) as procs:
+            publish_urls(client, settings, [server.url(route) for route in bombs])
+            publish_urls(client, settings, [server.url("/after")])
+            wait_until(
+                lambda: len(dead_letters(client, settings)) == 2 and len(fetched(client, settings)),
+                60,
+                "2 dead letters and the page after them",
+            )
+            peak = peak_rss_bytes(procs.procs["fetcher"].pid)
+        reasons = reasons_by_url(client, settings)
+    assert reasons == {server.url(route): "too_large" for route in bombs}
+    assert [e.raw.fetched_url for e in fetched(client, settings)] == [server.url("/after")]
+    print(f"fetcher peak RSS while refusing the bombs: {peak / 2**20:.0f} MiB")
+    assert peak < 300 * 2**20, f"the fetcher peaked at {peak / 2**20:.0f} MiB"
+
+
+def test_failures_that_would_recur_are_dead_lettered_at_the_first_delivery(
+    settings: Settings, client: redis.Redis, tmp_path: Path
+) -> None:
+    with local_server() as server:
+        server.routes["/big-header"] = lambda _r: Reply(
+            body=b"<p>hi</p>", headers={"Content-Type": "text/html", "X-Big": "a" * 1_000_000}
+        )
+        expected = {
+            server.url("/big-header"): "bad_response",
+            "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11/": "invalid_url",
+            "http://does-not-exist.invalid/": "dns_not_found",
+        }
+        with running_stages(settings, tmp_path / "logs", stages=("fetcher",), **FETCH_ENV):
+            publish_urls(client, settings, expected)
+            wait_until(lambda: len(dead_letters(client, settings)) == 3, 30, "3 dead letters")
+        assert reasons_by_url(client, settings) == expected
+        assert {letter["delivery_count"] for letter in dead_letters(client, settings)} == {1}

@@ -83,3 +83,46 @@ async def test_every_redirect_hop_is_checked(make_client: ClientFactory, target:
         assert caught.value.reason == "ssrf"
         assert internal.connections == 0
         assert all(host == "127.0.0.1" for host, _port in backend.connects)
+
+
+async def test_an_allowed_port_does_not_open_other_ports_of_its_address(
+    make_client: ClientFactory,
+) -> None:
+    """Allowing a test server at 127.0.0.1:P must not let a redirect reach another service
+    on 127.0.0.1 (Redis on 6379, say): here a second server on the same address."""
+    with local_server("127.0.0.1") as allowed, local_server("127.0.0.1") as internal:
+        internal.routes["/secret"] = page("secret")
+        allowed.routes["/page"] = page(article_html("Allowed"))
+        allowed.routes["/go"] = lambda _r: Reply(302, headers={"Location": internal.url("/secret")})
+        backend = CountingBackend()
+        client = await make_client(allow=f"127.0.0.1:{allowed.port}", backend=backend)
+        download = await client.get(allowed.url("/page"))
+        assert download.status_code == 200  # type: ignore[union-attr]
+        with pytest.raises(Rejected) as caught:
+            await client.get(allowed.url("/go"))
+        assert caught.value.reason == "ssrf"
+        assert f"127.0.0.1:{internal.port}" in caught.value.message
+        assert internal.connections == 0
+        assert all(port == allowed.port for _host, port in backend.connects)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::7f00:1]/",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+        "http://[2002:a9fe:a9fe::1]/",
+        "http://[::127.0.0.1]/",
+        "http://[::ffff:0:a9fe:a9fe]/",
+        "http://[fec0::1]/",
+    ],
+)
+async def test_ipv6_forms_of_internal_addresses_are_refused(
+    make_client: ClientFactory, url: str
+) -> None:
+    backend = CountingBackend()
+    client = await make_client(allow="", backend=backend)
+    with pytest.raises(Rejected) as caught:
+        await client.get(url)
+    assert caught.value.reason == "ssrf"
+    assert backend.connects == []
