@@ -42,12 +42,25 @@ def run_cli_measured(
     }
     err_path = tmp_path / "stderr.txt"
     with err_path.open("wb") as err:
-        proc = subprocess.Popen(
-            [*cli_command(), *args], env=env, stdout=subprocess.DEVNULL, stderr=err
+        # Started from a small launcher: a child forked from this test process would count
+        # the test process's own memory (spaCy loaded by earlier tests) in its peak.
+        launched = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, *cli_command(), *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            check=True,
         )
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, err_path.read_text(), usage.ru_maxrss * 1024
+    code, peak_kib = (int(v) for v in launched.stdout.split())
+    return code, err_path.read_text(), peak_kib * 1024
+
+
+_LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(proc.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
 
 
 async def test_the_client_refuses_content_over_the_cap(redis: Redis, settings: Settings) -> None:
