@@ -22,8 +22,8 @@ from shared.dead_letters import (
     reasons_summary,
     replay,
 )
+from shared.redis_connection import redis_client
 from shared.settings import get_settings
-from shared.stage import redis_client
 from shared.streams import StreamNames
 
 dlq_app = typer.Typer(help="Dead letters: list, show, replay into their stage, purge.")

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from services.fetcher.feeds import Feed, FeedRegistry, FeedState
+from shared.redis_connection import redis_client
 from shared.settings import get_settings
-from shared.stage import redis_client
 from shared.streams import StreamNames
 
 feeds_app = typer.Typer(

@@ -29,8 +29,8 @@ from shared.client import NewsflowClient
 from shared.errors import Rejected
 from shared.events import ArticleEvent
 from shared.pipeline_status import PipelineStatus, pipeline_status
+from shared.redis_connection import redis_client
 from shared.settings import Settings, get_settings
-from shared.stage import redis_client
 from shared.streams import STAGES, StreamNames
 
 app = typer.Typer(

@@ -16,9 +16,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from shared.streams import STAGES
+from shared.pipeline import PIPELINE, STAGE_NAMES
 
-APP_MODULES: Mapping[str, str] = {stage: f"services.{stage}.app:app" for stage in STAGES}
+APP_MODULES: Mapping[str, str] = {stage.name: stage.app for stage in PIPELINE}
 
 
 def stage_command(stage: str) -> list[str]:
@@ -30,7 +30,7 @@ class StageProcesses:
 
     def __init__(
         self,
-        stages: Sequence[str] = STAGES,
+        stages: Sequence[str] = STAGE_NAMES,
         *,
         env: Mapping[str, str] | None = None,
         log_dir: Path | None = None,

@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 
 from shared.dead_letters import DeadLetterEntry, list_letters
 from shared.events import ArticleEvent
-from shared.streams import DOWNSTREAM, STAGES, StreamNames, decode_event_entry
+from shared.pipeline import PIPELINE, reader_of
+from shared.streams import StreamNames, decode_event_entry
 
 _SCAN = 20_000
 
@@ -64,11 +65,11 @@ async def trace_article(
     redis: Redis, names: StreamNames, article_id: str, stored: ArticleEvent | None
 ) -> ArticleTrace:
     trace = ArticleTrace(article_id, stored=stored is not None, latest=stored)
-    for stage in STAGES:
-        stream = names.output_of(stage)
-        if stream is None:
+    for stage in PIPELINE:
+        if stage.output is None:
             continue
-        reader = DOWNSTREAM[stage]
+        stream = names.stream(stage.output)
+        reader = reader_of(stage)
         entries: Any = await redis.xrevrange(stream, count=_SCAN)
         for entry_id, fields in entries:
             raw = fields.get(b"data")
@@ -80,9 +81,9 @@ async def trace_article(
             pending_in = None
             if reader is not None:
                 found: Any = await redis.xpending_range(
-                    stream, names.group_of(reader), min=entry_id, max=entry_id, count=1
+                    stream, reader.group, min=entry_id, max=entry_id, count=1
                 )
-                pending_in = reader if found else None
+                pending_in = reader.name if found else None
             trace.sightings.append(StreamSighting(stream, entry_id.decode(), pending_in))
             if trace.latest is None or _progress(event) > _progress(trace.latest):
                 trace.latest = event

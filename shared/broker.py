@@ -10,21 +10,22 @@ from faststream.redis.prometheus import RedisPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from prometheus_client import REGISTRY
 
-from shared.events import ArticleEvent, DeadLetter, Stage
+from shared.events import ArticleEvent, DeadLetter
 from shared.logs import configure_logging
+from shared.pipeline import PipelineStage
 from shared.settings import Settings
 from shared.streams import StreamNames
 
 
-def make_broker(settings: Settings, stage: Stage) -> RedisBroker:
+def make_broker(settings: Settings, stage: PipelineStage) -> RedisBroker:
     """The stage's broker: JSON logs, metrics, tracing when configured, and its outputs
     declared for the AsyncAPI document."""
     configure_logging(settings.log_level, json=settings.log_json)
     middlewares: list[object] = [
-        RedisPrometheusMiddleware(registry=REGISTRY, app_name=f"newsflow-{stage}")
+        RedisPrometheusMiddleware(registry=REGISTRY, app_name=f"newsflow-{stage.name}")
     ]
     if settings.otlp_endpoint:
-        middlewares.append(_telemetry(settings.otlp_endpoint, stage))
+        middlewares.append(_telemetry(settings.otlp_endpoint, stage.name))
     broker = RedisBroker(
         settings.redis_url.get_secret_value(),
         # FastStream logs every message at this level; at INFO that costs ~25% throughput.
@@ -37,7 +38,7 @@ def make_broker(settings: Settings, stage: Stage) -> RedisBroker:
     return broker
 
 
-def _telemetry(endpoint: str, stage: Stage) -> object:
+def _telemetry(endpoint: str, stage: str) -> object:
     # Imported only when tracing is on: the exporter pulls in protobuf.
     from faststream.redis.opentelemetry import RedisTelemetryMiddleware
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -50,17 +51,17 @@ def _telemetry(endpoint: str, stage: Stage) -> object:
     return RedisTelemetryMiddleware(tracer_provider=provider)
 
 
-def describe_outputs(broker: RedisBroker, stage: Stage, names: StreamNames) -> None:
+def describe_outputs(broker: RedisBroker, stage: PipelineStage, names: StreamNames) -> None:
     """Declare what the stage writes, so its AsyncAPI document shows the streams and their
     payloads. The stage writes them itself (forward and ack in one MULTI/EXEC), not through
     these publishers; each entry holds the JSON document in its one field `data`."""
-    outbox = names.output_of(stage)
-    if outbox is not None:
+    if stage.output is not None:
+        outbox = names.stream(stage.output)
         broker.publisher(
             stream=StreamSub(outbox),
             schema=ArticleEvent,
             title=outbox,
-            description=f"What the {stage} made of each entry: field `data`, an ArticleEvent.",
+            description=f"What the {stage.name} made of each entry: field `data`, an ArticleEvent.",
         )
     broker.publisher(
         stream=StreamSub(names.dlq),
@@ -70,18 +71,10 @@ def describe_outputs(broker: RedisBroker, stage: Stage, names: StreamNames) -> N
     )
 
 
-_STAGE_PURPOSE = {
-    "fetcher": "Downloads URLs (or passes raw content on) and follows feeds.",
-    "parser": "Turns HTML, scraped plain text or JSON into one normalized article.",
-    "enricher": "Adds what the text says about itself: the analyses of its registry.",
-    "sink": "Stores articles in PostgreSQL or SQLite, upserting on the article id.",
-}
-
-
-def stage_specification(stage: Stage) -> AsyncAPI:
+def stage_specification(stage: PipelineStage) -> AsyncAPI:
     """The AsyncAPI document's header for one stage (its channels come from the broker)."""
     return AsyncAPI(
-        title=f"newsflow {stage}",
+        title=f"newsflow {stage.name}",
         version=version("newsflow"),
-        description=_STAGE_PURPOSE[stage],
+        description=stage.purpose,
     )

@@ -18,8 +18,8 @@ from redis.exceptions import ResponseError
 from shared.backpressure import RoomGate
 from shared.errors import Rejected
 from shared.events import ArticleEvent, RawSubmission
+from shared.redis_connection import redis_client
 from shared.settings import Settings
-from shared.stage import redis_client
 from shared.streams import DATA_FIELD, StreamNames, decode_event_entry, encode_json
 
 

@@ -19,16 +19,32 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import models_json_schema
+
+from shared.pipeline import STAGE_NAMES
 
 SCHEMA_VERSION = 1
 
 Via = Literal["redis", "cli", "python", "feed", "replay"]
-Stage = Literal["fetcher", "parser", "enricher", "sink"]
+
+
+def _stage_of_the_pipeline(name: str) -> str:
+    if name not in STAGE_NAMES:
+        raise ValueError(f"not a stage of the pipeline: {', '.join(STAGE_NAMES)}")
+    return name
+
+
+# A stage's name, checked against the pipeline's table (shared/pipeline.py) rather than
+# listed again here; the JSON Schema still names them all.
+Stage = Annotated[
+    str,
+    AfterValidator(_stage_of_the_pipeline),
+    Field(json_schema_extra={"enum": list(STAGE_NAMES)}),
+]
 
 
 def utc_now() -> datetime:

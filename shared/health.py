@@ -17,9 +17,6 @@ from shared.logs import get_logger
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
-# One port per stage so that `newsflow up` can run all four on one host.
-DEFAULT_PORTS = {"fetcher": 9101, "parser": 9102, "enricher": 9103, "sink": 9104}
-
 _CHECK_TIMEOUT_S = 3.0
 log = get_logger("newsflow.health")
 

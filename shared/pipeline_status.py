@@ -12,7 +12,8 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.streams import STAGES, StreamNames
+from shared.pipeline import PIPELINE, PipelineStage
+from shared.streams import StreamNames
 
 THROUGHPUT_WINDOW_S = 60
 _DLQ_SCAN_LIMIT = 100_000
@@ -69,12 +70,12 @@ def _text(value: Any) -> str:
 async def stage_status(
     redis: Redis,
     names: StreamNames,
-    stage: str,
+    stage: PipelineStage,
     *,
     with_consumers: bool = False,
     with_throughput: bool = False,
 ) -> StageStatus:
-    stream = names.input_of(stage)  # type: ignore[arg-type]
+    stream = names.stream(stage.input)
     length = int(await redis.xlen(stream))
     group: dict[Any, Any] | None = None
     try:
@@ -82,11 +83,11 @@ async def stage_status(
     except ResponseError:
         groups = []  # the stream does not exist yet
     for info in groups:
-        if _text(info["name"]) == names.group_of(stage):  # type: ignore[arg-type]
+        if _text(info["name"]) == stage.group:
             group = info
     consumers: list[ConsumerStatus] = []
     if group is not None and with_consumers:
-        found: Any = await redis.xinfo_consumers(stream, names.group_of(stage))  # type: ignore[arg-type]
+        found: Any = await redis.xinfo_consumers(stream, stage.group)
         consumers = [
             ConsumerStatus(_text(c["name"]), int(c["pending"]), int(c["idle"]) / 1000)
             for c in found
@@ -95,11 +96,11 @@ async def stage_status(
     if with_throughput:
         now = int(time.time())
         counts: Any = await redis.mget(
-            [throughput_key(names, stage, s) for s in range(now - THROUGHPUT_WINDOW_S, now)]
+            [throughput_key(names, stage.name, s) for s in range(now - THROUGHPUT_WINDOW_S, now)]
         )
         per_minute = sum(int(c) for c in counts if c is not None)
     return StageStatus(
-        stage=stage,
+        stage=stage.name,
         stream=stream,
         length=length,
         group_exists=group is not None,
@@ -127,7 +128,7 @@ async def pipeline_status(redis: Redis, names: StreamNames) -> PipelineStatus:
     return PipelineStatus(
         stages=[
             await stage_status(redis, names, s, with_consumers=True, with_throughput=True)
-            for s in STAGES
+            for s in PIPELINE
         ],
         enriched_length=int(await redis.xlen(names.enriched)),
         dlq_length=int(await redis.xlen(names.dlq)),

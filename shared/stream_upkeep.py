@@ -9,6 +9,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from shared import metrics
+from shared.pipeline import PipelineStage
 from shared.pipeline_status import stage_status
 from shared.settings import Settings
 from shared.streams import StreamNames
@@ -71,9 +72,10 @@ async def forget_idle_consumers(redis: Redis, stream: str, group: str, *, keep: 
             await redis.xgroup_delconsumer(stream, group, name)
 
 
-async def export_stream_metrics(redis: Redis, names: StreamNames, stage: str) -> None:
+async def export_stream_metrics(redis: Redis, names: StreamNames, stage: PipelineStage) -> None:
     status = await stage_status(redis, names, stage)
-    metrics.STREAM_LENGTH.labels(stage).set(status.length)
-    metrics.GROUP_LAG.labels(stage).set(status.lag if status.lag is not None else status.length)
-    metrics.GROUP_PENDING.labels(stage).set(status.pending)
+    label = stage.name
+    metrics.STREAM_LENGTH.labels(label).set(status.length)
+    metrics.GROUP_LAG.labels(label).set(status.lag if status.lag is not None else status.length)
+    metrics.GROUP_PENDING.labels(label).set(status.pending)
     metrics.DLQ_LENGTH.set(int(await redis.xlen(names.dlq)))

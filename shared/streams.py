@@ -19,29 +19,13 @@ from pydantic import ValidationError
 from redis.typing import EncodableT, FieldT
 
 from shared.errors import Rejected
-from shared.events import ArticleEvent, RawSubmission, Stage
+from shared.events import ArticleEvent, RawSubmission
+from shared.pipeline import DEAD_LETTER_STREAM, STAGE_NAMES, stage_named
 
 DATA_FIELD: Final = "data"
 
-STAGE_INPUT: Final[dict[Stage, str]] = {
-    "fetcher": "raw",
-    "parser": "fetched",
-    "enricher": "parsed",
-    "sink": "enriched",
-}
-STAGE_OUTPUT: Final[dict[Stage, str | None]] = {
-    "fetcher": "fetched",
-    "parser": "parsed",
-    "enricher": "enriched",
-    "sink": None,
-}
-STAGES: Final[tuple[Stage, ...]] = ("fetcher", "parser", "enricher", "sink")
-DOWNSTREAM: Final[dict[Stage, Stage | None]] = {
-    "fetcher": "parser",
-    "parser": "enricher",
-    "enricher": "sink",
-    "sink": None,
-}
+# The stages in pipeline order, from the one table of them (shared/pipeline.py).
+STAGES: Final = STAGE_NAMES
 
 
 @dataclass(frozen=True)
@@ -71,18 +55,18 @@ class StreamNames:
 
     @property
     def dlq(self) -> str:
-        return self.stream("dlq")
+        return self.stream(DEAD_LETTER_STREAM)
 
-    def input_of(self, stage: Stage) -> str:
-        return self.stream(STAGE_INPUT[stage])
+    def input_of(self, stage: str) -> str:
+        return self.stream(stage_named(stage).input)
 
-    def output_of(self, stage: Stage) -> str | None:
-        suffix = STAGE_OUTPUT[stage]
+    def output_of(self, stage: str) -> str | None:
+        suffix = stage_named(stage).output
         return self.stream(suffix) if suffix else None
 
     @staticmethod
-    def group_of(stage: Stage) -> str:
-        return stage
+    def group_of(stage: str) -> str:
+        return stage_named(stage).group
 
 
 # Keys are bytes as Redis returns them, or str as tests and the CLI write them.

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from shared.scrape_config import COMPOSE_METRICS_PORT, render_scrape_config
 from tests.test_compose import REPO, SERVICES, STAGE_SERVICES, environment_of, interpolate
 
 MONITORING = REPO / "deploy" / "monitoring"
@@ -234,6 +235,20 @@ def test_prometheus_scrapes_every_stage_on_its_http_port() -> None:
         for name, service in STAGE_SERVICES.items()
     }
     assert targets == expected
+
+
+def test_the_scrape_config_is_the_one_generated_from_the_pipeline() -> None:
+    assert PROMETHEUS_FILE.read_bytes() == render_scrape_config(), (
+        "deploy/monitoring/prometheus.yml is stale: run `python -m shared.scrape_config`"
+    )
+
+
+def test_a_stage_added_to_the_pipeline_is_scraped_on_the_compose_port() -> None:
+    config = yaml.safe_load(render_scrape_config(["fetcher", "summarizer"]))
+    (job,) = config["scrape_configs"]
+    (lookup,) = job["dns_sd_configs"]
+    assert lookup["names"] == ["fetcher", "summarizer"]
+    assert lookup["port"] == COMPOSE_METRICS_PORT
 
 
 def test_panels_on_prometheus_own_series_use_labels_prometheus_sets() -> None:

@@ -9,8 +9,8 @@ import pytest
 import redis
 
 from services.fetcher.feeds import FeedRegistry
+from shared.redis_connection import redis_client
 from shared.settings import Settings
-from shared.stage import redis_client
 from shared.streams import StreamNames
 from tests.e2e.fetcher_support import FETCH_ENV, progress, stored
 from tests.e2e.harness import running_stages, wait_until

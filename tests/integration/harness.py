@@ -7,33 +7,28 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import orjson
-from faststream.redis import RedisBroker
-from faststream.redis.annotations import RedisStreamMessage
 from redis.asyncio import Redis
 
-from shared.events import Stage
+from shared.delivery import Handler
+from shared.pipeline import PipelineStage, stage_named
 from shared.settings import Settings
-from shared.stage import Handler, StageRunner
+from shared.stage import StageRunner
+from shared.stage_app import StageApp, plain_work
 
 
 @asynccontextmanager
 async def running(
-    settings: Settings, handle: Handler, stage: Stage = "fetcher"
+    settings: Settings, handle: Handler, stage: str | PipelineStage = "fetcher"
 ) -> AsyncIterator[StageRunner]:
-    """`handle` in `stage`'s slot of the pipeline, wired as the stage apps are."""
-    runner = StageRunner(stage, handle, settings)
-    broker = RedisBroker(settings.redis_url.get_secret_value())
-
-    @broker.subscriber(**runner.subscription)
-    async def fetch(message: RedisStreamMessage) -> None:
-        await runner.on_message(message)
-
-    await runner.start()
-    async with broker:
-        await broker.start()
-        yield runner
-        await runner.begin_shutdown()
-    await runner.stop()
+    """`handle` in `stage`'s slot of the pipeline (a name, or a row of a stage of the
+    test's own), built by the factory every stage app is built by, in this process."""
+    row = stage_named(stage) if isinstance(stage, str) else stage
+    stage_app = StageApp(row, settings, plain_work(handle))
+    await stage_app.app.start()
+    try:
+        yield stage_app.runner
+    finally:
+        await stage_app.app.stop()
 
 
 async def wait_for(check: Callable[[], object], within: float = 10.0) -> None:

@@ -12,6 +12,7 @@ from services.fetcher.intake import event_from_content
 from shared.errors import Rejected
 from shared.events import ArticleEvent, RawSubmission
 from shared.logs import configure_logging
+from shared.pipeline import stage_named
 from shared.settings import Settings
 from shared.stage import StageRunner
 from shared.streams import Fields, StreamNames, decode_event_entry, encode_json
@@ -31,7 +32,7 @@ async def test_log_lines_are_json_with_article_and_trace_ids(
             raise Rejected("no_text", "nothing to parse")
         return event
 
-    runner = StageRunner("parser", parse, settings)
+    runner = StageRunner(stage_named("parser"), parse, settings)
     await runner.start()
     try:
         good = event_from_content(RawSubmission(content="fine", trace_id="t-good"), max_bytes=99)

@@ -14,8 +14,10 @@ from services.fetcher.intake import event_from_content
 from shared.backpressure import RoomGate, stream_backlog
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
+from shared.pipeline import stage_named
+from shared.redis_connection import ensure_group
 from shared.settings import Settings
-from shared.stage import StageRunner, ensure_group
+from shared.stage import StageRunner
 from shared.streams import Fields, StreamNames, decode_raw_entry
 from tests.integration.harness import running, wait_for
 
@@ -62,7 +64,7 @@ async def test_trimming_never_drops_what_a_group_has_not_acknowledged(
     await redis.xreadgroup("reader", "me", {names.raw: ">"}, count=2)
     await redis.xack(names.raw, "reader", *ids[:2])
 
-    runner = StageRunner("fetcher", intake, settings)
+    runner = StageRunner(stage_named("fetcher"), intake, settings)
     runner._redis = redis
     await runner.trim_inbox()
     left = [entry_id for entry_id, _ in await redis.xrange(names.raw)]
@@ -125,7 +127,7 @@ async def test_shutdown_finishes_the_entry_in_hand(settings: Settings, redis: Re
         await asyncio.sleep(1.0)
         return await intake(fields)
 
-    runner = StageRunner("fetcher", slow, settings)
+    runner = StageRunner(stage_named("fetcher"), slow, settings)
     broker = RedisBroker(settings.redis_url.get_secret_value(), graceful_timeout=5)
 
     @broker.subscriber(**runner.subscription)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cli.docs import generated_docs
+from shared.pipeline import STAGE_NAMES
 from tests.conftest import REPO
 
 
@@ -23,6 +24,6 @@ def test_the_asyncapi_documents_carry_the_event_schema() -> None:
     assert '"newsflow:parsed"' in parser and '"newsflow:fetched"' in parser
 
 
-@pytest.mark.parametrize("stage", ["fetcher", "parser", "enricher", "sink"])
+@pytest.mark.parametrize("stage", STAGE_NAMES)
 def test_every_stage_has_a_document(stage: str) -> None:
     assert (REPO / "docs" / "asyncapi" / f"{stage}.json").exists()

@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 from services.fetcher.feed_poller import FeedPoller
 from services.fetcher.feeds import FeedRegistry
 from shared.events import RawSubmission
+from shared.redis_connection import redis_client
 from shared.settings import Settings
-from shared.stage import redis_client
 from shared.streams import StreamNames
 from tests.integration.fetcher.conftest import ClientFactory
 from tests.integration.fetcher.feed_site import FeedSite

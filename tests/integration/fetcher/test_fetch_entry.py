@@ -13,8 +13,8 @@ from services.fetcher.fetch import fetch_entry
 from services.fetcher.seen import SeenSet
 from shared.errors import Rejected
 from shared.events import article_id_for_url
+from shared.redis_connection import redis_client
 from shared.settings import Settings
-from shared.stage import redis_client
 from shared.streams import StreamNames
 from tests.integration.fetcher.conftest import ClientFactory
 from tests.integration.fetcher.local_server import Reply, article_html, local_server, page

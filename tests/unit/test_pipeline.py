@@ -1,0 +1,69 @@
+"""The pipeline's one table of stages, and what is derived from it."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+from dataclasses import replace
+
+import pytest
+from pydantic import ValidationError
+
+from cli.supervisor import APP_MODULES
+from shared.events import DeadLetter, event_json_schema
+from shared.pipeline import PIPELINE, STAGE_NAMES, reader_of, stage_named
+from shared.streams import StreamNames
+
+
+def test_the_stages_form_one_chain_from_raw_to_the_store() -> None:
+    assert PIPELINE[0].input == "raw"
+    assert PIPELINE[-1].output is None
+    for upstream, downstream in itertools.pairwise(PIPELINE):
+        assert upstream.output == downstream.input
+        assert reader_of(upstream) == downstream
+    assert reader_of(PIPELINE[-1]) is None
+
+
+def test_names_groups_and_ports_are_each_stage_s_own() -> None:
+    for column in ("name", "group", "metrics_port", "input"):
+        values = [getattr(stage, column) for stage in PIPELINE]
+        assert len(set(values)) == len(values), column
+
+
+def test_a_stage_missing_from_the_table_is_named_in_the_error() -> None:
+    with pytest.raises(ValueError, match="summarizer"):
+        stage_named("summarizer")
+
+
+def test_a_stage_whose_output_nobody_reads_has_no_reader() -> None:
+    extra = replace(stage_named("parser"), name="extra", group="extra", output="extra")
+    assert reader_of(extra) is None
+
+
+def test_stream_names_and_groups_come_from_the_table() -> None:
+    names = StreamNames("p")
+    for stage in PIPELINE:
+        assert names.input_of(stage.name) == f"p:{stage.input}"
+        assert names.group_of(stage.name) == stage.group
+        assert names.output_of(stage.name) == (f"p:{stage.output}" if stage.output else None)
+
+
+def test_every_stage_app_is_the_one_its_row_names() -> None:
+    assert {stage.name: stage.app for stage in PIPELINE} == APP_MODULES
+    for stage in PIPELINE:
+        module, _, attribute = stage.app.partition(":")
+        app = getattr(importlib.import_module(module), attribute)
+        assert app.broker is not None, stage.name
+
+
+def test_a_dead_letter_names_a_stage_of_the_table() -> None:
+    letter = {
+        "reason": "x", "error_type": "E", "message": "m", "source_stream": "p:raw",
+        "source_entry_id": "1-0", "payload": {},
+    }  # fmt: skip
+    for name in STAGE_NAMES:
+        assert DeadLetter.model_validate({**letter, "stage": name}).stage == name
+    with pytest.raises(ValidationError):
+        DeadLetter.model_validate({**letter, "stage": "summarizer"})
+    schema = event_json_schema(analysis_names=())["$defs"]["DeadLetter"]["properties"]["stage"]
+    assert schema == {"enum": list(STAGE_NAMES), "title": "Stage", "type": "string"}
