@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cli.supervisor import APP_MODULES
+from newsflow_cli.supervisor import APP_MODULES
 from shared.schema_file import render_schema
 
 # Fixed values for what would otherwise differ per machine or process (the consumer name

@@ -19,11 +19,11 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from cli.dlq import dlq_app
-from cli.feeds import feeds_app
-from cli.inputs import Input, expand_paths, to_input
-from cli.status_view import render_status
-from cli.supervisor import StageProcesses
+from newsflow_cli.dlq import dlq_app
+from newsflow_cli.feeds import feeds_app
+from newsflow_cli.inputs import Input, expand_paths, to_input
+from newsflow_cli.status_view import render_status
+from newsflow_cli.supervisor import StageProcesses
 from shared.article_trace import ArticleTrace, trace_article
 from shared.client import NewsflowClient
 from shared.errors import Rejected
@@ -388,7 +388,7 @@ def docs(
     out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("docs"),
 ) -> None:
     """Regenerate docs/: the event JSON Schema and each service's AsyncAPI document."""
-    from cli.docs import write_docs
+    from newsflow_cli.docs import write_docs
 
     for path in write_docs(out):
         err.print(f"wrote {path}")
