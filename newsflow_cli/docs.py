@@ -52,3 +52,11 @@ def write_docs(out: Path) -> list[Path]:
         path.write_bytes(content)
         written.append(path)
     return written
+
+
+def regenerate_docs(out: Path) -> None:
+    """`newsflow docs`: write every generated document under `out`, naming each."""
+    from newsflow_cli.console import err
+
+    for path in write_docs(out):
+        err.print(f"wrote {path}")

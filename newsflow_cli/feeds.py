@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -10,9 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from newsflow_cli.running import load_settings, redis_connection, run_async
 from services.fetcher.feeds import Feed, FeedRegistry, FeedState
-from shared.settings import get_settings
-from shared.stage import redis_client
 from shared.streams import StreamNames
 
 feeds_app = typer.Typer(
@@ -26,16 +24,13 @@ T = TypeVar("T")
 
 
 def _with_registry(work: Callable[[FeedRegistry], Awaitable[T]]) -> T:
-    settings = get_settings()
+    settings = load_settings()
 
     async def run() -> T:
-        redis = redis_client(settings)
-        try:
+        async with redis_connection(settings) as redis:
             return await work(FeedRegistry(redis, StreamNames(settings.stream_prefix)))
-        finally:
-            await redis.aclose()
 
-    return asyncio.run(run())
+    return run_async(run)
 
 
 @feeds_app.command("add")
