@@ -10,6 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from newsflow_cli.console import err
 from newsflow_cli.supervisor import APP_MODULES
 from shared.schema_file import render_schema
 
@@ -56,7 +57,5 @@ def write_docs(out: Path) -> list[Path]:
 
 def regenerate_docs(out: Path) -> None:
     """`newsflow docs`: write every generated document under `out`, naming each."""
-    from newsflow_cli.console import err
-
     for path in write_docs(out):
         err.print(f"wrote {path}")
