@@ -9,7 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from newsflow_cli.running import load_settings, redis_connection, run_async
+from newsflow_cli.arguments import utf8_text
+from newsflow_cli.running import (
+    EXIT_CANNOT_RUN,
+    fail,
+    load_settings,
+    redis_connection,
+    run_async,
+)
 from services.fetcher.feeds import Feed, FeedRegistry, FeedState
 from shared.streams import StreamNames
 
@@ -35,24 +42,25 @@ def _with_registry(work: Callable[[FeedRegistry], Awaitable[T]]) -> T:
 
 @feeds_app.command("add")
 def add(
-    url: Annotated[str, typer.Argument(help="The feed's URL (RSS or Atom).")],
+    url: Annotated[str, typer.Argument(help="The feed's URL (RSS or Atom).", callback=utf8_text)],
     interval: Annotated[
         float | None,
         typer.Option(help="Seconds between polls; default NEWSFLOW_FEED_POLL_INTERVAL_S."),
     ] = None,
     source: Annotated[
-        str | None, typer.Option(help="Source name for its articles; default the feed's title.")
+        str | None,
+        typer.Option(
+            help="Source name for its articles; default the feed's title.", callback=utf8_text
+        ),
     ] = None,
 ) -> None:
     """Follow a feed: the running fetcher polls it and fetches each new item once."""
     if interval is not None and interval <= 0:
-        err.print("[red]--interval must be positive[/red]")
-        raise typer.Exit(2)
+        raise fail("--interval must be positive", EXIT_CANNOT_RUN)
     try:
         feed = _with_registry(lambda r: r.add(url, interval_s=interval, source=source))
     except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        raise fail(str(exc), EXIT_CANNOT_RUN) from exc
     out.print(f"following {feed.url}")
 
 
@@ -80,7 +88,9 @@ def list_feeds() -> None:
 
 
 @feeds_app.command("remove")
-def remove(url: Annotated[str, typer.Argument(help="The feed's URL, as added.")]) -> None:
+def remove(
+    url: Annotated[str, typer.Argument(help="The feed's URL, as added.", callback=utf8_text)],
+) -> None:
     """Stop following a feed. Items already published stay published."""
     if not _with_registry(lambda r: r.remove(url)):
         err.print(f"[yellow]not following {url}[/yellow]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from newsflow_cli.console import err
+from newsflow_cli.console import err, print_failure
 from newsflow_cli.inputs import expand_paths, to_input
 from newsflow_cli.running import check_redis_url, load_settings, run_async
 from shared.client import NewsflowClient
@@ -32,7 +32,7 @@ def publish_inputs(inputs: list[str], source: str | None) -> int:
                     try:
                         item = to_input(arg, source=source)
                     except (OSError, ValueError) as exc:
-                        err.print(f"[red]skipped[/red] {arg}: {exc}")
+                        print_failure(f"skipped {arg}: {exc}")
                         failed += 1
                     else:
                         await client.publish(item.submission)
