@@ -27,7 +27,7 @@ from pathlib import Path
 
 import redis
 
-from cli.supervisor import StageProcesses
+from newsflow_cli.supervisor import StageProcesses
 from services.enricher.enrich import enrich_event
 from services.fetcher.intake import event_from_content
 from services.parser.decode import decode_document

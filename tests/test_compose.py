@@ -530,6 +530,6 @@ def test_dockerignore_keeps_local_state_out_and_the_build_inputs_in() -> None:
 
     for path in (".venv", ".git", ".pytest_cache", "newsflow.db", "data/x.db", ".env"):
         assert ignored(path), f"{path} would be sent to the Docker build"
-    for path in ("pyproject.toml", "README.md", "shared", "services", "cli", "seeds"):
+    for path in ("pyproject.toml", "README.md", "shared", "services", "newsflow_cli", "seeds"):
         assert not ignored(path), f"{path} is needed by the build but ignored"
     assert not ignored("requirements"), "requirements/ is needed by the build but ignored"

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 import redis
 
-from cli.supervisor import StageProcesses
+from newsflow_cli.supervisor import StageProcesses
 from shared.events import RawSubmission
 from shared.streams import STAGES, StreamNames, encode_json
 from tests.e2e.harness import print_stage_logs

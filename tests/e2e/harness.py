@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis
 
-from cli.supervisor import StageProcesses
+from newsflow_cli.supervisor import StageProcesses
 from services.sink.backends import opened_store
 from shared.settings import Settings
 from shared.streams import STAGES, StreamNames

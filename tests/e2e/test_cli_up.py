@@ -61,7 +61,7 @@ def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
     env = {**os.environ, **stage_env(settings)}
     env.pop("DATABASE_URL", None)  # the embedded default: SQLite
     up = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "up"], env=env, cwd=tmp_path,
+        [sys.executable, "-m", "newsflow_cli", "up"], env=env, cwd=tmp_path,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -76,7 +76,7 @@ def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
 
         def found() -> bool:
             search = subprocess.run(
-                [sys.executable, "-m", "cli.main", "search", "Pyongyang", "--json"],
+                [sys.executable, "-m", "newsflow_cli", "search", "Pyongyang", "--json"],
                 env=env, capture_output=True, timeout=60, check=False,
             )  # fmt: skip
             return any(

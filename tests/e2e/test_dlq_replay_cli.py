@@ -30,7 +30,7 @@ def test_replay_skips_cut_letters_and_says_so(settings: Settings, client: redis.
     whole = client.xadd(names.dlq, encode_json(letter(names, truncated=False).to_json()))
     cut = client.xadd(names.dlq, encode_json(letter(names, truncated=True).to_json()))
     done = subprocess.run(
-        [sys.executable, "-m", "cli.main", "dlq", "replay", "--all"],
+        [sys.executable, "-m", "newsflow_cli", "dlq", "replay", "--all"],
         env={**os.environ, **stage_env(settings)}, capture_output=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 1

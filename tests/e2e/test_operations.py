@@ -124,7 +124,7 @@ def publish(client: redis.Redis, settings: Settings, submissions: list[RawSubmis
 def newsflow(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """The `newsflow` CLI as a user runs it, with its output piped."""
     result = subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
+        [sys.executable, "-m", "newsflow_cli", *args],
         env=dict(env),
         capture_output=True,
         text=True,

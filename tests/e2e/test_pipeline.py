@@ -50,7 +50,7 @@ def test_seed_flows_from_a_raw_xadd_to_the_store(
             [
                 sys.executable,
                 "-m",
-                "cli.main",
+                "newsflow_cli",
                 "subscribe",
                 "--from-start",
                 "--count",
@@ -86,7 +86,7 @@ def test_seed_flows_from_a_raw_xadd_to_the_store(
         assert stored_count(settings) == 1
 
         search = subprocess.run(
-            [sys.executable, "-m", "cli.main", "search", "Pyongyang", "--json"],
+            [sys.executable, "-m", "newsflow_cli", "search", "Pyongyang", "--json"],
             env=env,
             capture_output=True,
             timeout=60,

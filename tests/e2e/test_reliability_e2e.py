@@ -110,7 +110,7 @@ def test_poison_lands_on_the_dlq_with_reasons_while_good_articles_are_stored(
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, **stage_env(settings)}
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], env=env, capture_output=True, timeout=60,
+        [sys.executable, "-m", "newsflow_cli", *args], env=env, capture_output=True, timeout=60,
         check=True,
     )  # fmt: skip
 

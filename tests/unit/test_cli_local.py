@@ -26,7 +26,7 @@ although they warned that the ground was already saturated.</p>
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], capture_output=True, timeout=120, check=False
+        [sys.executable, "-m", "newsflow_cli", *args], capture_output=True, timeout=120, check=False
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cli.docs import generated_docs
+from newsflow_cli.docs import generated_docs
 from shared.pipeline import STAGE_NAMES
 from tests.conftest import REPO
 

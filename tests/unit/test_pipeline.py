@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from pydantic import ValidationError
 
-from cli.supervisor import APP_MODULES
+from newsflow_cli.supervisor import APP_MODULES
 from shared.events import DeadLetter, event_json_schema
 from shared.pipeline import PIPELINE, STAGE_NAMES, reader_of, stage_named
 from shared.streams import StreamNames

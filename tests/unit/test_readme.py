@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cli.main import app
+from newsflow_cli.main import app
 from services.enricher.registry_doc import render_enrichment_table
 from shared.settings_doc import render_settings_table
 from tests.conftest import REPO

@@ -8,7 +8,7 @@ import pytest
 import redis
 from typer.testing import CliRunner
 
-from cli.feeds import feeds_app
+from newsflow_cli.feeds import feeds_app
 from shared.settings import Settings, get_settings
 from shared.streams import StreamNames
 

@@ -11,7 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cli.supervisor import APP_MODULES
+from newsflow_cli.console import err
+from newsflow_cli.supervisor import APP_MODULES
 from services.enricher.registry import analysis_names
 from shared.events import with_analysis_names
 from shared.schema_file import render_schema
@@ -57,3 +58,9 @@ def write_docs(out: Path) -> list[Path]:
         path.write_bytes(content)
         written.append(path)
     return written
+
+
+def regenerate_docs(out: Path) -> None:
+    """`newsflow docs`: write every generated document under `out`, naming each."""
+    for path in write_docs(out):
+        err.print(f"wrote {path}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -10,9 +9,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from newsflow_cli.arguments import utf8_text
+from newsflow_cli.running import (
+    EXIT_CANNOT_RUN,
+    fail,
+    load_settings,
+    redis_connection,
+    run_async,
+)
 from services.fetcher.feeds import Feed, FeedRegistry, FeedState
-from shared.redis_connection import redis_client
-from shared.settings import get_settings
 from shared.streams import StreamNames
 
 feeds_app = typer.Typer(
@@ -26,38 +31,36 @@ T = TypeVar("T")
 
 
 def _with_registry(work: Callable[[FeedRegistry], Awaitable[T]]) -> T:
-    settings = get_settings()
+    settings = load_settings()
 
     async def run() -> T:
-        redis = redis_client(settings)
-        try:
+        async with redis_connection(settings) as redis:
             return await work(FeedRegistry(redis, StreamNames(settings.stream_prefix)))
-        finally:
-            await redis.aclose()
 
-    return asyncio.run(run())
+    return run_async(run)
 
 
 @feeds_app.command("add")
 def add(
-    url: Annotated[str, typer.Argument(help="The feed's URL (RSS or Atom).")],
+    url: Annotated[str, typer.Argument(help="The feed's URL (RSS or Atom).", callback=utf8_text)],
     interval: Annotated[
         float | None,
         typer.Option(help="Seconds between polls; default NEWSFLOW_FEED_POLL_INTERVAL_S."),
     ] = None,
     source: Annotated[
-        str | None, typer.Option(help="Source name for its articles; default the feed's title.")
+        str | None,
+        typer.Option(
+            help="Source name for its articles; default the feed's title.", callback=utf8_text
+        ),
     ] = None,
 ) -> None:
     """Follow a feed: the running fetcher polls it and fetches each new item once."""
     if interval is not None and interval <= 0:
-        err.print("[red]--interval must be positive[/red]")
-        raise typer.Exit(2)
+        raise fail("--interval must be positive", EXIT_CANNOT_RUN)
     try:
         feed = _with_registry(lambda r: r.add(url, interval_s=interval, source=source))
     except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        raise fail(str(exc), EXIT_CANNOT_RUN) from exc
     out.print(f"following {feed.url}")
 
 
@@ -85,7 +88,9 @@ def list_feeds() -> None:
 
 
 @feeds_app.command("remove")
-def remove(url: Annotated[str, typer.Argument(help="The feed's URL, as added.")]) -> None:
+def remove(
+    url: Annotated[str, typer.Argument(help="The feed's URL, as added.", callback=utf8_text)],
+) -> None:
     """Stop following a feed. Items already published stay published."""
     if not _with_registry(lambda r: r.remove(url)):
         err.print(f"[yellow]not following {url}[/yellow]")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -13,6 +12,7 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
+from newsflow_cli.running import load_settings, redis_connection, run_async
 from shared.dead_letters import (
     DeadLetterEntry,
     LetterFilter,
@@ -22,8 +22,6 @@ from shared.dead_letters import (
     reasons_summary,
     replay,
 )
-from shared.redis_connection import redis_client
-from shared.settings import get_settings
 from shared.streams import StreamNames
 
 dlq_app = typer.Typer(help="Dead letters: list, show, replay into their stage, purge.")
@@ -37,16 +35,13 @@ IdsArgument = Annotated[list[str] | None, typer.Argument(help="Dead-letter entry
 
 
 def _run(work: Callable[[Redis, StreamNames], Awaitable[T]]) -> T:
-    settings = get_settings()
+    settings = load_settings()
 
     async def go() -> T:
-        redis = redis_client(settings)
-        try:
+        async with redis_connection(settings) as redis:
             return await work(redis, StreamNames(settings.stream_prefix))
-        finally:
-            await redis.aclose()
 
-    return asyncio.run(go())
+    return run_async(go)
 
 
 async def _select(

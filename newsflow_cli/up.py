@@ -1,0 +1,69 @@
+"""`newsflow up`: the stages as local processes, restarted when they crash, until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from newsflow_cli.console import err
+from newsflow_cli.running import (
+    EXIT_CANNOT_RUN,
+    fail,
+    load_settings,
+    redis_connection,
+    run_async,
+)
+from newsflow_cli.supervisor import StageProcesses
+from shared.settings import Settings
+from shared.streams import STAGES
+
+
+def redis_ping(settings: Settings) -> None:
+    """Fails the command, in one line, when Redis cannot be reached."""
+
+    async def ping() -> None:
+        async with redis_connection(settings) as client:
+            await client.ping()
+
+    run_async(ping)
+
+
+def run_stages(stages: list[str] | None) -> None:
+    settings = load_settings()
+    chosen = stages or list(STAGES)
+    unknown = set(chosen) - set(STAGES)
+    if unknown:
+        raise fail(f"unknown stage(s): {', '.join(sorted(unknown))}", EXIT_CANNOT_RUN)
+    redis_ping(settings)
+    store = "PostgreSQL" if settings.uses_postgres else f"SQLite at {settings.sqlite_path}"
+    err.print(f"starting {', '.join(chosen)} (streams {settings.stream_prefix}:*, store {store})")
+    procs = StageProcesses(chosen, grace_s=settings.shutdown_grace_s + 5)
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    # Installed for SIGINT too: a shell starting `newsflow up &` leaves SIGINT ignored, and
+    # Python then raises no KeyboardInterrupt.
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    procs.start()
+    restarts: dict[str, float] = {}
+    try:
+        while not stopping:
+            time.sleep(0.5)
+            for stage, code in procs.exited().items():
+                if stopping:
+                    break
+                # A crashed stage is restarted, at most every 5 s so a broken one doesn't spin.
+                if time.monotonic() - restarts.get(stage, 0.0) > 5:
+                    err.print(f"[yellow]{stage} exited with {code}; restarting[/yellow]")
+                    restarts[stage] = time.monotonic()
+                    procs.start_stage(stage)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        err.print("stopping stages...")
+        procs.stop()
+        err.print("stopped")

@@ -1,0 +1,176 @@
+"""Every `newsflow` command turns bad arguments and unreachable servers into one line on
+stderr and a non-zero exit, never a traceback; `search` never creates a store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.integration
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def newsflow(
+    cwd: Path, env: dict[str, str], *args: str | bytes
+) -> subprocess.CompletedProcess[bytes]:
+    """The CLI as a user runs it; args may be bytes, as argv is on POSIX."""
+    return subprocess.run(
+        [sys.executable, "-m", "newsflow_cli", *args],
+        cwd=cwd, env={**os.environ, **env}, capture_output=True, timeout=90, check=False,
+    )  # fmt: skip
+
+
+def one_line_failure(result: subprocess.CompletedProcess[bytes]) -> str:
+    """The failure's message, after checking it is one line and the exit is non-zero."""
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode != 0, stderr
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, stream_prefix: str, table_name: str) -> dict[str, str]:
+    """SQLite in the test's own folder, streams of its own; Redis as the environment says."""
+    return {
+        "DATABASE_URL": "",
+        "NEWSFLOW_SQLITE_PATH": str(tmp_path / "newsflow.db"),
+        "NEWSFLOW_STREAM_PREFIX": stream_prefix,
+        "NEWSFLOW_TABLE_NAME": table_name,
+    }
+
+
+@pytest.fixture
+def postgres_env(
+    cli_env: dict[str, str], database_url: str, table_name: str
+) -> Iterator[dict[str, str]]:
+    yield {**cli_env, "DATABASE_URL": database_url}
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {table_name}")
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "99999999999999999999"])
+def test_search_refuses_a_limit_out_of_range(
+    tmp_path: Path, postgres_env: dict[str, str], limit: str
+) -> None:
+    message = one_line_failure(
+        newsflow(tmp_path, postgres_env, "search", "ships", "--limit", limit)
+    )
+    assert "--limit" in message
+
+
+def test_search_refuses_a_query_that_is_not_utf8(
+    tmp_path: Path, postgres_env: dict[str, str]
+) -> None:
+    message = one_line_failure(newsflow(tmp_path, postgres_env, "search", b"caf\xe9 \xff"))
+    assert "UTF-8" in message
+
+
+def test_search_with_a_valid_limit_still_answers(
+    tmp_path: Path, postgres_env: dict[str, str]
+) -> None:
+    result = newsflow(tmp_path, postgres_env, "search", "ships", "--limit", "5")
+    assert "no stored article matches" in one_line_failure(result)
+    assert result.returncode == 1
+
+
+def test_search_says_postgresql_is_unreachable_without_its_password(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    url = f"postgresql://reader:s3cret-pw@127.0.0.1:{closed_port()}/test"
+    result = newsflow(tmp_path, {**cli_env, "DATABASE_URL": url}, "search", "ships")
+    message = one_line_failure(result)
+    assert "PostgreSQL" in message
+    assert "s3cret-pw" not in message
+
+
+def test_search_does_not_create_a_missing_sqlite_store(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    store = Path(cli_env["NEWSFLOW_SQLITE_PATH"])
+    message = one_line_failure(newsflow(tmp_path, cli_env, "search", "ships"))
+    assert f"no store at {store}" in message
+    assert not store.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_search_without_a_query_is_one_line(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    result = newsflow(tmp_path, cli_env, "search")
+    assert "query" in one_line_failure(result).lower()
+    assert result.returncode == 2
+
+
+# --- unreachable and misconfigured Redis ---------------------------------------------------
+
+
+def test_status_refuses_a_redis_url_with_a_port_that_is_not_a_number(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    env = {**cli_env, "REDIS_URL": "redis://:hunter2@localhost:abc/0"}
+    message = one_line_failure(newsflow(tmp_path, env, "status"))
+    assert "REDIS_URL" in message
+    assert "hunter2" not in message
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status",),
+        ("status", "--json"),
+        ("trace", "0123456789abcdef"),
+        ("publish", str(SEED)),
+        ("subscribe", "--timeout", "5"),
+        ("dlq", "list"),
+        ("dlq", "replay", "--all"),
+        ("feeds", "list"),
+        ("feeds", "add", "https://news.example.com/feed"),
+        ("up",),
+    ],
+    ids=lambda args: "-".join(args[:2]).replace("/", "_"),
+)
+def test_every_command_says_redis_is_unreachable_in_one_line(
+    tmp_path: Path, cli_env: dict[str, str], args: tuple[str, ...]
+) -> None:
+    env = {**cli_env, "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0"}
+    message = one_line_failure(newsflow(tmp_path, env, *args))
+    assert "cannot reach Redis" in message
+
+
+def test_trace_says_postgresql_is_unreachable(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{closed_port()}/test"}
+    message = one_line_failure(newsflow(tmp_path, env, "trace", "0123456789abcdef"))
+    assert "PostgreSQL" in message
+
+
+def test_trace_does_not_create_a_missing_sqlite_store(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    result = newsflow(tmp_path, cli_env, "trace", "0123456789abcdef")
+    assert "no trace of article" in one_line_failure(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_setting_out_of_range_is_one_line(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "NEWSFLOW_BATCH_SIZE": "-3"}
+    message = one_line_failure(newsflow(tmp_path, env, "status"))
+    assert "batch_size" in message.lower()
