@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from datasketch import MinHash
 from redis.asyncio import Redis
 
+from services.enricher.minhash import MinHash
 from shared.events import AnalysisRun, ArticleEvent
 from shared.streams import StreamNames
 
