@@ -116,7 +116,15 @@ def settings_env_names() -> set[str]:
     }
 
 
-BUILT = {name: service for name, service in SERVICES.items() if built_from_dockerfile(service)}
+BUILDERS = {name: service for name, service in SERVICES.items() if built_from_dockerfile(service)}
+# The image deploy/Dockerfile builds, under the name its one builder gives it.
+PROJECT_IMAGE = next(iter(BUILDERS.values())).get("image") if len(BUILDERS) == 1 else None
+# Every service that runs the project's image: the stages and the demo.
+BUILT = {
+    name: service
+    for name, service in SERVICES.items()
+    if name in BUILDERS or (PROJECT_IMAGE is not None and service.get("image") == PROJECT_IMAGE)
+}
 STAGE_SERVICES = {
     name: service for name, service in BUILT.items() if command_of(service)[0] == "faststream"
 }
@@ -151,7 +159,21 @@ def test_every_stage_runs_as_its_own_service() -> None:
     assert set(STAGE_SERVICES) == set(STAGES)
     for name, service in STAGE_SERVICES.items():
         assert command_of(service) == ["faststream", "run", f"services.{name}.app:app"]
-        assert service["build"].get("context", ".") == "."
+
+
+def test_one_service_builds_the_image_the_others_run() -> None:
+    # Compose builds every service that has a `build` section, in parallel, even when they
+    # name the same Dockerfile: four builds of one image. One builder, the rest run its image.
+    assert len(BUILDERS) == 1, f"more than one service builds deploy/Dockerfile: {sorted(BUILDERS)}"
+    (builder,) = BUILDERS.values()
+    assert builder["build"].get("context", ".") == "."
+    assert PROJECT_IMAGE, "the building service does not name its image"
+    for name, service in BUILT.items():
+        if name in BUILDERS:
+            continue
+        assert "build" not in service, name
+        # Never pulled from a registry, where an image of that name is someone else's.
+        assert service.get("pull_policy") == "never", name
 
 
 def test_every_built_service_runs_faststream_or_the_cli() -> None:
@@ -432,8 +454,8 @@ def newsflow_cli() -> typer.Typer:
 
 def test_demo_profile_publishes_the_seeds_once_the_stages_are_healthy() -> None:
     assert len(DEMO_SERVICES) == 1, sorted(DEMO_SERVICES)
-    (demo,) = DEMO_SERVICES.values()
-    assert built_from_dockerfile(demo)
+    (name, demo), *_ = DEMO_SERVICES.items()
+    assert name in BUILT, "the demo does not run the project's image"
     assert demo.get("restart") == "no"
     assert depends_on(demo) == dict.fromkeys(STAGES, "service_healthy")
 
@@ -475,9 +497,17 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     return pairs
 
 
+def final_stage(instructions: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    starts = [i for i, (instruction, _) in enumerate(instructions) if instruction == "FROM"]
+    return instructions[starts[-1] :]
+
+
 def test_dockerfile_runs_as_a_user_that_is_not_root() -> None:
     instructions = dockerfile_instructions()
-    assert instructions[0] == ("FROM", "python:3.11-slim")
+    bases = [
+        arguments.split()[0] for instruction, arguments in instructions if instruction == "FROM"
+    ]
+    assert bases and set(bases) == {"python:3.11-slim"}, bases
     users = [arguments for instruction, arguments in instructions if instruction == "USER"]
     assert users, "the Dockerfile has no USER line"
     user = users[-1].split(":")[0]
@@ -506,13 +536,30 @@ def test_dockerfile_installs_the_project_without_dev_dependencies() -> None:
     )
     assert re.search(r"\bPYTHONUNBUFFERED=1\b", environment)
     runs = " ".join(arguments for instruction, arguments in instructions if instruction == "RUN")
-    assert re.search(r"pip install /tmp/newsflow(\s|$)", runs), "the project is not installed"
+    assert re.search(r"pip install (--\S+ )*/tmp/newsflow(\s|$)", runs), "project not installed"
     assert not re.search(r"\[(dev|test)\]", runs), "dev or test extras are installed"
     assert "requirements/models.txt" in runs
     assert re.search(r"if \[ -f \S*requirements/models\.txt \]", runs), "models.txt is required"
     workdirs = [arguments for instruction, arguments in instructions if instruction == "WORKDIR"]
     # The demo service runs `newsflow publish seeds/` from the working directory.
-    assert workdirs and f"{workdirs[-1].rstrip('/')}/seeds" in runs
+    copies = " ".join(
+        arguments for instruction, arguments in instructions if instruction in {"RUN", "COPY"}
+    )
+    assert workdirs and f"{workdirs[-1].rstrip('/')}/seeds" in copies
+
+
+def test_dockerfile_installs_in_a_builder_stage_and_copies_the_result() -> None:
+    # The final image gets the installed packages, not pip's work: no source tree, no
+    # wheels, no build tools in its layers.
+    instructions = dockerfile_instructions()
+    assert sum(instruction == "FROM" for instruction, _ in instructions) >= 2
+    final = final_stage(instructions)
+    final_runs = " ".join(arguments for instruction, arguments in final if instruction == "RUN")
+    assert "pip install" not in final_runs
+    assert not re.search(r"apt-get|gcc|build-essential", final_runs)
+    copies = [arguments for instruction, arguments in final if instruction == "COPY"]
+    assert any(arguments.startswith("--from=") for arguments in copies), copies
+    assert not any(re.match(r"\.\s", arguments) for arguments in copies), "copies the context"
 
 
 def test_dockerignore_keeps_local_state_out_and_the_build_inputs_in() -> None:
@@ -528,7 +575,10 @@ def test_dockerignore_keeps_local_state_out_and_the_build_inputs_in() -> None:
             for pattern in patterns
         )
 
-    for path in (".venv", ".git", ".pytest_cache", "newsflow.db", "data/x.db", ".env"):
+    for path in (
+        ".venv", ".git", ".pytest_cache", "newsflow.db", "data/x.db", ".env",
+        "tests", "docs", "bench", ".ci",
+    ):  # fmt: skip
         assert ignored(path), f"{path} would be sent to the Docker build"
     for path in ("pyproject.toml", "README.md", "shared", "services", "newsflow_cli", "seeds"):
         assert not ignored(path), f"{path} is needed by the build but ignored"

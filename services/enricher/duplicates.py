@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from datasketch import MinHash
 from redis.asyncio import Redis
 
 from services.enricher.analysis import Outcome
+from services.enricher.minhash import MinHash
 from shared.events import ArticleEvent
 from shared.streams import StreamNames
 

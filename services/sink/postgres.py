@@ -14,6 +14,10 @@ from services.sink.store_errors import postgres_failure
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
 
+# Plain text like SQLite's snippet: ts_headline would wrap each match in <b></b>, which
+# `newsflow search` prints as is.
+_HEADLINE_OPTIONS = 'MaxFragments=1,MaxWords=30,MinWords=10,StartSel="",StopSel=""'
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS {table} (
     id              text PRIMARY KEY,
@@ -149,14 +153,14 @@ class PostgresStore:
             sql.SQL(
                 """
                 SELECT id, title, url, source, language, published_at, stored_at,
-                       ts_headline('simple', body, q, 'MaxFragments=1,MaxWords=30,MinWords=10')
+                       ts_headline('simple', body, q, %s)
                 FROM {table}, websearch_to_tsquery('simple', %s) AS q
                 WHERE search @@ q
                 ORDER BY ts_rank(search, q) DESC, published_at DESC NULLS LAST
                 LIMIT %s
                 """
             ).format(table=self.table),
-            (query, limit),
+            (_HEADLINE_OPTIONS, query, limit),
         )
         return [
             StoredArticle(

@@ -67,6 +67,18 @@ async def test_full_text_search_finds_words_of_title_and_body(store: ArticleStor
     assert await store.search("nonexistentword") == []
 
 
+async def test_search_snippets_are_plain_text_of_the_body(store: ArticleStore) -> None:
+    seed = parsed(SEED.read_text(), source="UNN")
+    await store.upsert(seed)
+    (hit,) = await store.search("Pyongyang")
+    assert "Pyongyang" in hit.snippet
+    for marker in ("<b>", "</b>", "<", ">"):
+        assert marker not in hit.snippet, hit.snippet
+    # Every word of the snippet is the body's: no markers around the matches.
+    body_words = set(seed.article.text.split())  # type: ignore[union-attr]
+    assert set(hit.snippet.replace("…", " ").split()) <= body_words, hit.snippet
+
+
 async def test_search_input_is_never_query_syntax(store: ArticleStore) -> None:
     await store.upsert(parsed(SEED.read_text()))
     for query in ['"', "AND OR NOT", "title:x", "(*", "a' OR 1=1 --"]:
