@@ -185,8 +185,8 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, object]]:
             continue
         try:
             data = json.loads(text)
-        except ValueError:
-            continue
+        except (ValueError, RecursionError):
+            continue  # unreadable or nested too deep: the page's other dates still count
         yield from _dicts(data, depth=0)
 
 
