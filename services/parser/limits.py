@@ -87,9 +87,7 @@ def check_shape(data: bytes) -> None:
     """Reject markup with too many attributes on an element, too many elements, or nesting
     too deep: each makes parsing cost minutes, and no article is shaped so."""
     if data.count(b"<") > MAX_ELEMENTS and len(_ELEMENT.findall(data)) > MAX_ELEMENTS:
-        raise Rejected(
-            "too_many_elements", f"the document has more than {MAX_ELEMENTS} elements"
-        )
+        raise Rejected("too_many_elements", f"the document has more than {MAX_ELEMENTS} elements")
     for tag in _LONG_TAG.finditer(data):
         # Counted only up to the limit: a million attributes are not worth listing.
         for count, _ in enumerate(_ATTRIBUTE.finditer(tag.group()), start=1):
@@ -99,9 +97,7 @@ def check_shape(data: bytes) -> None:
                     f"an element has more than {MAX_ATTRIBUTES} attributes",
                 )
     opening_tags = data.count(b"<") - data.count(b"</")  # counts only: the common case
-    if opening_tags > MAX_OPEN_RUN and (
-        _OPEN_RUN_AT_START.match(data) or _OPEN_RUN.search(data)
-    ):
+    if opening_tags > MAX_OPEN_RUN and (_OPEN_RUN_AT_START.match(data) or _OPEN_RUN.search(data)):
         raise Rejected(
             "too_deep",
             f"the document opens more than {MAX_OPEN_RUN} elements without closing one",
