@@ -7,32 +7,28 @@ import time
 from faststream import FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
-from services.enricher.duplicates import DuplicateIndex, mark_duplicate
-from services.enricher.enrich import enrich_event
-from services.enricher.entities import load_ner
+from services.enricher.duplicates import DuplicateIndex
+from services.enricher.stage_work import make_handler, make_worker
 from shared import metrics
 from shared.broker import make_broker, stage_specification
-from shared.events import ArticleEvent
 from shared.settings import get_settings
 from shared.stage import StageRunner, redis_client
-from shared.streams import Fields, decode_event_entry
 
 settings = get_settings()
 # Its own connection pool (connected on first use), so the index needs no started runner.
 duplicates = DuplicateIndex(redis_client(settings), settings.stream_prefix)
 models_loaded = False
-
-
-async def handle(fields: Fields) -> ArticleEvent:
-    event = enrich_event(decode_event_entry(fields), ner_model=settings.ner_model)
-    return await mark_duplicate(duplicates, event)
+# The analyses run in a child process under a time and memory budget (stage_work.py).
+worker = make_worker(settings)
+handle = make_handler(worker, duplicates)
 
 
 async def load_models() -> None:
-    # Before the first entry rather than while it waits (about a second).
+    # Before the first entry rather than while it waits (about a second): the work's
+    # child process starts and loads the model.
     global models_loaded
     started = time.perf_counter()
-    load_ner(settings.ner_model)
+    await worker.start()
     metrics.MODEL_LOAD_SECONDS.labels(settings.ner_model).set(time.perf_counter() - started)
     models_loaded = True
 
@@ -58,5 +54,5 @@ app = FastStream(
     specification=stage_specification(runner.stage),
     on_startup=[load_models, runner.start],
     on_shutdown=[runner.begin_shutdown],
-    after_shutdown=[runner.stop, duplicates.close],
+    after_shutdown=[runner.stop, worker.stop, duplicates.close],
 )

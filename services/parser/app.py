@@ -5,20 +5,15 @@ from __future__ import annotations
 from faststream import FastStream
 from faststream.redis.annotations import RedisStreamMessage
 
-from services.parser.parse import parse_event
+from services.parser.stage_work import make_handler, make_worker
 from shared.broker import make_broker, stage_specification
-from shared.events import ArticleEvent
 from shared.settings import get_settings
 from shared.stage import StageRunner
-from shared.streams import Fields, decode_event_entry
 
 settings = get_settings()
-
-
-async def handle(fields: Fields) -> ArticleEvent:
-    return parse_event(
-        decode_event_entry(fields), max_bytes=settings.max_content_bytes, keep_raw=settings.keep_raw
-    )
+# The parse runs in a child process under a time and memory budget (stage_work.py).
+worker = make_worker(settings)
+handle = make_handler(worker)
 
 
 runner = StageRunner("parser", handle, settings)
@@ -36,7 +31,7 @@ async def parse(message: RedisStreamMessage) -> None:
 app = FastStream(
     broker,
     specification=stage_specification(runner.stage),
-    on_startup=[runner.start],
+    on_startup=[worker.start, runner.start],
     on_shutdown=[runner.begin_shutdown],
-    after_shutdown=[runner.stop],
+    after_shutdown=[runner.stop, worker.stop],
 )
