@@ -103,3 +103,18 @@ def test_no_real_page_is_refused_by_its_shape() -> None:
     assert len(pages) >= 15
     for path in pages:
         check_shape(gzip.decompress(path.read_bytes()))
+
+
+def test_date_search_reads_only_the_head_of_a_huge_page() -> None:
+    from lxml.html import document_fromstring  # type: ignore[import-untyped]
+
+    from services.parser.page_dates import MAX_DATE_SEARCH_CHARS, page_dates
+
+    filler = "<p>" + "words without any date in them " * 1000 + "</p>"
+    padding = filler * (MAX_DATE_SEARCH_CHARS // len(filler) + 1)
+    dated = "<p>Published 2019-03-14</p>"
+    for body, expected in ((dated + padding, 2019), (padding + dated, None)):
+        html = f"<html><head><title>t</title></head><body>{body}</body></html>"
+        dates = page_dates(html, document_fromstring(html), None)
+        year = dates.published_at.year if dates.published_at else None
+        assert year == expected
