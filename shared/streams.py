@@ -92,10 +92,16 @@ def text_fields(fields: Fields) -> dict[str, str]:
     return out
 
 
-def _json_document(fields: Fields) -> object:
+def data_field(fields: Fields) -> bytes | str:
+    """The entry's `data` field (its JSON document), undecoded."""
     raw = fields.get(DATA_FIELD, fields.get(DATA_FIELD.encode()))
     if raw is None:
         raise Rejected("missing_data", f"entry has no `{DATA_FIELD}` field")
+    return raw
+
+
+def _json_document(fields: Fields) -> object:
+    raw = data_field(fields)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

@@ -1,7 +1,10 @@
-"""What is refused before any parsing: too big, not a document, or not one article.
+"""What is refused before any parsing: too big, not a document, not one article, or a
+markup shape that would keep lxml busy for minutes.
 
-Every check reads a bounded prefix of the input, so a 10 MB body of garbage is turned away
-in microseconds instead of being handed to an HTML parser or a regex.
+The first checks read a bounded prefix of the input, so a 10 MB body of garbage is turned
+away in microseconds instead of being handed to an HTML parser or a regex. The shape check
+reads the whole body, but only with byte counts and linear regex scans (about 1 ms for
+a 500 KB page), never a parse.
 """
 
 from __future__ import annotations
@@ -37,6 +40,24 @@ _TEXT_SAMPLE = 8192
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _MAX_CONTROL_SHARE = 0.02
 
+# Shape limits, far above real pages and far below what makes lxml crawl (its cost grows
+# steeply with the attributes of one element: 10k took 0.5 s, 40k 38 s). On the 200 corpus
+# pages the most were 28 attributes on an element, 6,092 elements in a page, and 777
+# opening tags in a row with no closing tag between them (the stand-in for depth here).
+MAX_ATTRIBUTES = 1_000
+MAX_ELEMENTS = 200_000
+MAX_OPEN_RUN = 5_000
+_ELEMENT = re.compile(rb"<[a-zA-Z]")
+# Only a tag this long can hold MAX_ATTRIBUTES attributes (each takes at least " a").
+_LONG_TAG = re.compile(rb"<[a-zA-Z][^<>]{%d,}+" % (2 * MAX_ATTRIBUTES))
+_ATTRIBUTE = re.compile(rb"""\s[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*+"|'[^']*+'|[^\s"'<>]*+))?""")
+# MAX_OPEN_RUN non-closing tags in a row. A run is looked for only after a closing tag
+# (and at the start), so each run is scanned once, and the literal `</` lets the regex
+# engine skip ahead to candidates instead of trying every byte.
+_OPEN_TAGS = rb"[^<]*+(?:<(?!/)[^<>]*+>[^<]*+){%d}" % MAX_OPEN_RUN
+_OPEN_RUN_AT_START = re.compile(_OPEN_TAGS)
+_OPEN_RUN = re.compile(rb"</[^<>]*+>" + _OPEN_TAGS)
+
 
 def check_size(size: int, max_bytes: int) -> None:
     if size > max_bytes:
@@ -56,6 +77,27 @@ def check_not_binary(data: bytes) -> None:
     sample = data[:_TEXT_SAMPLE]
     if sample and len(_CONTROL.findall(sample)) > _MAX_CONTROL_SHARE * len(sample):
         raise Rejected("binary_content", "the body is binary data, not a text document")
+
+
+def check_shape(data: bytes) -> None:
+    """Reject markup with too many attributes on an element, too many elements, or nesting
+    too deep: each makes parsing cost minutes, and no article is shaped so."""
+    if data.count(b"<") > MAX_ELEMENTS and len(_ELEMENT.findall(data)) > MAX_ELEMENTS:
+        raise Rejected("too_many_elements", f"the document has more than {MAX_ELEMENTS} elements")
+    for tag in _LONG_TAG.finditer(data):
+        # Counted only up to the limit: a million attributes are not worth listing.
+        for count, _ in enumerate(_ATTRIBUTE.finditer(tag.group()), start=1):
+            if count > MAX_ATTRIBUTES:
+                raise Rejected(
+                    "too_many_attributes",
+                    f"an element has more than {MAX_ATTRIBUTES} attributes",
+                )
+    opening_tags = data.count(b"<") - data.count(b"</")  # counts only: the common case
+    if opening_tags > MAX_OPEN_RUN and (_OPEN_RUN_AT_START.match(data) or _OPEN_RUN.search(data)):
+        raise Rejected(
+            "too_deep",
+            f"the document opens more than {MAX_OPEN_RUN} elements without closing one",
+        )
 
 
 def reject_feed(kind: str) -> None:

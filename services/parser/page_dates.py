@@ -25,6 +25,10 @@ from services.parser.metadata import meta_values
 _URL_DATE = re.compile(
     r"(?<!\d)((?:19|20)\d\d)[/_.-]?(0[1-9]|1[0-2])[/_.-]?(0[1-9]|[12]\d|3[01])(?!\d)"
 )
+# htmldate's extensive search weighs every date-like string of the page it is handed
+# (is_date_candidate): 5 MB of them took 8 s. The day is stated near the top (head, byline)
+# and the biggest corpus page is 0.74 MB, so it reads at most this much of a page.
+MAX_DATE_SEARCH_CHARS = 1_000_000
 # JSON-LD blocks bigger than this are data dumps, not article metadata.
 _MAX_JSON_LD = 500_000
 _PUBLISHED_META = (
@@ -119,7 +123,7 @@ def _url_day(url: str) -> str | None:
 def _htmldate_day(html: str, url: str | None, now: datetime) -> str | None:
     try:
         day = find_date(
-            html,
+            html[:MAX_DATE_SEARCH_CHARS],
             url=url,
             extensive_search=True,
             original_date=True,
@@ -185,8 +189,8 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, object]]:
             continue
         try:
             data = json.loads(text)
-        except ValueError:
-            continue
+        except (ValueError, RecursionError):
+            continue  # unreadable or nested too deep: the page's other dates still count
         yield from _dicts(data, depth=0)
 
 

@@ -13,7 +13,12 @@ import re
 from services.parser.decode import decode_document, raw_bytes
 from services.parser.feed_item import parse_feed_item
 from services.parser.html import extract_html
-from services.parser.limits import check_not_binary, check_size, reject_feed
+from services.parser.limits import (
+    check_not_binary,
+    check_shape,
+    check_size,
+    reject_feed,
+)
 from services.parser.plaintext import parse_plain_text
 from services.parser.structured import parse_json_article
 from shared.errors import Rejected
@@ -34,6 +39,7 @@ def parse_event(event: ArticleEvent, *, max_bytes: int, keep_raw: bool = False) 
     data = raw_bytes(raw)
     check_size(len(data), max_bytes)
     check_not_binary(data)
+    check_shape(data)
     if raw.content is not None:
         # Already text (decoded by whoever published it): no charset question is left.
         text, charset = raw.content, "utf-8"

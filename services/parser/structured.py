@@ -47,6 +47,10 @@ def parse_json_article(text: str, url: str | None) -> Article:
         data = json.loads(text)
     except ValueError as exc:
         raise Rejected("invalid_json", f"the JSON article cannot be read: {exc}") from exc
+    except RecursionError as exc:
+        # json's decoder recurses per level: nesting past Python's recursion limit (about
+        # a thousand levels, no article needs ten) fails the same way on every retry.
+        raise Rejected("too_deep", "the JSON document is nested too deep to read") from exc
     fields = _article_object(data)
     if fields is None:
         raise Rejected("not_an_article", "the JSON holds no object with an article's fields")
