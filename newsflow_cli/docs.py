@@ -14,8 +14,7 @@ from pathlib import Path
 from newsflow_cli.console import err
 from newsflow_cli.supervisor import APP_MODULES
 from services.enricher.registry import analysis_names
-from shared.events import with_analysis_names
-from shared.schema_file import render_schema
+from shared.schema_file import render_schema, with_analysis_names
 
 # Fixed values for what would otherwise differ per machine or process (the consumer name
 # is hostname-pid), so the documents only change when the code does.
