@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from shared.scrape_config import COMPOSE_METRICS_PORT, render_scrape_config
-from tests.test_compose import REPO, SERVICES, STAGE_SERVICES, environment_of, interpolate
+from tests.compose_file import REPO, SERVICES, STAGE_SERVICES, environment_of, interpolate
 
 MONITORING = REPO / "deploy" / "monitoring"
 DASHBOARD_FILE = MONITORING / "grafana" / "dashboards" / "newsflow.json"
