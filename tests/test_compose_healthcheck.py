@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from tests.compose_file import REPO, STAGE_SERVICES, command_of, environment_of, interpolate
-from tests.servers import PrivateRedis, free_port
+from tests.servers import PrivateRedis, free_port, stop_process
 
 
 def stage_healthcheck() -> list[str]:
@@ -76,12 +76,7 @@ def running_parser(redis_url: str, port: int, log: Path) -> Iterator[subprocess.
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, within_s=30)
         client = redis.Redis.from_url(redis_url)
         with suppress(redis.ConnectionError):
             keys = list(client.scan_iter(f"{prefix}:*"))
