@@ -1,6 +1,6 @@
-"""`newsflow docs`: the documents generated from code (event JSON Schema, AsyncAPI per
-service), so they cannot drift from it: a test regenerates them and compares. The names of
-the enricher's analyses come from its registry."""
+"""`newsflow docs`: the files generated from code (event JSON Schema, AsyncAPI per service,
+deploy/monitoring/prometheus.yml), so they cannot drift from it: tests regenerate them and
+compare. The names of the enricher's analyses come from its registry."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 from newsflow_cli.console import err
 from newsflow_cli.supervisor import APP_MODULES
 from services.enricher.registry import analysis_names
-from shared.events import with_analysis_names
-from shared.schema_file import render_schema
+from shared.schema_file import render_schema, with_analysis_names
+from shared.scrape_config import CONFIG_PATH, render_scrape_config
 
 # Fixed values for what would otherwise differ per machine or process (the consumer name
 # is hostname-pid), so the documents only change when the code does.
@@ -50,10 +50,17 @@ def generated_docs() -> dict[str, bytes]:
     return docs
 
 
-def write_docs(out: Path) -> list[Path]:
+def generated_files(docs_dir: Path) -> dict[Path, bytes]:
+    """Every generated file by where it goes: the documents under `docs_dir`, and the
+    monitoring profile's Prometheus config beside the deploy files it belongs to."""
+    files = {docs_dir / name: content for name, content in generated_docs().items()}
+    files[CONFIG_PATH] = render_scrape_config()
+    return files
+
+
+def write_generated_files(docs_dir: Path) -> list[Path]:
     written = []
-    for name, content in generated_docs().items():
-        path = out / name
+    for path, content in generated_files(docs_dir).items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         written.append(path)
@@ -61,6 +68,6 @@ def write_docs(out: Path) -> list[Path]:
 
 
 def regenerate_docs(out: Path) -> None:
-    """`newsflow docs`: write every generated document under `out`, naming each."""
-    for path in write_docs(out):
+    """`newsflow docs`: write every generated file (the documents under `out`), naming each."""
+    for path in write_generated_files(out):
         err.print(f"wrote {path}")

@@ -125,9 +125,10 @@ def enrich(paths: LocalPaths) -> None:
 
 @app.command()
 def docs(
-    out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("docs"),
+    out: Annotated[Path, typer.Option(help="Folder to write the documents into.")] = Path("docs"),
 ) -> None:
-    """Regenerate docs/: the event JSON Schema and each service's AsyncAPI document."""
+    """Regenerate every generated file: docs/ (the event JSON Schema, each service's AsyncAPI
+    document) and deploy/monitoring/prometheus.yml."""
     regenerate_docs(out)
 
 

@@ -8,7 +8,6 @@ A command body calls `run_async(work)`; `work` is an async function with no argu
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,6 +24,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from newsflow_cli.console import print_failure
 from shared.errors import Unavailable
 from shared.redis_connection import redis_client
+from shared.secret_text import masked
 from shared.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -34,18 +34,11 @@ T = TypeVar("T")
 EXIT_FAILED = 1
 EXIT_CANNOT_RUN = 2
 
-# `scheme://user:password@host`: the password is replaced wherever a message echoes a URL.
-# Up to the last `@` before the path, as URL parsers read it: a password may hold an `@`.
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^/\s]*@", re.IGNORECASE)
-
-
-def without_passwords(message: str) -> str:
-    return _URL_PASSWORD.sub(r"\g<head>***@", message)
-
 
 def one_line(message: str) -> str:
-    """Server errors span lines (psycopg adds hints); a failure is reported as one."""
-    return " ".join(without_passwords(message).split())
+    """Server errors span lines (psycopg adds hints); a failure is reported as one, with any
+    password a driver echoed from its connection string masked."""
+    return " ".join(masked(message).split())
 
 
 def fail(message: str, exit_code: int = EXIT_FAILED) -> typer.Exit:

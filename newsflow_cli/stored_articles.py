@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from services.sink.article_store import ArticleStore
-from services.sink.backends import open_store
+from services.sink.backends import opened_store
 from shared.settings import Settings
 
 
@@ -28,9 +28,5 @@ async def stored_articles(settings: Settings) -> AsyncIterator[ArticleStore | No
     if missing_store(settings) is not None:
         yield None
         return
-    store = open_store(settings)
-    await store.open()
-    try:
+    async with opened_store(settings) as store:
         yield store
-    finally:
-        await store.close()

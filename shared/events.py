@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from pydantic.json_schema import models_json_schema
 
 from shared.pipeline import STAGE_NAMES
 
@@ -378,32 +376,3 @@ def article_id_for_content(content: str) -> str:
     # Whitespace differences between two scrapes of the same page must not make two articles.
     normalized = " ".join(content.split())
     return "c" + hashlib.sha256(normalized.encode()).hexdigest()[:31]
-
-
-def event_json_schema(analysis_names: Sequence[str]) -> dict[str, Any]:
-    """The JSON Schema of every public document, as committed to docs/."""
-    _, schema = models_json_schema(
-        [
-            (RawSubmission, "validation"),
-            (ArticleEvent, "serialization"),
-            (DeadLetter, "serialization"),
-        ],
-        title="newsflow events",
-    )
-    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
-    return with_analysis_names(document, analysis_names)
-
-
-def with_analysis_names(document: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
-    """A schema document whose `AnalysisRun.name` lists the enricher's analyses.
-
-    The model keeps a plain string (an older consumer must not reject a newer enricher's
-    analysis); the generator of the docs, which may import the registry, passes the names.
-    """
-    for value in document.values():
-        if isinstance(value, dict):
-            run = value.get("AnalysisRun")
-            if isinstance(run, dict) and "name" in run.get("properties", {}):
-                run["properties"]["name"]["enum"] = list(names)
-            with_analysis_names(value, names)
-    return document

@@ -1,7 +1,7 @@
 """The Prometheus config of `docker compose --profile monitoring`
 (deploy/monitoring/prometheus.yml), generated from the pipeline's table so that a new stage
-is scraped without editing it: `python -m shared.scrape_config` rewrites it, and a test
-fails when the committed file drifts."""
+is scraped without editing it: `newsflow docs` (or `python -m shared.scrape_config`) rewrites
+it, and a test fails when the committed file drifts."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ COMPOSE_METRICS_PORT = 9100
 
 _TEMPLATE = """\
 # Prometheus for `docker compose --profile monitoring up`: scrapes the stages' /metrics.
-# Generated from shared/pipeline.py by `python -m shared.scrape_config`: edit that, not this.
+# Generated from shared/pipeline.py by `newsflow docs`: edit that, not this.
 # A DNS lookup per stage rather than a fixed target, so that every replica of a scaled stage
 # (`docker compose up --scale parser=3`) is scraped; the dashboard sums them per stage.
 global:

@@ -18,6 +18,18 @@ from pathlib import Path
 import redis
 
 
+def stop_process(proc: subprocess.Popen[bytes], within_s: float) -> None:
+    """SIGTERM, as a service manager stops a process; SIGKILL if it has not exited in time."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=within_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from shared.scrape_config import COMPOSE_METRICS_PORT, render_scrape_config
-from tests.test_compose import REPO, SERVICES, STAGE_SERVICES, environment_of, interpolate
+from tests.compose_file import REPO, SERVICES, STAGE_SERVICES, environment_of, interpolate
 
 MONITORING = REPO / "deploy" / "monitoring"
 DASHBOARD_FILE = MONITORING / "grafana" / "dashboards" / "newsflow.json"
@@ -239,7 +239,7 @@ def test_prometheus_scrapes_every_stage_on_its_http_port() -> None:
 
 def test_the_scrape_config_is_the_one_generated_from_the_pipeline() -> None:
     assert PROMETHEUS_FILE.read_bytes() == render_scrape_config(), (
-        "deploy/monitoring/prometheus.yml is stale: run `python -m shared.scrape_config`"
+        "deploy/monitoring/prometheus.yml is stale: run `newsflow docs`"
     )
 
 

@@ -4,140 +4,46 @@ service's /metrics and /health endpoints, and the dashboard's metrics in the ser
 One run of 500 articles (499 short plain texts and one page the fetcher downloads from a
 loopback server) through the four stage processes, each with its own HTTP port, is observed
 once by the `flow` fixture; the tests below check what was seen. Redis going away and coming
-back is a test of its own, on a private Redis.
+back is a test of its own, on a private Redis (test_readiness_follows_redis.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
-import sys
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 import redis
-from prometheus_client.parser import text_string_to_metric_families
-from pydantic import SecretStr
 
 from shared.events import RawSubmission, article_id_for_url
 from shared.settings import Settings
 from shared.streams import STAGES, StreamNames
 from shared.urls import normalize_url
-from tests.e2e.harness import http_get, serving_stages, stage_env, stored_count, wait_until
-from tests.servers import PrivateRedis
+from tests.e2e.harness import serving_stages, stage_env, stored_count, wait_until
+from tests.e2e.operations_support import (
+    FETCH_ENV,
+    Samples,
+    forwarded,
+    newsflow,
+    page_server,
+    publish,
+    scrape,
+    sink_settled,
+    text_article,
+    value,
+)
 from tests.test_monitoring import dashboard_exprs, grouping_labels, metric_names
 
 pytestmark = pytest.mark.e2e
 
 ARTICLES = 500
 FIRST_BATCH = 250
-# The fetcher may reach the loopback page server, with no pause between requests.
-FETCH_ENV = {"NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1/32", "NEWSFLOW_FETCH_HOST_INTERVAL_S": "0"}
-PARAGRAPH = (
-    "<p>The city council voted on Tuesday to raise school spending by four percent, after a "
-    "long debate about class sizes and the cost of repairs to older buildings.</p>"
-)
-PAGE = (
-    "<!doctype html><html><head><title>Council passes the school budget</title></head><body>"
-    f"<article><h1>Council passes the school budget</h1>{PARAGRAPH * 6}</article></body></html>"
-).encode()
-
-
-# --- processes, HTTP and scrapes -------------------------------------------------------
-
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def scrape(port: int) -> Samples:
-    status, body = http_get(f"http://127.0.0.1:{port}/metrics")
-    assert status == 200, f"/metrics on {port} answered {status}"
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(body.decode())
-        for sample in family.samples
-    }
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
-
-
-def forwarded(samples: Samples, stage: str) -> float:
-    return value(samples, "newsflow_messages_total", stage=stage, outcome="forwarded")
-
-
-@contextlib.contextmanager
-def page_server() -> Iterator[str]:
-    """A loopback site with one article page; returns its URL. robots.txt is a 404."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            found = self.path == "/council-budget"
-            body = PAGE if found else b"not found"
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8" if found else "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/council-budget"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def text_article(n: int) -> RawSubmission:
-    return RawSubmission(
-        content=f"Harbour report {n}. The port authority counted {n * 7 + 3} ships in the harbour "
-        f"on Monday and said berth {n} would reopen after repairs next week.",
-        content_type="text/plain",
-        source="ops-test",
-    )
-
-
-def publish(client: redis.Redis, settings: Settings, submissions: list[RawSubmission]) -> None:
-    raw = StreamNames(settings.stream_prefix).raw
-    with client.pipeline(transaction=False) as pipe:
-        for submission in submissions:
-            pipe.xadd(raw, {"data": submission.to_json()})
-        pipe.execute()
-
-
-def newsflow(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The `newsflow` CLI as a user runs it, with its output piped."""
-    result = subprocess.run(
-        [sys.executable, "-m", "newsflow_cli", *args],
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, f"newsflow {' '.join(args)}: {result.stderr}"
-    return result
-
-
-def sink_settled(client: redis.Redis, names: StreamNames) -> bool:
-    (group,) = client.xinfo_groups(names.input_of("sink"))
-    return int(group["lag"] or 0) == 0 and int(group["pending"]) == 0
 
 
 # --- one observed run of 500 articles --------------------------------------------------
@@ -371,47 +277,3 @@ def test_trace_of_a_stored_article_shows_stage_times_in_order(flow: Observed, wh
     assert human[0].split() == [article_id, "stored:", "yes"]
     assert [line.split()[0] for line in human[1:6]] == order
     assert [line.split()[1] for line in human[1:6]] == [stamps[name] for name in order]
-
-
-# --- Must show 3: readiness follows Redis ----------------------------------------------
-
-
-def test_readiness_fails_while_redis_is_down_and_returns_with_it(
-    settings: Settings, tmp_path: Path
-) -> None:
-    private = PrivateRedis(tmp_path)
-    private.start()
-    settings = settings.model_copy(update={"redis_url": SecretStr(private.url)})
-    try:
-        with serving_stages(settings, tmp_path / "logs") as pipeline:
-            assert set(pipeline.liveness().values()) == {200}
-
-            private.stop()
-            wait_until(
-                lambda: set(pipeline.readiness().values()) == {503},
-                20,
-                "every stage to report not ready without Redis",
-            )
-            assert set(pipeline.liveness().values()) == {200}, "liveness must not follow Redis"
-            assert not pipeline.exited(), pipeline.exited()
-            ready = orjson.loads(http_get(pipeline.url("sink", "/health/ready"))[1])
-            assert ready["ready"] is False and ready["checks"]["redis"] is False
-            assert ready["checks"]["database"] is True, "the sink's database is still there"
-
-            private.start()
-            wait_until(
-                lambda: set(pipeline.readiness().values()) == {200},
-                60,
-                "every stage to report ready once Redis is back",
-            )
-            assert set(pipeline.liveness().values()) == {200}
-
-            # Ready means working: an article published now is stored.
-            client = redis.Redis.from_url(private.url)
-            try:
-                publish(client, settings, [text_article(1)])
-                wait_until(lambda: stored_count(settings) == 1, 30, "the article stored")
-            finally:
-                client.close()
-    finally:
-        private.stop()

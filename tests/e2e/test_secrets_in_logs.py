@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.servers import stop_process
 
 pytestmark = pytest.mark.e2e
 
@@ -37,13 +38,7 @@ def sink_output(env: dict[str, str], tmp_path: Path, run_for_s: float) -> tuple[
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
         code = proc.poll()
-        if code is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc, within_s=20)
     return code, log.read_text(encoding="utf-8", errors="replace")
 
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import psycopg
 import pytest
 from redis.asyncio import Redis
 
+from services.sink.article_store import ArticleStore
+from services.sink.postgres import PostgresStore
+from services.sink.sqlite import SqliteStore
 from shared.settings import Settings
 
 
@@ -19,3 +24,22 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     if keys:
         await client.delete(*keys)
     await client.aclose()
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, table_name: str
+) -> AsyncIterator[ArticleStore]:
+    """Each store adapter in turn, opened on a table of this test's own (dropped after)."""
+    adapter: ArticleStore
+    if request.param == "postgres":
+        url = request.getfixturevalue("database_url")
+        adapter = PostgresStore(url, table_name)
+    else:
+        adapter = SqliteStore(tmp_path / "store.db", table_name)
+    await adapter.open()
+    yield adapter
+    await adapter.close()
+    if request.param == "postgres":
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {table_name}")

@@ -26,6 +26,7 @@ from services.parser.plaintext import parse_plain_text
 from shared.events import ArticleEvent, Raw, Source
 from shared.settings import Settings
 from shared.streams import StreamNames, encode_json
+from tests.servers import stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -176,12 +177,7 @@ def start_enricher(
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_process(process, within_s=20)
     client = redis.Redis.from_url(settings.redis_url.get_secret_value())
     keys = list(client.scan_iter(f"{settings.stream_prefix}:*"))
     if keys:

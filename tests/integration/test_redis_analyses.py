@@ -3,8 +3,6 @@ Redis and listed in `analyses`; in process (no Redis) it is listed as not run.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from redis.asyncio import Redis
 
@@ -48,18 +46,8 @@ SEEN = Analysis(
 REGISTRY = (*ANALYSES, SEEN)
 
 
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[Redis]:
-    redis = Redis.from_url(settings.redis_url.get_secret_value())
-    yield redis
-    keys = [k async for k in redis.scan_iter(f"{settings.stream_prefix}:*")]
-    if keys:
-        await redis.delete(*keys)
-    await redis.aclose()
-
-
-async def test_an_extra_redis_analysis_runs_in_the_stage(settings: Settings, client: Redis) -> None:
-    stage = RedisAnalyses(client, settings.stream_prefix, REGISTRY)
+async def test_an_extra_redis_analysis_runs_in_the_stage(settings: Settings, redis: Redis) -> None:
+    stage = RedisAnalyses(redis, settings.stream_prefix, REGISTRY)
     in_process = enrich_event(event_with("The talks in Geneva will resume."), analyses=REGISTRY)
     assert in_process.enrichment is not None
     assert in_process.enrichment.analyses[-1].model_dump() == {

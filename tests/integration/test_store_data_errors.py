@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from redis.asyncio import Redis
 
+from services.sink.article_store import ArticleStore
 from services.sink.postgres import PostgresStore
 from services.sink.save import save_event
 from services.sink.sqlite import SqliteStore
@@ -25,8 +25,6 @@ from shared.streams import Fields, StreamNames, decode_event_entry, encode_json
 from tests.integration.harness import running, wait_for
 
 pytestmark = pytest.mark.integration
-
-Store = PostgresStore | SqliteStore
 
 
 def article(
@@ -47,25 +45,7 @@ def distinct_words(n: int) -> str:
     return " ".join("w" + "".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(n))
 
 
-@pytest.fixture(params=["postgres", "sqlite"])
-async def store(
-    request: pytest.FixtureRequest, tmp_path: Path, table_name: str
-) -> AsyncIterator[Store]:
-    adapter: Store
-    if request.param == "postgres":
-        url = request.getfixturevalue("database_url")
-        adapter = PostgresStore(url, table_name)
-    else:
-        adapter = SqliteStore(tmp_path / "store.db", table_name)
-    await adapter.open()
-    yield adapter
-    await adapter.close()
-    if request.param == "postgres":
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"DROP TABLE IF EXISTS {table_name}")
-
-
-async def test_an_article_too_big_for_the_search_index_is_stored_whole(store: Store) -> None:
+async def test_an_article_too_big_for_the_search_index_is_stored_whole(store: ArticleStore) -> None:
     text = "Opening zebrafinch paragraph.\n\n" + distinct_words(120_000)
     await store.upsert(article(text))
     stored = await store.get("a1")
@@ -74,7 +54,7 @@ async def test_an_article_too_big_for_the_search_index_is_stored_whole(store: St
     assert [hit.id for hit in await store.search("zebrafinch")] == ["a1"]
 
 
-async def test_nul_bytes_are_removed_from_every_text(store: Store) -> None:
+async def test_nul_bytes_are_removed_from_every_text(store: ArticleStore) -> None:
     event = article("Body with a\x00 NUL.", title="Ti\x00tle", source="U\x00NN")
     event = event.model_copy(
         update={"article": event.article.model_copy(update={"authors": ["A\x00nn"]})}  # type: ignore[union-attr]
@@ -88,14 +68,14 @@ async def test_nul_bytes_are_removed_from_every_text(store: Store) -> None:
     assert (hit.title, hit.source) == ("Title", "UNN")
 
 
-async def test_a_literal_backslash_u0000_in_text_is_kept(store: Store) -> None:
+async def test_a_literal_backslash_u0000_in_text_is_kept(store: ArticleStore) -> None:
     await store.upsert(article("a path C:\\u0000dir stays as written"))
     stored = await store.get("a1")
     assert stored is not None and stored.article is not None
     assert stored.article.text == "a path C:\\u0000dir stays as written"
 
 
-async def test_a_value_the_store_cannot_hold_is_rejected_at_once(store: Store) -> None:
+async def test_a_value_the_store_cannot_hold_is_rejected_at_once(store: ArticleStore) -> None:
     event = article("Fine text.").model_copy(
         update={"enrichment": Enrichment(word_count=2**63, reading_time_s=1)}
     )
@@ -106,7 +86,7 @@ async def test_a_value_the_store_cannot_hold_is_rejected_at_once(store: Store) -
     assert await store.count() == 1
 
 
-async def test_an_id_with_a_nul_byte_is_rejected_not_changed(store: Store) -> None:
+async def test_an_id_with_a_nul_byte_is_rejected_not_changed(store: ArticleStore) -> None:
     with pytest.raises(Rejected) as refused:
         await store.upsert(article("Text.", article_id="a\x001"))
     assert refused.value.reason == "store_rejected"
@@ -123,7 +103,7 @@ async def test_the_sink_stores_the_huge_article_and_the_next_one(
     request: pytest.FixtureRequest, kind: str, settings: Settings, redis: Redis, tmp_path: Path
 ) -> None:
     names = StreamNames(settings.stream_prefix)
-    store: Store
+    store: ArticleStore
     if kind == "postgres":
         url = request.getfixturevalue("database_url")
         store = PostgresStore(url, settings.table_name)
@@ -151,7 +131,7 @@ async def test_the_sink_stores_the_huge_article_and_the_next_one(
                 conn.execute(f"DROP TABLE IF EXISTS {settings.table_name}")
 
 
-async def _count_is(store: Store, n: int) -> bool:
+async def _count_is(store: ArticleStore, n: int) -> bool:
     return await store.count() >= n
 
 

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import psycopg
 import pytest
 
 from services.fetcher.intake import event_from_content
 from services.parser.parse import parse_event
 from services.sink.article_store import ArticleStore
-from services.sink.postgres import PostgresStore
-from services.sink.sqlite import SqliteStore
 from shared.events import ArticleEvent, RawSubmission
 from tests.conftest import SEED
 
@@ -22,24 +16,6 @@ pytestmark = pytest.mark.integration
 def parsed(text: str, **fields: str) -> ArticleEvent:
     event = event_from_content(RawSubmission(content=text, **fields), max_bytes=1 << 20)
     return parse_event(event, max_bytes=1 << 20)
-
-
-@pytest.fixture(params=["postgres", "sqlite"])
-async def store(
-    request: pytest.FixtureRequest, tmp_path: Path, table_name: str
-) -> AsyncIterator[ArticleStore]:
-    adapter: ArticleStore
-    if request.param == "postgres":
-        url = request.getfixturevalue("database_url")
-        adapter = PostgresStore(url, table_name)
-    else:
-        adapter = SqliteStore(tmp_path / "store.db", table_name)
-    await adapter.open()
-    yield adapter
-    await adapter.close()
-    if request.param == "postgres":
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"DROP TABLE IF EXISTS {table_name}")
 
 
 async def test_upserting_the_same_article_twice_keeps_one_row(store: ArticleStore) -> None:

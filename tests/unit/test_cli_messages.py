@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from newsflow_cli.running import one_line, without_passwords
+from newsflow_cli.running import one_line
 
 
 def test_a_url_password_is_masked_wherever_it_appears() -> None:
     message = (
         'invalid dsn: "postgresql+psycopg://reader:s3cr@t:x@db:5432/news" and redis://:pw@r:6379/0'
     )
-    masked = without_passwords(message)
+    masked = one_line(message)
     assert "s3cr" not in masked and ":pw@" not in masked
     assert "postgresql+psycopg://reader:***@db:5432/news" in masked
     assert "redis://:***@r:6379/0" in masked
 
 
 def test_a_url_without_a_password_is_left_alone() -> None:
-    assert without_passwords("redis://localhost:6379/0") == "redis://localhost:6379/0"
-    assert without_passwords("postgresql://postgres@db/test") == "postgresql://postgres@db/test"
+    assert one_line("redis://localhost:6379/0") == "redis://localhost:6379/0"
+    assert one_line("postgresql://postgres@db/test") == "postgresql://postgres@db/test"
 
 
 def test_a_failure_spanning_lines_is_one() -> None:

@@ -1,11 +1,15 @@
-"""docs/ holds what the code generates; regenerate with `newsflow docs` after a change."""
+"""docs/ (and deploy/monitoring/prometheus.yml) hold what the code generates; regenerate with
+`newsflow docs` after a change."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from newsflow_cli.docs import generated_docs
+from newsflow_cli.docs import generated_docs, generated_files
 from shared.pipeline import STAGE_NAMES
+from shared.scrape_config import CONFIG_PATH, render_scrape_config
 from tests.conftest import REPO
 
 
@@ -27,3 +31,10 @@ def test_the_asyncapi_documents_carry_the_event_schema() -> None:
 @pytest.mark.parametrize("stage", STAGE_NAMES)
 def test_every_stage_has_a_document(stage: str) -> None:
     assert (REPO / "docs" / "asyncapi" / f"{stage}.json").exists()
+
+
+def test_newsflow_docs_also_generates_the_prometheus_config(tmp_path: Path) -> None:
+    files = generated_files(tmp_path)
+    assert files[CONFIG_PATH] == render_scrape_config()
+    assert CONFIG_PATH == REPO / "deploy" / "monitoring" / "prometheus.yml"
+    assert set(files) - {CONFIG_PATH} == {tmp_path / name for name in generated_docs()}

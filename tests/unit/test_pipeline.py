@@ -10,8 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from newsflow_cli.supervisor import APP_MODULES
-from shared.events import DeadLetter, event_json_schema
+from shared.events import DeadLetter
 from shared.pipeline import PIPELINE, STAGE_NAMES, reader_of, stage_named
+from shared.schema_file import event_json_schema
 from shared.streams import StreamNames
 
 

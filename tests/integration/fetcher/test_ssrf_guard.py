@@ -9,6 +9,16 @@ from tests.integration.fetcher.conftest import ClientFactory, CountingBackend
 from tests.integration.fetcher.local_server import Reply, article_html, local_server, page
 
 
+async def refused_without_connecting(make_client: ClientFactory, url: str) -> None:
+    """A client allowing no extra networks refuses `url` as SSRF before any connection."""
+    backend = CountingBackend()
+    client = await make_client(allow="", backend=backend)
+    with pytest.raises(Rejected) as caught:
+        await client.get(url)
+    assert caught.value.reason == "ssrf"
+    assert backend.connects == []
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -23,21 +33,11 @@ from tests.integration.fetcher.local_server import Reply, article_html, local_se
 async def test_non_public_addresses_are_refused_without_connecting(
     make_client: ClientFactory, url: str
 ) -> None:
-    backend = CountingBackend()
-    client = await make_client(allow="", backend=backend)
-    with pytest.raises(Rejected) as caught:
-        await client.get(url)
-    assert caught.value.reason == "ssrf"
-    assert backend.connects == []
+    await refused_without_connecting(make_client, url)
 
 
 async def test_a_file_url_is_refused(make_client: ClientFactory) -> None:
-    backend = CountingBackend()
-    client = await make_client(allow="", backend=backend)
-    with pytest.raises(Rejected) as caught:
-        await client.get("file:///etc/passwd")
-    assert caught.value.reason == "ssrf"
-    assert backend.connects == []
+    await refused_without_connecting(make_client, "file:///etc/passwd")
 
 
 async def test_a_host_name_resolving_to_loopback_is_refused_by_default(
@@ -120,9 +120,4 @@ async def test_an_allowed_port_does_not_open_other_ports_of_its_address(
 async def test_ipv6_forms_of_internal_addresses_are_refused(
     make_client: ClientFactory, url: str
 ) -> None:
-    backend = CountingBackend()
-    client = await make_client(allow="", backend=backend)
-    with pytest.raises(Rejected) as caught:
-        await client.get(url)
-    assert caught.value.reason == "ssrf"
-    assert backend.connects == []
+    await refused_without_connecting(make_client, url)

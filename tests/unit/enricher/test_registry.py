@@ -10,7 +10,8 @@ from services.enricher.analysis import Analysis, Outcome
 from services.enricher.enrich import enrich_event, enrich_events
 from services.enricher.inputs import ArticleInputs
 from services.enricher.registry import ANALYSES, analysis_names
-from shared.events import Enrichment, event_json_schema
+from shared.events import Enrichment
+from shared.schema_file import event_json_schema
 from tests.unit.enricher.helpers import event_with
 
 ENGLISH = "Officials in Tokyo said the talks with Seoul would resume on Monday. WE ARE READY."
