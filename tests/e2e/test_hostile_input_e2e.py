@@ -75,3 +75,40 @@ def test_a_page_that_passes_the_checks_but_keeps_lxml_busy_is_killed_on_time(
     assert letter["reason"] == "timeout"
     assert letter["delivery_count"] == 1
     assert took < TIMEOUT_S + 5
+
+
+def test_a_parser_killed_while_it_works_on_a_hostile_page_does_not_stall_the_stream(
+    settings: Settings, client: redis.Redis, tmp_path: Path
+) -> None:
+    """SIGKILL of the parser (and with it its work's child) mid-page: the page and the
+    article behind it are taken over by the next parser, the page is dead-lettered and the
+    article stored within the claim idle time, the budget and 5 s."""
+    attributes = " ".join(f"a{i}=1" for i in range(990))
+    elements = "".join(f"<div {attributes}>x</div>" for _ in range(400))
+    page = f"<html><body>{elements}{_ARTICLE}</body></html>"
+    names = StreamNames(settings.stream_prefix)
+    env = {
+        "NEWSFLOW_MAX_CONTENT_BYTES": str(20 * 1024 * 1024),
+        "NEWSFLOW_PARSER_TIMEOUT_S": str(TIMEOUT_S),
+    }
+    with running_stages(settings, tmp_path / "logs", **env) as procs:
+        client.xadd(names.raw, {"content": page, "content_type": "text/html", "source": "evil"})
+        client.xadd(names.raw, _article_after(1))
+        wait_until(
+            lambda: int(client.xpending(names.fetched, "parser")["pending"]) >= 1,
+            30,
+            "the parser to take the page",
+        )
+        time.sleep(TIMEOUT_S / 3)  # well inside the page's work
+        procs.kill_stage("parser")
+        procs.start_stage("parser")
+        restarted = time.monotonic()
+        wait_until(lambda: stored(settings)[0] == 1, 60, "the article after the page")
+        took = time.monotonic() - restarted
+        wait_until(lambda: client.xlen(names.dlq) == 1, 30, "the page's dead letter")
+        assert int(client.xpending(names.fetched, "parser")["pending"]) == 0
+    [(_id, fields)] = client.xrange(names.dlq)
+    letter = orjson.loads(fields[b"data"])
+    assert letter["stage"] == "parser"
+    assert letter["reason"] in ("timeout", "poison")
+    assert took < settings.claim_idle_ms / 1000 + TIMEOUT_S + 5
