@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pydantic import SecretStr
+from redis.exceptions import RedisError
 
 from newsflow_cli.console import err
 from newsflow_cli.embedded_redis import EmbeddedServer, NoServerBinary, stop_leftover_server
@@ -63,10 +64,12 @@ def queue_server(settings: Settings) -> Iterator[Settings]:
             err.print(f"stopped server pid {leftover}, left running by an earlier `newsflow up`")
         try:
             server = EmbeddedServer(data_dir)
-            server.start()
-        except (NoServerBinary, RuntimeError, OSError) as exc:
-            raise fail(f"cannot start the embedded server: {exc}", EXIT_CANNOT_RUN) from None
+        except NoServerBinary as exc:
+            raise fail(str(exc), EXIT_CANNOT_RUN) from None
         try:
+            # Inside the `try`: a Ctrl-C while it loads its AOF still stops it, since in a
+            # session of its own nothing else would.
+            start_embedded(server)
             assert server.proc is not None
             write_state(data_dir, server.url, server.proc.pid)
             if redis_url_is_set(settings):
@@ -84,3 +87,10 @@ def queue_server(settings: Settings) -> Iterator[Settings]:
             server.stop()
     finally:
         lock.close()
+
+
+def start_embedded(server: EmbeddedServer) -> None:
+    try:
+        server.start()
+    except (RuntimeError, OSError, RedisError) as exc:
+        raise fail(f"cannot start the embedded server: {exc}", EXIT_CANNOT_RUN) from None
