@@ -17,7 +17,7 @@ def run_locally(paths: list[str], *, enrich: bool) -> int:
     from services.fetcher.intake import event_from_content
     from services.parser.parse import parse_event
 
-    settings = load_settings()
+    settings = load_settings(find_embedded=False)  # no Redis here
     enrich_event: Callable[[ArticleEvent], ArticleEvent] | None = None
     if enrich:
         # Imported only when asked for: loading the enricher's models takes seconds.

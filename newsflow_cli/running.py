@@ -15,13 +15,14 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import typer
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from newsflow_cli.console import print_failure
+from newsflow_cli.console import err, print_failure
+from newsflow_cli.embedded_state import STATE_FILE, state_url
 from shared.errors import Unavailable
 from shared.redis_connection import redis_client
 from shared.secret_text import masked
@@ -47,7 +48,27 @@ def fail(message: str, exit_code: int = EXIT_FAILED) -> typer.Exit:
     return typer.Exit(exit_code)
 
 
-def load_settings() -> Settings:
+def load_settings(*, find_embedded: bool = True) -> Settings:
+    """The settings; with REDIS_URL unset, the URL of the server a `newsflow up` in this
+    folder started, if one runs (said in one line, without the password)."""
+    settings = _validated_settings()
+    if not find_embedded or settings.embedded_redis == "never":
+        return settings
+    if "redis_url" in settings.model_fields_set:
+        return settings
+    url = state_url(settings.data_dir)
+    if url is None:
+        return settings
+    err.print(
+        f"REDIS_URL is not set: using the server of `newsflow up` "
+        f"({settings.data_dir / STATE_FILE})",
+        soft_wrap=True,
+        highlight=False,
+    )
+    return settings.model_copy(update={"redis_url": SecretStr(url)})
+
+
+def _validated_settings() -> Settings:
     try:
         return get_settings()
     except ValidationError as exc:

