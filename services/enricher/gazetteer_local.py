@@ -28,8 +28,9 @@ from services.enricher.gazetteer import (
     keep_most_populous,
     name_key,
 )
-from services.enricher.lemmas import lemma_key, stop_words
+from services.enricher.lemmas import dictionary_form, lemma_key, stop_words
 from services.enricher.local_names import (
+    CITY_ALIASES,
     COMMON_WORDS,
     COUNTRY_ALIASES,
     NAME_TITLES,
@@ -42,6 +43,7 @@ _CYRILLIC: Final = re.compile(r"[Ѐ-ӿ]")
 _CYRILLIC_LANGUAGES: Final = frozenset({"uk", "ru"})
 # German adds -s for the genitive of names ("Russlands", "Kiews"), which simplemma keeps.
 _GENITIVE_S: Final = frozenset({"de"})
+_NOUNS_CAPITALISED: Final = frozenset({"de"})
 
 
 def _in_script(name: str, language: str) -> bool:
@@ -82,6 +84,7 @@ def _comma_names(language: str) -> list[tuple[str, str]]:
 
 def _local_cities(language: str) -> dict[str, GazetteerEntry]:
     table: dict[str, GazetteerEntry] = {}
+    aliases = CITY_ALIASES.get(language, {})
     for city in places().cities:
         if city.population < MIN_CITY_POPULATION and not city.is_capital:
             continue
@@ -91,6 +94,9 @@ def _local_cities(language: str) -> dict[str, GazetteerEntry]:
         for name in city.alternate_names:
             if is_local_alternate(name) and _in_script(name, language):
                 keep_most_populous(table, name_key(name), entry)
+        for name, geonames_id in aliases.items():
+            if geonames_id == city.geonames_id:
+                table[name] = entry
     return table
 
 
@@ -102,7 +108,17 @@ def _rank(entries: tuple[GazetteerEntry, ...]) -> tuple[bool, int]:
 def local_gazetteer(language: str) -> Gazetteer:
     names = dict(english_gazetteer().names)
     for name, city in _local_cities(language).items():
-        names.setdefault(name, (city,))
+        current = names.get(name)
+        if current is None:
+            names[name] = (city,)
+        elif (
+            len(current) == 1
+            and current[0].kind == "city"
+            and current[0].population < city.population
+            and current[0].geonames_id != city.geonames_id
+        ):
+            # "Odessa" here is Odesa before Odessa, Texas: the article's other names decide.
+            names[name] = (city, current[0])
     countries = {**local_country_names(language), **COUNTRY_ALIASES.get(language, {})}
     for name, alpha2 in countries.items():
         names[name_key(name)] = (country_entry(alpha2),)
@@ -133,6 +149,7 @@ def _guard(
     common: frozenset[str],
 ) -> list[NameMatch]:
     index = {token.start: i for i, token in enumerate(tokens)}
+    starts = {match.start for match in found}
     stops = stop_words(language)
     surnames: set[str] = set()
     kept: list[NameMatch] = []
@@ -141,9 +158,27 @@ def _guard(
         before = tokens[i - 1] if i > 0 else None
         adjacent = before is not None and text[before.end : match.start] == " "
         is_country = match.candidates[0].kind == "country"
+        if not is_country and kept and adjacent and _is_city_before(kept[-1], before):
+            # Two cities with nothing between them are a first name and a surname
+            # ("Sofia Madrid").
+            kept.pop()
+            surnames.add(match.text)
+            continue
+        after = (
+            tokens[i + len(words(match.text))] if i + len(words(match.text)) < len(tokens) else None
+        )
+        if (
+            not is_country
+            and after is not None
+            and after.start not in starts
+            and text[match.end : after.start] == " "
+            and _is_surname(after, language)
+        ):
+            # "Александр Овечкин": a city's name is also a first name.
+            continue
         if not is_country and (
             match.text in surnames
-            or (adjacent and before is not None and _is_first_name(before, kept, language))
+            or (adjacent and before is not None and _is_first_name(text, before, kept, language))
         ):
             surnames.add(match.text)
             continue
@@ -155,11 +190,41 @@ def _guard(
     return kept
 
 
-def _is_first_name(word: TextSpan, kept: list[NameMatch], language: str) -> bool:
-    """A capitalised word before a city that is no title, stop word or place of its own."""
-    text = word.text
-    if not text[0].isupper() or text.isupper() or len(text) < 2:
+def _is_city_before(previous: NameMatch, before: TextSpan | None) -> bool:
+    return (
+        before is not None
+        and previous.end == before.end
+        and previous.candidates[0].kind != "country"
+    )
+
+
+def _is_first_name(text: str, word: TextSpan, kept: list[NameMatch], language: str) -> bool:
+    """A capitalised word before a city that is no title, stop word or place of its own.
+
+    Mid-sentence, a capitalised word is a name (German capitalises its nouns: there only
+    the titles of `NAME_TITLES` are not); at a sentence's start, it is one when simplemma
+    keeps its capital ("Alejandro", not "Губернатор").
+    """
+    word_text = word.text
+    if not word_text[0].isupper() or word_text.isupper() or len(word_text) < 2:
         return False
-    if text in NAME_TITLES.get(language, frozenset()) or text.casefold() in stop_words(language):
+    if word_text in NAME_TITLES.get(language, frozenset()):
         return False
-    return not (kept and kept[-1].end >= word.end)
+    if word_text.casefold() in stop_words(language):
+        return False
+    if kept and kept[-1].end >= word.end:
+        return False
+    if language in _NOUNS_CAPITALISED or _starts_sentence(text, word.start):
+        return dictionary_form(word_text, language)[0].isupper()
+    return True
+
+
+def _is_surname(word: TextSpan, language: str) -> bool:
+    if language in _NOUNS_CAPITALISED or not word.text[0].isupper() or word.text.isupper():
+        return False
+    return dictionary_form(word.text, language)[0].isupper()
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in '.!?:\n"«“'

@@ -19,9 +19,15 @@ LOCAL_LANGUAGES: Final = frozenset({"uk", "ru", "de", "fr", "es", "pl", "it", "p
 
 
 @lru_cache(maxsize=200_000)
+def dictionary_form(word: str, language: str) -> str:
+    """The word's dictionary form as simplemma writes it: names keep their capital
+    ("Alejandro", "Иван"), common words lose it ("губернатор", "según")."""
+    return str(simplemma.lemmatize(word, lang=language))
+
+
 def lemma(word: str, language: str) -> str:
     """The word's dictionary form, case-folded ("Києві" -> "київ", "Warszawy" -> "warszawa")."""
-    return str(simplemma.lemmatize(word, lang=language)).casefold()
+    return dictionary_form(word, language).casefold()
 
 
 def lemma_key(tokens: list[str], language: str) -> str:

@@ -31,7 +31,8 @@ COUNTRY_ALIASES: Final[dict[str, dict[str, str]]] = {
     "pl": {
         "Rosja": "RU", "Federacja Rosyjska": "RU", "USA": "US", "Ameryka": "US",
         "KRLD": "KP", "Iran": "IR", "Syria": "SY", "Mołdawia": "MD", "Białoruś": "BY",
-        "Turcja": "TR", "Czechy": "CZ", "Chiny": "CN", "Japonia": "JP", "Izrael": "IL",
+        "Turcja": "TR", "Niemiec": "DE",
+        "Czechy": "CZ", "Chiny": "CN", "Japonia": "JP", "Izrael": "IL",
     },
     "de": {
         "Russland": "RU", "Ukraine": "UA", "USA": "US", "Amerika": "US",
@@ -63,6 +64,11 @@ COUNTRY_ALIASES: Final[dict[str, dict[str, str]]] = {
         "Polônia": "PL", "Polónia": "PL",
     },
 }  # fmt: skip
+
+# City names GeoNames lacks in a language, by GeoNames id.
+CITY_ALIASES: Final[dict[str, dict[str, int]]] = {
+    "es": {"Járkov": 706483},
+}
 
 # Words that may stand right before a place's name ("Hauptstadt Berlin", "Según Kiev"):
 # any other capitalised word there makes the name a person's surname ("Alejandro Toledo").
