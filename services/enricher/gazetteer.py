@@ -9,23 +9,25 @@ first, on letter-only words.
 from __future__ import annotations
 
 import gettext
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Final, Literal
 
 import pycountry
 
 from services.enricher.country_names import ALIASES, DEMONYMS, NOT_PLACES
+from services.enricher.lemmas import LOCAL_LANGUAGES, lemma
 from services.enricher.places_data import (
     MIN_ALTERNATE_NAME_POPULATION,
     MIN_CITY_POPULATION,
     places,
 )
-from services.enricher.text import words
+from services.enricher.text import TextSpan, words
 
 GazetteerKind = Literal["country", "city", "us_state"]
 
-_MAX_WORDS: Final = 6
+MAX_WORDS: Final = 6
 # "New York" and "Washington" in the news are the cities far more often than the states.
 _CITY_OVER_STATE_POPULATION: Final = 500_000
 # Consumed as a whole so that "America" in them is not read as the United States.
@@ -56,14 +58,22 @@ class NameMatch:
 
 @dataclass(frozen=True)
 class Gazetteer:
-    """Name -> what it can stand for; more than one candidate means ambiguous."""
+    """Name -> what it can stand for; more than one candidate means ambiguous.
+
+    A language beyond English also looks names up by their words' lemmas (`lemma_names`,
+    "Києві" -> "київ"), and guards the matches (gazetteer_local.py: surnames, common words).
+    """
 
     names: dict[str, tuple[GazetteerEntry, ...]]
     max_words: int
+    language: str = "en"
+    lemma_names: dict[str, tuple[GazetteerEntry, ...]] = field(default_factory=dict)
+    guard: Callable[[str, list[TextSpan], list[NameMatch]], list[NameMatch]] | None = None
 
     def find(self, text: str) -> list[NameMatch]:
         tokens = words(text)
         found: list[NameMatch] = []
+        lemmas = [""] * len(tokens) if self.lemma_names else []
         i = 0
         while i < len(tokens):
             first = tokens[i].text[0]
@@ -76,6 +86,8 @@ class Gazetteer:
                 if "\n" in phrase:
                     continue
                 candidates = self.names.get(phrase)
+                if candidates is None and lemmas:
+                    candidates = self.lemma_names.get(self._lemma_key(tokens, lemmas, i, n))
                 if candidates is not None:
                     if candidates:
                         found.append(NameMatch(start, end, phrase, candidates))
@@ -83,10 +95,16 @@ class Gazetteer:
                     break
             else:
                 i += 1
-        return found
+        return self.guard(text, tokens, found) if self.guard else found
+
+    def _lemma_key(self, tokens: list[TextSpan], lemmas: list[str], i: int, n: int) -> str:
+        for k in range(i, i + n):
+            if not lemmas[k]:
+                lemmas[k] = lemma(tokens[k].text, self.language)
+        return " ".join(lemmas[i : i + n])
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
     # The word tokenizer drops a final dot ("U.S." is matched as "U.S").
     return name.strip().rstrip(".")
 
@@ -98,10 +116,10 @@ def country_names() -> dict[str, str]:
         for attribute in ("name", "common_name", "official_name"):
             name = getattr(country, attribute, None)
             if name and "," not in name:
-                names[_key(name)] = country.alpha_2
+                names[name_key(name)] = country.alpha_2
     for table in (ALIASES, DEMONYMS):
         for name, alpha2 in table.items():
-            names[_key(name)] = alpha2
+            names[name_key(name)] = alpha2
     return names
 
 
@@ -118,7 +136,7 @@ def translated_country_names(language: str) -> dict[str, str]:
             if name:
                 translated = catalog.gettext(name)
                 if translated != name and "," not in translated:
-                    names[_key(translated)] = country.alpha_2
+                    names[name_key(translated)] = country.alpha_2
     return names
 
 
@@ -134,7 +152,7 @@ def country_entry(alpha2: str) -> GazetteerEntry:
     return GazetteerEntry("country", alpha2, str(name))
 
 
-def _city_entries() -> dict[str, GazetteerEntry]:
+def city_entries() -> dict[str, GazetteerEntry]:
     primary: dict[str, GazetteerEntry] = {}
     alternate: dict[str, GazetteerEntry] = {}
     for city in places().cities:
@@ -143,17 +161,17 @@ def _city_entries() -> dict[str, GazetteerEntry]:
         entry = GazetteerEntry(
             "city", city.country, city.name, city.geonames_id, city.lat, city.lon, city.population
         )
-        _keep_most_populous(primary, _key(city.name), entry)
+        keep_most_populous(primary, name_key(city.name), entry)
         # Alternate names are noisy (short forms, old names); only big cities and capitals
         # get them.
         if city.population >= MIN_ALTERNATE_NAME_POPULATION or city.is_capital:
             for name in city.alternate_names:
                 if len(name) >= 4 and not name[0].islower() and not name[0].isdigit():
-                    _keep_most_populous(alternate, _key(name), entry)
+                    keep_most_populous(alternate, name_key(name), entry)
     return {**alternate, **primary}
 
 
-def _keep_most_populous(table: dict[str, GazetteerEntry], name: str, entry: GazetteerEntry) -> None:
+def keep_most_populous(table: dict[str, GazetteerEntry], name: str, entry: GazetteerEntry) -> None:
     if name in NOT_PLACES:
         return
     current = table.get(name)
@@ -162,9 +180,9 @@ def _keep_most_populous(table: dict[str, GazetteerEntry], name: str, entry: Gaze
 
 
 @lru_cache(maxsize=1)
-def _english_gazetteer() -> Gazetteer:
+def english_gazetteer() -> Gazetteer:
     names: dict[str, tuple[GazetteerEntry, ...]] = {}
-    for name, city in _city_entries().items():
+    for name, city in city_entries().items():
         names[name] = (city,)
     for name, alpha2 in country_names().items():
         # A country's name beats a city of the same name (Singapore, Kuwait, Djibouti).
@@ -181,19 +199,24 @@ def _english_gazetteer() -> Gazetteer:
     for region in _REGIONS_NOT_COUNTRIES:
         names[region] = ()
     # Longer names are official titles nobody writes in running text.
-    names = {name: entries for name, entries in names.items() if len(words(name)) <= _MAX_WORDS}
-    return Gazetteer(names, _MAX_WORDS)
+    names = {name: entries for name, entries in names.items() if len(words(name)) <= MAX_WORDS}
+    return Gazetteer(names, MAX_WORDS)
 
 
 @cache
 def gazetteer(language: str = "en") -> Gazetteer:
-    """The English gazetteer, plus ISO country names in `language` (built once each)."""
-    english = _english_gazetteer()
+    """The English gazetteer, plus ISO country names in `language` (built once each); for
+    the languages of `LOCAL_LANGUAGES`, their own gazetteer (gazetteer_local.py)."""
+    if language in LOCAL_LANGUAGES:
+        from services.enricher.gazetteer_local import local_gazetteer  # it builds on this one
+
+        return local_gazetteer(language)
+    english = english_gazetteer()
     translated = translated_country_names(language) if language != "en" else {}
     if not translated:
         return english
     names = dict(english.names)
     for name, alpha2 in translated.items():
-        if len(words(name)) <= _MAX_WORDS:
+        if len(words(name)) <= MAX_WORDS:
             names[name] = (country_entry(alpha2),)
-    return Gazetteer(names, _MAX_WORDS)
+    return Gazetteer(names, MAX_WORDS)

@@ -4,7 +4,10 @@
 
 Keeps what the gazetteer reads and nothing else: the cities of `MIN_CITY_POPULATION`+
 people and the capitals, the alternate names of the cities the gazetteer takes them for
-(`MIN_ALTERNATE_NAME_POPULATION`+ people, and capitals), and the US states.
+(`MIN_ALTERNATE_NAME_POPULATION`+ people, and capitals: every one of them), the Latin and
+Cyrillic alternate names of the other cities (the gazetteers of the languages beyond English
+read them: GeoNames does not say which language a name is in, only its script does), and the
+US states.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from services.enricher.places_data import (
     MIN_ALTERNATE_NAME_POPULATION,
     MIN_CITY_POPULATION,
     PLACES_FILE,
+    is_local_alternate,
 )
 
 
@@ -36,7 +40,9 @@ def places_lines() -> list[str]:
         is_capital = (city["countrycode"], city["name"]) in capitals
         if population < MIN_CITY_POPULATION and not is_capital:
             continue
-        uses_alternates = population >= MIN_ALTERNATE_NAME_POPULATION or is_capital
+        alternates = list(city["alternatenames"])
+        if not (population >= MIN_ALTERNATE_NAME_POPULATION or is_capital):
+            alternates = [name for name in alternates if is_local_alternate(name)]
         lines.append(
             _line(
                 [
@@ -48,7 +54,7 @@ def places_lines() -> list[str]:
                     float(city["longitude"]),
                     population,
                     is_capital,
-                    list(city["alternatenames"]) if uses_alternates else [],
+                    alternates,
                 ]
             )
         )

