@@ -19,8 +19,8 @@ import pytest
 import redis
 
 from services.enricher.enrich import enrich_event
-from services.sink.backends import opened_store
 from shared.settings import Settings
+from shared.store.backends import opened_store
 from shared.streams import StreamNames, decode_event_entry, encode_json
 from tests.conftest import SEED
 from tests.e2e.harness import group_done, running_stages, stage_env, wait_until
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 def stored(settings: Settings) -> tuple[int, list[str]]:
     async def read() -> tuple[int, list[str]]:
         async with opened_store(settings) as store:
-            hits = await store.search("article", limit=100)
+            hits = await store.search_text("article", limit=100)
             return await store.count(), [h.title or "" for h in hits]
 
     return asyncio.run(read())
