@@ -80,11 +80,18 @@ async def count_articles(
     interval: Annotated[Interval, Query(description="day, week or month.")] = "day",
 ) -> Counts:
     buckets = await resources.store.counts(query, interval)
-    # Only undated matches can be missing from the buckets (a date range excludes them).
-    total = (await resources.store.search(query.model_copy(update={"limit": 1}))).total
     return Counts(
-        interval=interval, buckets=buckets, undated=max(total - sum(b.count for b in buckets), 0)
+        interval=interval, buckets=buckets, undated=await _undated(query, buckets, resources)
     )
+
+
+async def _undated(query: ArticleQuery, buckets: list[Bucket], resources: ApiResources) -> int:
+    """Matches missing from the buckets: only undated ones can be, and a date bound
+    excludes those already (no second query then)."""
+    if query.date_from is not None or query.date_to is not None:
+        return 0
+    total = (await resources.store.search(query.model_copy(update={"limit": 1}))).total
+    return max(total - sum(bucket.count for bucket in buckets), 0)
 
 
 @router.get(
