@@ -1,5 +1,6 @@
-"""`newsflow up`: the stages as local processes, restarted when they crash, until Ctrl-C;
-with no Redis configured, on a private server started before them and stopped after them."""
+"""`newsflow up`: the stages and the api as local processes, restarted when they crash,
+until Ctrl-C; with no Redis configured, on a private server started before them and
+stopped after them."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from newsflow_cli.running import (
     redis_connection,
     run_async,
 )
-from newsflow_cli.supervisor import StageProcesses
+from newsflow_cli.serve import check_port_free
+from newsflow_cli.supervisor import HTTP_SERVICE_NAMES, StageProcesses
 from shared.settings import Settings
 from shared.streams import STAGES
 
@@ -30,23 +32,29 @@ def redis_ping(settings: Settings) -> None:
     run_async(ping)
 
 
-def run_stages(stages: list[str] | None) -> None:
+def run_stages(stages: list[str] | None, *, with_api: bool = True) -> None:
     settings = load_settings(find_embedded=False)
     chosen = stages or list(STAGES)
     unknown = set(chosen) - set(STAGES)
     if unknown:
         raise fail(f"unknown stage(s): {', '.join(sorted(unknown))}", EXIT_CANNOT_RUN)
     with queue_server(settings) as settings_in_use:
-        supervise_stages(chosen, settings_in_use)
+        supervise_stages(chosen, settings_in_use, with_api=with_api)
 
 
-def supervise_stages(chosen: list[str], settings: Settings) -> None:
+def supervise_stages(chosen: list[str], settings: Settings, *, with_api: bool) -> None:
     redis_ping(settings)
+    if with_api:
+        # Before anything starts: a taken port would only show as an api restarting forever.
+        check_port_free(settings)
+        chosen = [*chosen, *HTTP_SERVICE_NAMES]
     store = "PostgreSQL" if settings.uses_postgres else f"SQLite at {settings.sqlite_path}"
     err.print(
         f"starting {', '.join(chosen)} (streams {settings.stream_prefix}:*, store {store})",
         soft_wrap=True,
     )
+    if with_api:
+        err.print(f"api and web page on http://{settings.api_host}:{settings.api_port}/")
     procs = StageProcesses(
         chosen,
         # The URL of the server in use (an embedded one is known only here).

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 
+import httpx
 import psycopg
 import pytest
 import redis
@@ -39,7 +40,7 @@ from tests.conftest import SEED
 pytestmark = pytest.mark.compose
 
 STAGE_SERVICES = ("fetcher", "parser", "enricher", "sink")
-LONG_RUNNING = (*STAGE_SERVICES, "redis", "postgres")
+LONG_RUNNING = (*STAGE_SERVICES, "api", "redis", "postgres")
 MAX_ADDED_IMAGE_BYTES = 450 * 1000 * 1000
 # The `newsflow` console script, run on this checkout's code whatever venv runs the tests.
 NEWSFLOW_COMMAND = (
@@ -70,7 +71,12 @@ def stack() -> Iterator[Stack]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true and {problem}")
         pytest.skip(problem)
-    stack = Stack(f"newsflow-test-{uuid.uuid4().hex[:8]}", port_or_free(6380), port_or_free(5433))
+    stack = Stack(
+        f"newsflow-test-{uuid.uuid4().hex[:8]}",
+        port_or_free(6380),
+        port_or_free(5433),
+        port_or_free(8000),
+    )
     version = subprocess.run(
         ["docker", "compose", "version", "--short"], capture_output=True, text=True, check=False
     )
@@ -220,6 +226,21 @@ def test_newsflow_search_on_the_stacks_postgres_prints_no_markup(stack: Stack) -
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Pyongyang" in result.stdout, result.stdout
     assert "<b>" not in result.stdout and "</b>" not in result.stdout, result.stdout
+
+
+def test_the_api_finds_the_seed_on_the_stacks_postgres(stack: Stack) -> None:
+    base = f"http://127.0.0.1:{stack.api_port}"
+    page = httpx.get(
+        f"{base}/api/articles", params={"q": "Pyongyang", "country": "KP"}, timeout=30
+    ).json()
+    assert page["total"] >= 1, page
+    assert any("Pyongyang" in (item["title"] or "") for item in page["items"]), page
+    counts = httpx.get(f"{base}/api/counts", params={"interval": "month"}, timeout=30).json()
+    dated = sum(bucket["count"] for bucket in counts["buckets"])
+    assert dated + counts["undated"] == len(stored_ids(stack))
+    # No token in the stack's environment: publishing over HTTP is off.
+    refused = httpx.post(f"{base}/api/articles", json={"url": "https://example.com/"}, timeout=30)
+    assert refused.status_code == 403
 
 
 # --- profiles, scaling, restarts -------------------------------------------------------
