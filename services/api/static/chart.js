@@ -1,0 +1,61 @@
+// Counts over time as a plain SVG bar chart (no library): one <rect> per bucket of
+// /api/counts, each carrying its bucket's start and count, so what is drawn can be checked
+// against the API.
+import { svg } from "./dom.js";
+
+const WIDTH = 800;
+const HEIGHT = 160;
+const AXIS = 18;
+
+export function drawChart(node, counts, onPick) {
+  node.replaceChildren();
+  const buckets = counts.buckets ?? [];
+  node.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT + AXIS}`);
+  node.setAttribute("preserveAspectRatio", "none");
+  node.dataset.interval = counts.interval ?? "";
+  if (!buckets.length) {
+    node.append(svg("text", { x: WIDTH / 2, y: HEIGHT / 2, "text-anchor": "middle",
+      class: "empty" }, "no articles to count"));
+    return;
+  }
+  const most = Math.max(1, ...buckets.map((b) => b.count));
+  const slot = WIDTH / buckets.length;
+  const gap = slot > 6 ? Math.min(4, slot * 0.2) : 0;
+  buckets.forEach((bucket, index) => {
+    const height = (bucket.count / most) * (HEIGHT - 4);
+    const label = `${bucket.start}: ${bucket.count} article${bucket.count === 1 ? "" : "s"}`;
+    const bar = svg("rect", {
+      class: "bar",
+      x: index * slot + gap / 2,
+      y: HEIGHT - height,
+      width: Math.max(slot - gap, 0.5),
+      height: Math.max(height, bucket.count ? 1 : 0),
+      "data-start": bucket.start,
+      "data-count": bucket.count,
+    }, svg("title", {}, label));
+    // The whole slot is the click target, so thin or empty bars can still be picked.
+    const hit = svg("rect", { class: "hit", x: index * slot, y: 0, width: slot, height: HEIGHT });
+    hit.append(svg("title", {}, label));
+    hit.addEventListener("click", () => onPick(bucket.start, counts.interval));
+    node.append(hit, bar);
+  });
+  const first = buckets[0].start;
+  const last = buckets[buckets.length - 1].start;
+  node.append(
+    svg("text", { x: 2, y: HEIGHT + AXIS - 4, class: "axis" }, String(first)),
+    svg("text", { x: WIDTH - 2, y: HEIGHT + AXIS - 4, "text-anchor": "end", class: "axis" },
+      String(last)),
+    svg("text", { x: 2, y: 12, class: "axis" }, `max ${most}`),
+  );
+}
+
+// The date range a bucket covers, as from/to filters (to is inclusive: the bucket's last day).
+export function bucketRange(start, interval) {
+  const from = new Date(`${String(start).slice(0, 10)}T00:00:00Z`);
+  const end = new Date(from);
+  if (interval === "day") end.setUTCDate(end.getUTCDate() + 1);
+  else if (interval === "week") end.setUTCDate(end.getUTCDate() + 7);
+  else end.setUTCMonth(end.getUTCMonth() + 1);
+  end.setUTCDate(end.getUTCDate() - 1);
+  return { from: from.toISOString().slice(0, 10), to: end.toISOString().slice(0, 10) };
+}
