@@ -133,11 +133,12 @@ async function showChart() {
   params.set("interval", query.interval);
   try {
     const counts = await getJson(apiUrl(`${API}/counts`, params));
-    drawChart($("chart"), counts, (start, interval) =>
+    drawChart($("chart"), $("chart-axis"), counts, (start, interval) =>
       go({ ...query, ...bucketRange(start, interval), article: null }));
     $("chart-caption").textContent = `Articles per ${counts.interval ?? query.interval}`;
   } catch {
     $("chart").replaceChildren();
+    $("chart-axis").replaceChildren();
   }
 }
 

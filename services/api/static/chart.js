@@ -1,21 +1,22 @@
 // Counts over time as a plain SVG bar chart (no library): one <rect> per bucket of
 // /api/counts, each carrying its bucket's start and count, so what is drawn can be checked
 // against the API.
-import { svg } from "./dom.js";
+import { el, svg } from "./dom.js";
 
 const WIDTH = 800;
 const HEIGHT = 160;
-const AXIS = 18;
 
-export function drawChart(node, counts, onPick) {
+// The axis labels are HTML beside the SVG: the SVG stretches to its box, and text in it would
+// stretch with it.
+export function drawChart(node, axis, counts, onPick) {
   node.replaceChildren();
+  axis.replaceChildren();
   const buckets = counts.buckets ?? [];
-  node.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT + AXIS}`);
+  node.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT}`);
   node.setAttribute("preserveAspectRatio", "none");
   node.dataset.interval = counts.interval ?? "";
   if (!buckets.length) {
-    node.append(svg("text", { x: WIDTH / 2, y: HEIGHT / 2, "text-anchor": "middle",
-      class: "empty" }, "no articles to count"));
+    axis.append(el("span", {}, "no articles to count"));
     return;
   }
   const most = Math.max(1, ...buckets.map((b) => b.count));
@@ -41,12 +42,8 @@ export function drawChart(node, counts, onPick) {
   });
   const first = buckets[0].start;
   const last = buckets[buckets.length - 1].start;
-  node.append(
-    svg("text", { x: 2, y: HEIGHT + AXIS - 4, class: "axis" }, String(first)),
-    svg("text", { x: WIDTH - 2, y: HEIGHT + AXIS - 4, "text-anchor": "end", class: "axis" },
-      String(last)),
-    svg("text", { x: 2, y: 12, class: "axis" }, `max ${most}`),
-  );
+  axis.append(el("span", {}, String(first)), el("span", {}, `highest: ${most}`),
+    el("span", {}, String(last)));
 }
 
 // The date range a bucket covers, as from/to filters (to is inclusive: the bucket's last day).
