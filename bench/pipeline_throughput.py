@@ -32,10 +32,10 @@ from services.enricher.enrich import enrich_event
 from services.fetcher.intake import event_from_content
 from services.parser.decode import decode_document
 from services.parser.parse import parse_event
-from services.sink.backends import opened_store
-from services.sink.sqlite import SqliteStore
 from shared.events import RawSubmission
 from shared.settings import Settings
+from shared.store.backends import opened_store
+from shared.store.sqlite import SqliteStore
 from shared.streams import StreamNames, encode_json
 
 PAGES = Path(__file__).resolve().parent / "pages"

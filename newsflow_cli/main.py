@@ -20,6 +20,7 @@ from newsflow_cli.local_stages import run_locally
 from newsflow_cli.publish import publish_inputs
 from newsflow_cli.running import EXIT_FAILED
 from newsflow_cli.search import MAX_LIMIT, MIN_LIMIT, show_search
+from newsflow_cli.serve import serve_api
 from newsflow_cli.status import show_status
 from newsflow_cli.subscribe import follow_enriched
 from newsflow_cli.trace import show_trace
@@ -71,9 +72,19 @@ def up(
     stages: Annotated[
         list[str] | None, typer.Option("--stage", help="Run only these stages.")
     ] = None,
+    api: Annotated[
+        bool, typer.Option(help="Run the api beside them (NEWSFLOW_API_HOST/PORT).")
+    ] = True,
 ) -> None:
-    """Run the four stages as local processes (no Docker needed). Ctrl-C stops them."""
-    run_stages(stages)
+    """Run the four stages and the api as local processes (no Docker needed). Ctrl-C stops
+    them."""
+    run_stages(stages, with_api=api)
+
+
+@app.command()
+def serve() -> None:
+    """Run the api alone: the web page, /api/* and /docs on NEWSFLOW_API_HOST:NEWSFLOW_API_PORT."""
+    serve_api()
 
 
 @app.command()

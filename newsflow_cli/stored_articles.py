@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from services.sink.article_store import ArticleStore
-from services.sink.backends import opened_store
 from shared.settings import Settings
+from shared.store.article_store import ArticleStore
+from shared.store.backends import opened_store
 
 
 def missing_store(settings: Settings) -> Path | None:

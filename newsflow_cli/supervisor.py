@@ -1,7 +1,9 @@
-"""Run the four stages as local processes: what `newsflow up` and the end-to-end tests use.
+"""Run the four stages (and the api) as local processes: what `newsflow up` and the
+end-to-end tests use.
 
 Each stage is the same `faststream run services.<stage>.app:app` that docker compose runs,
-so a local run and a container run exercise one code path.
+and the api the same `newsflow serve`, so a local run and a container run exercise one code
+path.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from shared.pipeline import PIPELINE, STAGE_NAMES
+from shared.pipeline import HTTP_SERVICES, PIPELINE, STAGE_NAMES
 
 APP_MODULES: Mapping[str, str] = {stage.name: stage.app for stage in PIPELINE}
+HTTP_SERVICE_NAMES: tuple[str, ...] = tuple(service.name for service in HTTP_SERVICES)
 
 
 def stage_command(stage: str) -> list[str]:
+    """A stage's FastStream app, or an HTTP service (the api) as `newsflow serve` runs it."""
+    if stage in HTTP_SERVICE_NAMES:
+        return [sys.executable, "-m", "newsflow_cli", "serve"]
     return [sys.executable, "-m", "faststream", "run", APP_MODULES[stage]]
 
 

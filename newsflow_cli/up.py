@@ -1,4 +1,5 @@
-"""`newsflow up`: the stages as local processes, restarted when they crash, until Ctrl-C."""
+"""`newsflow up`: the stages and the api as local processes, restarted when they crash,
+until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from newsflow_cli.running import (
     redis_connection,
     run_async,
 )
-from newsflow_cli.supervisor import StageProcesses
+from newsflow_cli.serve import check_port_free
+from newsflow_cli.supervisor import HTTP_SERVICE_NAMES, StageProcesses
 from shared.settings import Settings
 from shared.streams import STAGES
 
@@ -28,15 +30,21 @@ def redis_ping(settings: Settings) -> None:
     run_async(ping)
 
 
-def run_stages(stages: list[str] | None) -> None:
+def run_stages(stages: list[str] | None, *, with_api: bool = True) -> None:
     settings = load_settings()
     chosen = stages or list(STAGES)
     unknown = set(chosen) - set(STAGES)
     if unknown:
         raise fail(f"unknown stage(s): {', '.join(sorted(unknown))}", EXIT_CANNOT_RUN)
     redis_ping(settings)
+    if with_api:
+        # Before anything starts: a taken port would only show as an api restarting forever.
+        check_port_free(settings)
+        chosen = [*chosen, *HTTP_SERVICE_NAMES]
     store = "PostgreSQL" if settings.uses_postgres else f"SQLite at {settings.sqlite_path}"
     err.print(f"starting {', '.join(chosen)} (streams {settings.stream_prefix}:*, store {store})")
+    if with_api:
+        err.print(f"api and web page on http://{settings.api_host}:{settings.api_port}/")
     procs = StageProcesses(chosen, grace_s=settings.shutdown_grace_s + 5)
     stopping = False
 

@@ -27,7 +27,7 @@ from shared.pipeline import STAGE_NAMES
 
 SCHEMA_VERSION = 1
 
-Via = Literal["redis", "cli", "python", "feed", "replay"]
+Via = Literal["redis", "cli", "python", "feed", "replay", "api"]
 
 
 def _stage_of_the_pipeline(name: str) -> str:

@@ -76,6 +76,29 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class HttpService:
+    """A service that answers HTTP beside the pipeline rather than reading a stream: not a
+    stage (no input, no group, no dead letters), but run by `newsflow up` and compose too."""
+
+    name: str
+    app: str  # the ASGI app, as uvicorn takes it
+    purpose: str
+
+
+# Read by `newsflow up` (which runs them beside the stages) and `newsflow docs` (OpenAPI);
+# their address is a setting (`NEWSFLOW_API_HOST`, `NEWSFLOW_API_PORT`).
+HTTP_SERVICES: Final[tuple[HttpService, ...]] = (
+    HttpService(
+        name="api",
+        app="services.api.app:app",
+        purpose="Reads the store and the enriched stream for people: search, counts, top "
+        "facets, export, a live stream, the web page; publishes raw articles with a token.",
+    ),
+)
+
+
 # Where every entry that a stage gives up on goes (not a stage's input: nothing reads it
 # as a group; `newsflow dlq` and users read it).
 DEAD_LETTER_STREAM: Final = "dlq"

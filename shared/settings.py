@@ -115,6 +115,19 @@ class Settings(BaseSettings):
         description="Port of /metrics and /health; unset: 9101-9104 (fetcher, parser, "
         "enricher, sink); 0: no endpoint.",
     )
+    api_host: str = Field(
+        default="127.0.0.1",
+        description="Address the api (`newsflow serve`, and `newsflow up` beside the stages) "
+        "listens on.",
+    )
+    api_port: int = Field(
+        default=8000, ge=1, le=65535, description="Port of the api: the web page and /api/*."
+    )
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that POST /api/articles needs; unset: publishing over HTTP "
+        "is off (403).",
+    )
     otlp_endpoint: str | None = Field(
         default=None,
         description="OTLP/HTTP endpoint for OpenTelemetry spans per stage, e.g. "

@@ -14,13 +14,13 @@ from shared.events import (
     RawSubmission,
     Source,
     Timestamps,
-    article_id_for_content,
     article_id_for_url,
     new_trace_id,
     utc_now,
 )
 from shared.media_type import media_type_of
-from shared.urls import is_http_url, normalize_url
+from shared.submission_ids import article_id_of, origin_url
+from shared.urls import normalize_url
 
 
 def event_from_content(
@@ -32,9 +32,9 @@ def event_from_content(
     if size > max_bytes:
         raise Rejected("too_large", f"content is {size} bytes, the limit is {max_bytes}")
     now = now or utc_now()
-    url = normalize_url(submission.url) if submission.url and is_http_url(submission.url) else None
+    url = origin_url(submission)
     return ArticleEvent(
-        id=article_id_for_url(url) if url else article_id_for_content(content),
+        id=article_id_of(submission),
         trace_id=submission.trace_id or new_trace_id(),
         source=source_of(submission, url, now),
         raw=Raw(

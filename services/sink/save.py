@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.sink.article_store import ArticleStore
 from shared import metrics
 from shared.events import ArticleEvent, utc_now
+from shared.store.article_store import ArticleStore
 
 
 async def save_event(store: ArticleStore, event: ArticleEvent) -> ArticleEvent:

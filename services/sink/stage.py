@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from services.sink.backends import opened_store
 from services.sink.save import save_event
 from shared.settings import Settings
 from shared.stage_app import StageWork
+from shared.store.backends import opened_store
 from shared.streams import Fields, decode_event_entry
 
 

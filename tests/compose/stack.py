@@ -44,6 +44,7 @@ class Stack:
     project: str
     redis_port: int
     postgres_port: int
+    api_port: int
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -52,6 +53,7 @@ class Stack:
             **os.environ,
             "REDIS_HOST_PORT": str(self.redis_port),
             "POSTGRES_HOST_PORT": str(self.postgres_port),
+            "API_HOST_PORT": str(self.api_port),
         }
 
     def compose(

@@ -39,7 +39,7 @@ from tests.conftest import SEED
 pytestmark = pytest.mark.compose
 
 STAGE_SERVICES = ("fetcher", "parser", "enricher", "sink")
-LONG_RUNNING = (*STAGE_SERVICES, "redis", "postgres")
+LONG_RUNNING = (*STAGE_SERVICES, "api", "redis", "postgres")
 MAX_ADDED_IMAGE_BYTES = 450 * 1000 * 1000
 # The `newsflow` console script, run on this checkout's code whatever venv runs the tests.
 NEWSFLOW_COMMAND = (
@@ -70,7 +70,12 @@ def stack() -> Iterator[Stack]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true and {problem}")
         pytest.skip(problem)
-    stack = Stack(f"newsflow-test-{uuid.uuid4().hex[:8]}", port_or_free(6380), port_or_free(5433))
+    stack = Stack(
+        f"newsflow-test-{uuid.uuid4().hex[:8]}",
+        port_or_free(6380),
+        port_or_free(5433),
+        port_or_free(8000),
+    )
     version = subprocess.run(
         ["docker", "compose", "version", "--short"], capture_output=True, text=True, check=False
     )

@@ -11,9 +11,9 @@ from pathlib import Path
 import orjson
 import redis
 
-from services.sink.backends import opened_store
 from shared.events import ArticleEvent, RawSubmission, article_id_for_url
 from shared.settings import Settings
+from shared.store.backends import opened_store
 from shared.streams import StreamNames
 from shared.urls import normalize_url
 from tests.integration.fetcher.local_server import LocalServer, Reply

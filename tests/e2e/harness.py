@@ -14,8 +14,8 @@ from pathlib import Path
 import redis
 
 from newsflow_cli.supervisor import StageProcesses
-from services.sink.backends import opened_store
 from shared.settings import Settings
+from shared.store.backends import opened_store
 from shared.streams import STAGES, StreamNames
 from tests.servers import free_port
 

@@ -19,8 +19,8 @@ import pytest
 import redis
 
 from services.enricher.enrich import enrich_event
-from services.sink.backends import opened_store
 from shared.settings import Settings
+from shared.store.backends import opened_store
 from shared.streams import StreamNames, decode_event_entry, encode_json
 from tests.conftest import SEED
 from tests.e2e.harness import group_done, running_stages, stage_env, wait_until

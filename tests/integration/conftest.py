@@ -9,10 +9,10 @@ import psycopg
 import pytest
 from redis.asyncio import Redis
 
-from services.sink.article_store import ArticleStore
-from services.sink.postgres import PostgresStore
-from services.sink.sqlite import SqliteStore
 from shared.settings import Settings
+from shared.store.article_store import ArticleStore
+from shared.store.postgres import PostgresStore
+from shared.store.sqlite import SqliteStore
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ import psycopg
 import pytest
 from redis.asyncio import Redis
 
-from services.sink.article_store import ArticleStore
-from services.sink.postgres import PostgresStore
 from services.sink.save import save_event
-from services.sink.sqlite import SqliteStore
 from shared.errors import Rejected, Unavailable
 from shared.events import Article, ArticleEvent, Enrichment, Raw, Source
 from shared.settings import Settings
+from shared.store.article_store import ArticleStore
+from shared.store.postgres import PostgresStore
+from shared.store.sqlite import SqliteStore
 from shared.streams import Fields, StreamNames, decode_event_entry, encode_json
 from tests.integration.harness import running, wait_for
 

@@ -6,8 +6,8 @@ import pytest
 
 from services.fetcher.intake import event_from_content
 from services.parser.parse import parse_event
-from services.sink.article_store import ArticleStore
 from shared.events import ArticleEvent, RawSubmission
+from shared.store.article_store import ArticleStore
 from tests.conftest import SEED
 
 pytestmark = pytest.mark.integration

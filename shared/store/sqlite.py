@@ -7,10 +7,10 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.sink.article_store import ArticleRow, StoredArticle
-from services.sink.storable import without_nul
-from services.sink.store_errors import sqlite_failure
 from shared.events import ArticleEvent
+from shared.store.article_store import ArticleRow, StoredArticle
+from shared.store.storable import without_nul
+from shared.store.store_errors import sqlite_failure
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS {t} (

@@ -8,11 +8,11 @@ import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow
 
-from services.sink.article_store import ArticleRow, StoredArticle
-from services.sink.storable import without_nul
-from services.sink.store_errors import postgres_failure
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
+from shared.store.article_store import ArticleRow, StoredArticle
+from shared.store.storable import without_nul
+from shared.store.store_errors import postgres_failure
 
 # Plain text like SQLite's snippet: ts_headline would wrap each match in <b></b>, which
 # `newsflow search` prints as is.

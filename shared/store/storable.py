@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 
-from services.sink.article_store import ArticleRow
 from shared.errors import Rejected
+from shared.store.article_store import ArticleRow
 
 _NUL = "\x00"
 # How orjson writes NUL inside a JSON string; a text holding a literal backslash-u0000

@@ -11,8 +11,8 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from services.sink.article_store import ArticleStore
 from shared.settings import Settings
+from shared.store.article_store import ArticleStore
 
 # The table name is put into SQL text (identifiers cannot be query parameters).
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -29,11 +29,11 @@ def open_store(settings: Settings) -> ArticleStore:
     table = checked_table_name(settings.table_name)
     # Imported here so SQLite users need no PostgreSQL driver, and the reverse.
     if settings.uses_postgres:
-        from services.sink.postgres import PostgresStore
+        from shared.store.postgres import PostgresStore
 
         assert settings.database_url is not None
         return PostgresStore(settings.database_url.get_secret_value(), table)
-    from services.sink.sqlite import SqliteStore
+    from shared.store.sqlite import SqliteStore
 
     return SqliteStore(settings.sqlite_path, table)
 

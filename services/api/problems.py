@@ -1,0 +1,55 @@
+"""Every error the api answers is JSON `{"error": "<message>"}`: a malformed query is a 400
+saying what is wrong, never a 500 (a 500 is a bug of ours, logged with its traceback)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from shared.logs import get_logger
+from shared.store.article_query import QueryError
+
+log = get_logger("newsflow.api")
+
+
+def problem(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """One line naming each refused parameter and why, e.g. `limit: Input should be a valid
+    integer`; the refused value is not echoed back."""
+    parts = []
+    for error in exc.errors():
+        where = [str(part) for part in error.get("loc", ()) if part not in ("query", "body")]
+        parts.append(f"{'.'.join(where) or 'request'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+async def _query_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, QueryError)
+    return problem(400, exc.message)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem(400, validation_message(exc))
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return problem(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("api_request_failed", path=request.url.path, exc_info=exc)
+    return problem(500, "internal error")
+
+
+def answer_errors_as_json(app: FastAPI) -> None:
+    app.add_exception_handler(QueryError, _query_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

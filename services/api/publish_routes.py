@@ -1,0 +1,70 @@
+"""`POST /api/articles`: a raw article onto the raw stream, as `newsflow publish` would, for
+callers holding the api's token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from services.api.bearer_token import Refusal, check_bearer
+from services.api.problems import problem
+from services.api.resources import ApiResources, resources_of
+from shared.errors import Rejected
+from shared.events import RawSubmission, new_trace_id
+from shared.submission_ids import article_id_of
+
+router = APIRouter(tags=["publish"])
+
+
+class Accepted(BaseModel):
+    id: str = Field(
+        description="The article's id: from its URL, else its content (a fetched page that "
+        "redirects is named by its final URL instead)."
+    )
+    trace_id: str = Field(description="Follows the article end to end (`newsflow trace`).")
+    entry_id: str = Field(description="Its entry on the raw stream.")
+
+
+def publisher_allowed(
+    resources: Annotated[ApiResources, Depends(resources_of)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> ApiResources:
+    """A dependency, so the token is checked before the body is validated: a caller
+    without it gets 401/403 whatever it sent."""
+    try:
+        check_bearer(resources.settings.api_token, authorization)
+    except Refusal as refusal:
+        headers = {"WWW-Authenticate": "Bearer"} if refusal.status == 401 else None
+        raise HTTPException(refusal.status, refusal.message, headers) from None
+    return resources
+
+
+@router.post(
+    "/api/articles",
+    status_code=202,
+    response_model=Accepted,
+    summary="Publish a raw article (needs `Authorization: Bearer <NEWSFLOW_API_TOKEN>`).",
+    responses={
+        400: {"description": "Not a raw article (needs `url` or `content`)."},
+        401: {"description": "No bearer token, or not the api's."},
+        403: {"description": "Publishing over HTTP is off: NEWSFLOW_API_TOKEN is unset."},
+        413: {"description": "The content is over NEWSFLOW_MAX_CONTENT_BYTES."},
+    },
+)
+async def publish_article(
+    submission: RawSubmission,
+    resources: Annotated[ApiResources, Depends(publisher_allowed)],
+) -> JSONResponse:
+    submission = submission.model_copy(
+        update={"via": "api", "trace_id": submission.trace_id or new_trace_id()}
+    )
+    try:
+        entry_id = await resources.publisher.publish(submission)
+    except Rejected as rejected:
+        return problem(413, rejected.message)
+    assert submission.trace_id is not None
+    accepted = Accepted(id=article_id_of(submission), trace_id=submission.trace_id, entry_id=entry_id)
+    return JSONResponse(accepted.model_dump(), status_code=202)

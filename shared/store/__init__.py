@@ -1,0 +1,1 @@
+"""The article store: the sink writes it, `newsflow search` and the API read it."""
