@@ -182,8 +182,13 @@ function showActiveFilters() {
 function followLive() {
   live?.close();
   live = null;
+  delete $("live").dataset.state;
   if (!$("live").checked) return;
   live = new EventSource(apiUrl(`${API}/stream`, filterParams(query)));
+  // The state is on the switch, for the eye (CSS) and for the tests: "open" once connected.
+  $("live").dataset.state = "connecting";
+  live.onopen = () => { $("live").dataset.state = "open"; };
+  live.onerror = () => { $("live").dataset.state = live?.readyState === 2 ? "closed" : "connecting"; };
   live.onmessage = (message) => {
     let data;
     try { data = JSON.parse(message.data); } catch { return; }
