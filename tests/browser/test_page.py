@@ -22,7 +22,9 @@ SEED_TITLE = "DPRK troops' participation in Russia's war against Ukraine"
 
 
 def shown_ids(page: Any) -> list[str]:
-    return [str(i) for i in page.locator("#items > li").evaluate_all("l => l.map(e => e.dataset.id)")]
+    return [
+        str(i) for i in page.locator("#items > li").evaluate_all("l => l.map(e => e.dataset.id)")
+    ]
 
 
 def query_of(page: Any) -> dict[str, list[str]]:
@@ -56,8 +58,9 @@ def test_a_country_filter_narrows_the_results_and_goes_in_the_url(page: Any, api
     page.get_by_label("Country").fill("tr")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"country=TR"))
-    page.wait_for_function("n => document.querySelectorAll('#items > li').length < n",
-                           arg=len(everything))
+    page.wait_for_function(
+        "n => document.querySelectorAll('#items > li').length < n", arg=len(everything)
+    )
     turkey = [item["id"] for item in api.get("/api/articles", country="TR").json()["items"]]
     assert set(shown_ids(page)) == set(turkey) and set(turkey) < everything
     assert query_of(page)["country"] == ["TR"]
