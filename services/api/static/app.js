@@ -188,17 +188,23 @@ function followLive() {
   // The state is on the switch, for the eye (CSS) and for the tests: "open" once connected.
   $("live").dataset.state = "connecting";
   live.onopen = () => { $("live").dataset.state = "open"; };
-  live.onerror = () => { $("live").dataset.state = live?.readyState === 2 ? "closed" : "connecting"; };
-  live.onmessage = (message) => {
-    let data;
-    try { data = JSON.parse(message.data); } catch { return; }
-    const item = data.article ? summaryOf(data) : data;
-    if (!item?.id || document.querySelector(`#items [data-id="${CSS.escape(item.id)}"]`)) return;
-    $("items").prepend(resultItem(item, { fresh: true }));
-    const total = Number($("status").dataset.total ?? 0) + 1;
-    $("status").dataset.total = total;
-    $("status").textContent = `${total} articles (live)`;
+  live.onerror = () => {
+    $("live").dataset.state = live?.readyState === 2 ? "closed" : "connecting";
   };
+  // The api names its events `article`; a nameless one is taken too.
+  live.addEventListener("article", addLive);
+  live.onmessage = addLive;
+}
+
+function addLive(message) {
+  let data;
+  try { data = JSON.parse(message.data); } catch { return; }
+  const item = data.article ? summaryOf(data) : data;
+  if (!item?.id || document.querySelector(`#items [data-id="${CSS.escape(item.id)}"]`)) return;
+  $("items").prepend(resultItem(item, { fresh: true }));
+  const total = Number($("status").dataset.total ?? 0) + 1;
+  $("status").dataset.total = total;
+  $("status").textContent = `${total} articles (live)`;
 }
 
 // When the stream sends whole events: the fields a result line shows.

@@ -30,15 +30,22 @@ export function svg(tag, attrs = {}, ...children) {
   return node;
 }
 
-// The snippet is text with <mark> and </mark> around the matches: split on exactly those
-// two tokens, everything else is text (so "<script>" in an article shows as "<script>").
+// The snippet is HTML-escaped text (&amp; &lt; &gt;) with <mark> and </mark> around the
+// matches: split on exactly those two tokens and unescape the rest into text nodes, so
+// "<script>" in an article shows as "<script>" and is never parsed.
+const ENTITIES = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#x27;": "'" };
+
+function unescaped(text) {
+  return text.replace(/&(lt|gt|amp|quot|#x27);/g, (entity) => ENTITIES[entity]);
+}
+
 export function markedText(snippet) {
   const out = document.createDocumentFragment();
   let marked = null;
   for (const part of String(snippet ?? "").split(/(<mark>|<\/mark>)/)) {
     if (part === "<mark>") { marked = document.createElement("mark"); out.append(marked); }
     else if (part === "</mark>") marked = null;
-    else if (part) (marked ?? out).append(document.createTextNode(part));
+    else if (part) (marked ?? out).append(document.createTextNode(unescaped(part)));
   }
   return out;
 }
