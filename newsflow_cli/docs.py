@@ -1,6 +1,6 @@
 """`newsflow docs`: the files generated from code (event JSON Schema, AsyncAPI per service,
-deploy/monitoring/prometheus.yml), so they cannot drift from it: tests regenerate them and
-compare. The names of the enricher's analyses come from its registry."""
+the api's OpenAPI document, deploy/monitoring/prometheus.yml), so they cannot drift from it:
+tests regenerate them and compare. The names of the enricher's analyses come from its registry."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from newsflow_cli.supervisor import APP_MODULES
 from services.enricher.registry import analysis_names
 from shared.schema_file import render_schema, with_analysis_names
 from shared.scrape_config import CONFIG_PATH, render_scrape_config
+from shared.settings import Settings
 
 # Fixed values for what would otherwise differ per machine or process (the consumer name
 # is hostname-pid), so the documents only change when the code does.
@@ -42,9 +43,21 @@ def asyncapi_document(stage: str) -> bytes:
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+def openapi_document() -> bytes:
+    """The api's OpenAPI document, as /openapi.json serves it."""
+    # Imported here: the api's app is only built for this command.
+    from services.api.app import build_api_app
+
+    document = build_api_app(Settings.model_validate(_DOCS_ENV)).openapi()
+    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
 def generated_docs() -> dict[str, bytes]:
     """Every generated document, by its path under docs/."""
-    docs = {"event.schema.json": render_schema(analysis_names())}
+    docs = {
+        "event.schema.json": render_schema(analysis_names()),
+        "openapi.json": openapi_document(),
+    }
     for stage in APP_MODULES:
         docs[f"asyncapi/{stage}.json"] = asyncapi_document(stage)
     return docs

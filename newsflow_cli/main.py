@@ -139,7 +139,7 @@ def docs(
     out: Annotated[Path, typer.Option(help="Folder to write the documents into.")] = Path("docs"),
 ) -> None:
     """Regenerate every generated file: docs/ (the event JSON Schema, each service's AsyncAPI
-    document) and deploy/monitoring/prometheus.yml."""
+    document, the api's OpenAPI document) and deploy/monitoring/prometheus.yml."""
     regenerate_docs(out)
 
 

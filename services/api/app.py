@@ -11,7 +11,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.api import health_routes, publish_routes
+from services.api import (
+    export_routes,
+    health_routes,
+    publish_routes,
+    read_routes,
+    stream_routes,
+)
 from services.api.health_routes import count_requests
 from services.api.problems import answer_errors_as_json
 from services.api.resources import lifespan_of
@@ -33,10 +39,7 @@ def build_api_app(settings: Settings) -> FastAPI:
     )
     answer_errors_as_json(app)
     count_requests(app)
-    for routes in (
-        health_routes,
-        publish_routes,
-    ):
+    for routes in (read_routes, export_routes, stream_routes, publish_routes, health_routes):
         app.include_router(routes.router)
     # Last, so /api/* and /health/* win: the web page and its files.
     if STATIC_DIR.is_dir():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -35,7 +36,7 @@ async def live() -> dict[str, str]:
     summary="The store and Redis answer (503 otherwise).",
     responses={503: {"description": "A dependency does not answer."}},
 )
-async def ready(resources: ApiResources = Depends(resources_of)) -> JSONResponse:
+async def ready(resources: Annotated[ApiResources, Depends(resources_of)]) -> JSONResponse:
     checks = await resources.readiness()
     ready = all(checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)

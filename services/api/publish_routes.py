@@ -66,5 +66,7 @@ async def publish_article(
     except Rejected as rejected:
         return problem(413, rejected.message)
     assert submission.trace_id is not None
-    accepted = Accepted(id=article_id_of(submission), trace_id=submission.trace_id, entry_id=entry_id)
+    accepted = Accepted(
+        id=article_id_of(submission), trace_id=submission.trace_id, entry_id=entry_id
+    )
     return JSONResponse(accepted.model_dump(), status_code=202)

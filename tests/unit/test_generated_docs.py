@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,21 @@ def test_newsflow_docs_also_generates_the_prometheus_config(tmp_path: Path) -> N
     assert files[CONFIG_PATH] == render_scrape_config()
     assert CONFIG_PATH == REPO / "deploy" / "monitoring" / "prometheus.yml"
     assert set(files) - {CONFIG_PATH} == {tmp_path / name for name in generated_docs()}
+
+
+def test_the_openapi_document_names_every_endpoint() -> None:
+    document = json.loads(generated_docs()["openapi.json"])
+    paths = document["paths"]
+    for path in (
+        "/api/articles",
+        "/api/articles/{article_id}",
+        "/api/counts",
+        "/api/top/{facet}",
+        "/api/export",
+        "/api/stream",
+        "/health/ready",
+    ):
+        assert path in paths, path
+    assert "post" in paths["/api/articles"] and "get" in paths["/api/articles"]
+    names = {parameter["name"] for parameter in paths["/api/articles"]["get"]["parameters"]}
+    assert {"q", "from", "to", "country", "entity", "topic", "sort", "limit", "cursor"} <= names

@@ -1,0 +1,86 @@
+"""The read endpoints over the store: a page of matching articles, one article whole,
+counts over time and the top values of a facet, all under the same filters
+(`query_params.py`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import BaseModel
+from shared.store.read_models import ArticlePage, Bucket, FacetCount
+
+from services.api.query_params import article_query
+from services.api.resources import ApiResources, resources_of
+from shared.store.article_query import ArticleQuery, Facet, Interval
+
+router = APIRouter(tags=["read"])
+
+Resources = Annotated[ApiResources, Depends(resources_of)]
+Filters = Annotated[ArticleQuery, Depends(article_query)]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": 'A malformed parameter: `{"error": "<what is wrong>"}`.'}
+}
+
+
+class Counts(BaseModel):
+    interval: Interval
+    buckets: list[Bucket]
+
+
+class TopValues(BaseModel):
+    facet: Facet
+    items: list[FacetCount]
+
+
+@router.get(
+    "/api/articles",
+    response_model=ArticlePage,
+    summary="Articles matching the filters, a page at a time.",
+    description="`total` counts every match; `next` is the cursor of the following page "
+    "(null on the last). With `q`, the snippet marks the matches with `<mark>`.",
+    responses=_ERRORS,
+)
+async def search_articles(query: Filters, resources: Resources) -> ArticlePage:
+    return await resources.store.search(query)
+
+
+@router.get(
+    "/api/articles/{article_id}",
+    summary="One stored article: the whole enriched event.",
+    responses={404: {"description": "No stored article has this id."}},
+)
+async def get_article(
+    article_id: Annotated[str, Path(max_length=200)], resources: Resources
+) -> dict[str, Any]:
+    event = await resources.store.get_event(article_id)
+    if event is None:
+        raise HTTPException(404, "no stored article has this id")
+    return event
+
+
+@router.get(
+    "/api/counts",
+    response_model=Counts,
+    summary="How many articles match, per day, week or month of publication.",
+    description="Zero-filled from `from` to `to`, or across the matches' dates without them. "
+    "Weeks start on Monday.",
+    responses=_ERRORS,
+)
+async def count_articles(
+    query: Filters,
+    resources: Resources,
+    interval: Annotated[Interval, Query(description="day, week or month.")] = "day",
+) -> Counts:
+    return Counts(interval=interval, buckets=await resources.store.counts(query, interval))
+
+
+@router.get(
+    "/api/top/{facet}",
+    response_model=TopValues,
+    summary="The most frequent values of a facet among the matching articles.",
+    description="`limit` values at most, the most frequent first.",
+    responses=_ERRORS,
+)
+async def top_values(facet: Facet, query: Filters, resources: Resources) -> TopValues:
+    return TopValues(facet=facet, items=await resources.store.top(query, facet, query.limit))

@@ -1,0 +1,86 @@
+"""Any query string gets results or a 400 with a JSON message, never a 500, on both stores;
+and what looks like SQL in a parameter is searched for, not run."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from shared.settings import Settings
+from tests.api.articles import store_articles
+from tests.api.server import served_api_in_thread
+from tests.api.test_read_endpoints import ALL
+
+pytestmark = pytest.mark.integration
+
+PARAMETERS = (
+    "q", "from", "to", "source", "language", "country", "entity", "topic", "place",
+    "sort", "limit", "cursor", "interval", "format",
+)  # fmt: skip
+PATHS = ("/api/articles", "/api/counts", "/api/top/countries", "/api/top/entities")
+INJECTIONS = (
+    "'; DROP TABLE articles; --",
+    '" OR 1=1 --',
+    "x') OR ('1'='1",
+    "NEAR(a b)",
+    "title:secret",
+    "a* AND b^",
+    "%' UNION SELECT * FROM sqlite_master --",
+    "\\x00",
+)
+VALUES = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(INJECTIONS),
+    st.sampled_from(("2024-01-01", "2024-02-30", "KP", "newest", "relevance", "0", "200",
+                     "201", "-1", "month", "csv", "jsonl", "OR", '"', "-", "")),
+)  # fmt: skip
+QUERIES = st.lists(st.tuples(st.sampled_from(PARAMETERS), VALUES), max_size=5)
+
+
+@pytest.fixture
+def base_url(store_settings: Settings) -> Iterator[str]:
+    asyncio.run(store_articles(store_settings, ALL))
+    with served_api_in_thread(store_settings) as url:
+        yield url
+
+
+@hypothesis_settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(path=st.sampled_from(PATHS), params=QUERIES)
+def test_no_query_string_is_a_500(base_url: str, path: str, params: list[tuple[str, str]]) -> None:
+    answer = httpx.get(base_url + path, params=params, timeout=30)
+    assert answer.status_code in (200, 400), (answer.status_code, answer.text)
+    if answer.status_code == 400:
+        assert isinstance(answer.json()["error"], str)
+
+
+@hypothesis_settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(article_id=st.text(min_size=1, max_size=300).filter(lambda s: s not in (".", "..")))
+def test_no_article_id_is_a_500(base_url: str, article_id: str) -> None:
+    answer = httpx.get(f"{base_url}/api/articles/{quote(article_id, safe='')}", timeout=30)
+    assert answer.status_code in (200, 400, 404), (answer.status_code, answer.text)
+
+
+@pytest.mark.parametrize("injection", INJECTIONS)
+def test_injection_attempts_change_nothing(base_url: str, injection: str) -> None:
+    for name in ("q", "source", "entity", "topic", "place", "cursor"):
+        answer = httpx.get(f"{base_url}/api/articles", params={name: injection}, timeout=30)
+        assert answer.status_code in (200, 400), (name, answer.text)
+        if answer.status_code == 200:
+            assert answer.json()["total"] == 0, (name, injection)
+    everything = httpx.get(f"{base_url}/api/articles", timeout=30).json()
+    assert everything["total"] == len(ALL)

@@ -1,0 +1,209 @@
+"""Every read endpoint over HTTP, on SQLite and on PostgreSQL alike: the same three stored
+articles give the same answers from both stores."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import orjson
+import pytest
+
+from shared.settings import Settings
+from tests.api.articles import CONFLICT, POLITICS, enriched, store_articles
+from tests.api.server import served_api
+
+pytestmark = pytest.mark.integration
+
+SEOUL = enriched(
+    "a-seoul",
+    title="Seoul condemns cooperation between Moscow and Pyongyang",
+    text="Seoul condemned the cooperation between Moscow and Pyongyang on Tuesday. "
+    "Kim Jong Un met Russian officials.",
+    published_at=datetime(2024, 1, 15, 9, 30, tzinfo=UTC),
+    source="UNN",
+    countries=("KP", "RU", "KR"),
+    entities=(("person", "Kim Jong Un"), ("place", "Seoul")),
+    topics=(CONFLICT,),
+    places=(("Seoul", "KR", 1835848),),
+    tone=-2.5,
+)
+KYIV = enriched(
+    "b-kyiv",
+    title="Kyiv prepares for winter",
+    text="Kyiv city officials prepare heating points as winter comes.",
+    published_at=datetime(2024, 2, 10, 12, 0, tzinfo=UTC),
+    source="BBC",
+    countries=("UA",),
+    entities=(("place", "Kyiv"),),
+    topics=(POLITICS,),
+    places=(("Kyiv", "UA", 703448),),
+    tone=1.0,
+)
+LAUNCH = enriched(
+    "c-launch",
+    title="Pyongyang launches a missile",
+    text="Pyongyang launched a missile into the sea, officials in Tokyo said.",
+    published_at=datetime(2024, 2, 20, 6, 0, tzinfo=UTC),
+    source="UNN",
+    language="en",
+    countries=("KP", "JP"),
+    entities=(("place", "Tokyo"),),
+    topics=(CONFLICT,),
+)
+ALL = (SEOUL, KYIV, LAUNCH)
+
+
+@pytest.fixture
+async def api(store_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    await store_articles(store_settings, ALL)
+    async with served_api(store_settings) as url, httpx.AsyncClient(base_url=url) as client:
+        yield client
+
+
+async def ids(
+    api: httpx.AsyncClient, params: dict[str, object] | list[tuple[str, str]]
+) -> list[str]:
+    answer = await api.get("/api/articles", params=params)  # type: ignore[arg-type]
+    assert answer.status_code == 200, answer.text
+    return [item["id"] for item in answer.json()["items"]]
+
+
+async def test_q_and_country_find_the_seed(api: httpx.AsyncClient) -> None:
+    answer = await api.get("/api/articles", params={"q": "Pyongyang", "country": "KP"})
+    assert answer.status_code == 200
+    page = answer.json()
+    assert page["total"] == 2 and page["next"] is None
+    assert {item["id"] for item in page["items"]} == {"a-seoul", "c-launch"}
+    item = next(item for item in page["items"] if item["id"] == "a-seoul")
+    assert "<mark>" in item["snippet"].lower() or "<mark>" in item["snippet"]
+    assert set(item["countries"]) == {"KP", "RU", "KR"}
+    assert item["source"] == "UNN" and item["language"] == "en"
+    assert item["tone"] == -2.5
+    assert {"type": "person", "text": "Kim Jong Un", "count": 1} in item["entities"]
+    assert item["topics"][0]["code"] == CONFLICT[0]
+
+
+async def test_each_filter_narrows(api: httpx.AsyncClient) -> None:
+    assert await ids(api, {}) == ["c-launch", "b-kyiv", "a-seoul"]  # newest first
+    assert await ids(api, {"sort": "oldest"}) == ["a-seoul", "b-kyiv", "c-launch"]
+    assert await ids(api, [("country", "UA"), ("country", "jp")]) == ["c-launch", "b-kyiv"]
+    assert await ids(api, {"source": "BBC"}) == ["b-kyiv"]
+    assert await ids(api, {"entity": "Kim Jong Un"}) == ["a-seoul"]
+    assert await ids(api, {"topic": POLITICS[1]}) == ["b-kyiv"]
+    assert await ids(api, {"topic": CONFLICT[0]}) == ["c-launch", "a-seoul"]
+    assert await ids(api, {"place": "Kyiv"}) == ["b-kyiv"]
+    assert await ids(api, {"from": "2024-02-01", "to": "2024-02-10"}) == ["b-kyiv"]
+    assert await ids(api, {"from": "2024-02-10T12:00:01+00:00"}) == ["c-launch"]
+    assert await ids(api, {"q": "Pyongyang -missile"}) == ["a-seoul"]
+    assert await ids(api, {"q": '"heating points" OR Tokyo', "sort": "newest"}) == [
+        "c-launch",
+        "b-kyiv",
+    ]
+
+
+async def test_pages_follow_the_cursor_to_the_end(api: httpx.AsyncClient) -> None:
+    seen: list[str] = []
+    params: dict[str, object] = {"limit": 1}
+    for _ in range(5):
+        page = (await api.get("/api/articles", params=params)).json()
+        assert page["total"] == 3
+        seen += [item["id"] for item in page["items"]]
+        if page["next"] is None:
+            break
+        params = {"limit": 1, "cursor": page["next"]}
+    assert seen == ["c-launch", "b-kyiv", "a-seoul"]
+
+
+async def test_one_article_whole_or_404(api: httpx.AsyncClient) -> None:
+    answer = await api.get("/api/articles/a-seoul")
+    assert answer.status_code == 200
+    event = answer.json()
+    assert event["id"] == "a-seoul"
+    assert event["enrichment"]["places"][0]["name"] == "Seoul"
+    missing = await api.get("/api/articles/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["error"]
+
+
+async def test_counts_are_zero_filled_and_add_up(api: httpx.AsyncClient) -> None:
+    months = (await api.get("/api/counts", params={"interval": "month"})).json()
+    assert months == {
+        "interval": "month",
+        "buckets": [{"start": "2024-01-01", "count": 1}, {"start": "2024-02-01", "count": 2}],
+    }
+    days = (
+        await api.get(
+            "/api/counts", params={"from": "2024-02-09", "to": "2024-02-11", "country": "UA"}
+        )
+    ).json()
+    assert days["buckets"] == [
+        {"start": "2024-02-09", "count": 0},
+        {"start": "2024-02-10", "count": 1},
+        {"start": "2024-02-11", "count": 0},
+    ]
+
+
+async def test_top_values_of_each_facet(api: httpx.AsyncClient) -> None:
+    countries = (await api.get("/api/top/countries")).json()
+    assert countries["facet"] == "countries"
+    assert countries["items"][0] == {"value": "KP", "count": 2}
+    assert {"value": "RU", "count": 1} in countries["items"]
+    sources = (await api.get("/api/top/sources", params={"country": "KP"})).json()
+    assert sources["items"] == [{"value": "UNN", "count": 2}]
+    for facet in ("languages", "entities", "topics", "places", "authors"):
+        answer = await api.get(f"/api/top/{facet}")
+        assert answer.status_code == 200, (facet, answer.text)
+    limited = (await api.get("/api/top/countries", params={"limit": 1})).json()
+    assert len(limited["items"]) == 1
+
+
+async def test_export_gives_every_match_as_csv_and_jsonl(api: httpx.AsyncClient) -> None:
+    answer = await api.get("/api/export", params={"q": "Pyongyang", "limit": 1})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in answer.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert {row["id"] for row in rows} == {"a-seoul", "c-launch"}
+    seoul = next(row for row in rows if row["id"] == "a-seoul")
+    assert seoul["countries"].split("; ") == ["KP", "RU", "KR"]
+    assert seoul["tone"] == "-2.5"
+    lines = (await api.get("/api/export", params={"format": "jsonl"})).text.splitlines()
+    assert {orjson.loads(line)["id"] for line in lines} == {"a-seoul", "b-kyiv", "c-launch"}
+
+
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/api/articles", {"from": "yesterday"}),
+        ("/api/articles", {"to": "2024-13-01"}),
+        ("/api/articles", {"from": "2024-03-01", "to": "2024-02-01"}),
+        ("/api/articles", {"country": "Korea"}),
+        ("/api/articles", {"limit": "0"}),
+        ("/api/articles", {"limit": "201"}),
+        ("/api/articles", {"limit": "many"}),
+        ("/api/articles", {"cursor": "not-a-cursor"}),
+        ("/api/articles", {"sort": "loudest"}),
+        ("/api/articles", {"q": "-only -negatives"}),
+        ("/api/articles", {"q": "x" * 1001}),
+        ("/api/counts", {"interval": "hour"}),
+        ("/api/top/colours", {}),
+        ("/api/export", {"format": "xml"}),
+        ("/api/stream", {"country": "1"}),
+    ],
+)
+async def test_malformed_parameters_are_400s_with_a_message(
+    api: httpx.AsyncClient, path: str, params: dict[str, str]
+) -> None:
+    answer = await api.get(path, params=params)
+    assert answer.status_code == 400, answer.text
+    assert isinstance(answer.json()["error"], str) and answer.json()["error"]
+
+
+async def test_a_cursor_of_another_sort_is_a_400(api: httpx.AsyncClient) -> None:
+    page = (await api.get("/api/articles", params={"limit": 1})).json()
+    answer = await api.get("/api/articles", params={"cursor": page["next"], "sort": "oldest"})
+    assert answer.status_code == 400
