@@ -55,7 +55,7 @@ def test_a_country_filter_narrows_the_results_and_goes_in_the_url(page: Any, api
     page.goto(api.url)
     wait_for_results(page)
     everything = set(shown_ids(page))
-    page.get_by_label("Country").fill("tr")
+    page.get_by_label("Country", exact=True).fill("tr")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"country=TR"))
     page.wait_for_function(
@@ -74,7 +74,7 @@ def test_a_country_filter_narrows_the_results_and_goes_in_the_url(page: Any, api
     fresh.goto(page.url)
     wait_for_results(fresh)
     assert shown_ids(fresh) == shown_ids(page)
-    assert fresh.get_by_label("Country").input_value() == "TR"
+    assert fresh.get_by_label("Country", exact=True).input_value() == "TR"
     fresh.close()
 
 
@@ -98,7 +98,8 @@ def test_the_article_view_shows_entities_quotes_and_places(page: Any, api: Api) 
     page.goto(f"{api.url}/?q=Pyongyang")
     page.get_by_role("link", name=re.compile("DPRK troops")).click()
     dialog = page.get_by_role("dialog")
-    dialog.wait_for()
+    # Open at once with "Loading…", then the article: wait for its marked text.
+    dialog.locator("mark.entity").first.wait_for()
     seed = next(a for a in api.articles if a.source.name == "UNN")
     assert seed.enrichment is not None
     assert query_of(page)["article"] == [seed.id]
@@ -119,7 +120,7 @@ def test_the_article_view_shows_entities_quotes_and_places(page: Any, api: Api) 
 def test_live_adds_an_article_published_meanwhile(page: Any, api: Api) -> None:
     page.goto(f"{api.url}/?q=Pyongyang")
     wait_for_results(page)
-    page.get_by_label("Live").check()
+    page.get_by_label("Live", exact=True).check()
     page.wait_for_function("() => document.querySelector('#live').dataset.state === 'open'")
     event = live_article()
     client = redis.Redis.from_url(api.settings.redis_url.get_secret_value())
@@ -160,7 +161,7 @@ def test_no_sideways_scrolling(browser: Any, api: Api, width: int) -> None:
 
 def test_the_readme_screenshot(page: Any, api: Api) -> None:
     """docs/screenshot.png, shown in README: a search with its chart, facets and results."""
-    page.goto(f"{api.url}/?language=en&sort=newest")
+    page.goto(f"{api.url}/?q=Russia+OR+Ukraine+OR+Pyongyang&sort=newest")
     page.locator("#items > li").first.wait_for()
     page.wait_for_selector("#chart rect.bar")
     page.wait_for_selector(".facet[data-facet=entities] button")

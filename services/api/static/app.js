@@ -16,6 +16,7 @@ const FACETS = { sources: "source", countries: "country", languages: "language",
 
 let query = readQuery(location.search);
 let nextCursor = null;
+let total = 0;
 let live = null;
 let loading = 0;
 
@@ -73,7 +74,8 @@ async function showResults() {
     const page = await getJson(apiUrl(`${API}/articles`, filterParams(query)), signal);
     $("items").replaceChildren(...page.items.map(resultItem));
     nextCursor = page.next;
-    $("more").hidden = !nextCursor;
+    total = page.total;
+    showMoreButton();
     $("status").textContent = page.total === 1 ? "1 article" : `${page.total} articles`;
     $("status").dataset.total = page.total;
   } catch (error) {
@@ -85,15 +87,24 @@ async function showResults() {
   }
 }
 
+// "More" while the api gives a cursor and the total is not all on the page yet.
+function showMoreButton() {
+  $("more").hidden = !nextCursor || $("items").children.length >= total;
+}
+
+function shown(id) {
+  return document.querySelector(`#items [data-id="${CSS.escape(id)}"]`) !== null;
+}
+
 async function showMore() {
   const params = filterParams(query);
   params.set("cursor", nextCursor);
   $("more").disabled = true;
   try {
     const page = await getJson(apiUrl(`${API}/articles`, params));
-    $("items").append(...page.items.map(resultItem));
+    $("items").append(...page.items.filter((item) => !shown(item.id)).map(resultItem));
     nextCursor = page.next;
-    $("more").hidden = !nextCursor;
+    showMoreButton();
   } catch (error) {
     showError(error);
   } finally {
@@ -200,11 +211,11 @@ function addLive(message) {
   let data;
   try { data = JSON.parse(message.data); } catch { return; }
   const item = data.article ? summaryOf(data) : data;
-  if (!item?.id || document.querySelector(`#items [data-id="${CSS.escape(item.id)}"]`)) return;
+  if (!item?.id || shown(item.id)) return;
   $("items").prepend(resultItem(item, { fresh: true }));
-  const total = Number($("status").dataset.total ?? 0) + 1;
+  total += 1;
   $("status").dataset.total = total;
-  $("status").textContent = `${total} articles (live)`;
+  $("status").textContent = `${total} article${total === 1 ? "" : "s"} (live)`;
 }
 
 // When the stream sends whole events: the fields a result line shows.
