@@ -33,7 +33,7 @@ def find_articles(query: str, limit: int) -> list[dict[str, object]]:
                     "published_at": a.published_at.isoformat() if a.published_at else None,
                     "snippet": a.snippet,
                 }
-                for a in await store.search(query, limit)
+                for a in await store.search_text(query, limit)
             ]
 
     return run_async(work)

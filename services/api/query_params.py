@@ -46,7 +46,12 @@ def parse_bound(name: str, text: str | None, *, end_of_day: bool) -> datetime | 
         raise QueryError(f"{name} is not a date (YYYY-MM-DD) or an ISO 8601 datetime") from None
 
 
-Repeated = Annotated[list[str], Query()]
+def refuse_nul(parameters: dict[str, list[str]]) -> None:
+    """No stored text holds a NUL (the stores drop them, PostgreSQL refuses them), so a
+    parameter with one is a mistake, said as such rather than sent to a database."""
+    for name, values in parameters.items():
+        if any("\x00" in value for value in values):
+            raise QueryError(f"{name} holds a NUL character")
 
 
 def article_query(
@@ -87,6 +92,13 @@ def article_query(
         str | None, Query(description="The `next` of the previous page.", max_length=2000)
     ] = None,
 ) -> ArticleQuery:
+    refuse_nul(
+        {
+            "q": [q or ""], "from": [date_from or ""], "to": [date_to or ""],
+            "source": source, "language": language, "country": country, "entity": entity,
+            "topic": topic, "place": place, "cursor": [cursor or ""],
+        }
+    )  # fmt: skip
     return ArticleQuery.checked(
         q=q,
         date_from=parse_bound("from", date_from, end_of_day=False),

@@ -53,7 +53,8 @@ async def search_articles(query: Filters, resources: Resources) -> ArticlePage:
 async def get_article(
     article_id: Annotated[str, Path(max_length=200)], resources: Resources
 ) -> dict[str, Any]:
-    event = await resources.store.get_event(article_id)
+    # No id holds a NUL (and PostgreSQL refuses one as a parameter).
+    event = None if "\x00" in article_id else await resources.store.get_event(article_id)
     if event is None:
         raise HTTPException(404, "no stored article has this id")
     return event

@@ -113,6 +113,11 @@ def _pieces(q: str) -> list[str]:
     return pieces
 
 
+def token_list(text: str) -> list[str]:
+    """A text's tokens as the query's terms hold them (article_match compares them)."""
+    return [token.lower() for token in _TOKEN.findall(text)]
+
+
 def _term(piece: str) -> Term | None:
     negated = piece.startswith("-") and len(piece) > 1
     tokens = tuple(token.lower() for token in _TOKEN.findall(piece))

@@ -9,11 +9,14 @@ This module never imports a backend: they import it, so the two cannot form a cy
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from shared.events import ArticleEvent
+from shared.store.article_query import ArticleQuery, Interval
+from shared.store.read_models import ArticlePage, ArticleSummary, Bucket, FacetCount
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,27 @@ class ArticleStore(Protocol):
 
     async def count(self) -> int: ...
 
-    async def search(self, query: str, limit: int = 20) -> list[StoredArticle]: ...
+    async def search_text(self, query: str, limit: int = 20) -> list[StoredArticle]:
+        """Words, all of them, in title or text: what `newsflow search` prints."""
+
+    # The read side (read_sql.py, the same SQL for both stores). Every method raises
+    # QueryError for a malformed query, facet or interval, and nothing else for user input.
+
+    async def search(self, query: ArticleQuery) -> ArticlePage:
+        """A page of matches in the query's sort, with the total and the next page's cursor."""
+
+    async def get_event(self, article_id: str) -> dict[str, Any] | None:
+        """The whole stored event, as JSON."""
+
+    async def counts(self, query: ArticleQuery, interval: Interval) -> list[Bucket]:
+        """Matches per day, week (from Monday) or month of published_at, zero-filled from the
+        query's dates, or else from the first to the last match."""
+
+    async def top(self, query: ArticleQuery, facet: str, limit: int = 20) -> list[FacetCount]:
+        """The commonest values of a facet (article_query.FACETS) among the matches."""
+
+    def export(self, query: ArticleQuery) -> AsyncIterator[ArticleSummary]:
+        """Every match, in the query's sort, streamed with bounded memory; the snippet is the
+        start of the text, unmarked."""
 
     async def ping(self) -> bool: ...

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC
+from typing import Any
 
+import orjson
 import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow
 
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
+from shared.store.article_query import ArticleQuery, Interval, QueryError
 from shared.store.article_store import ArticleRow, StoredArticle
+from shared.store.facet_rows import facet_rows
+from shared.store.read_models import ArticlePage, ArticleSummary, Bucket, FacetCount
+from shared.store.read_sql import ReadQueries, Row, postgres_dialect
+from shared.store.side_tables import BACKFILL_BATCH, BACKFILLED, side_schema, side_writes
 from shared.store.storable import without_nul
 from shared.store.store_errors import postgres_failure
 
@@ -109,6 +117,44 @@ class PostgresStore:
                 found = await cursor.fetchone()
                 if found and f"{SEARCHED_BODY_CHARS}" not in found[0]:
                     await conn.execute(sql.SQL(_REBUILD_SEARCH).format(**names))
+        await self._migrate_sides(conn)
+        self.reads = ReadQueries(postgres_dialect(), self._quoted, _Executor(self))
+
+    @property
+    def _quoted(self) -> str:
+        # Checked as an identifier by backends.checked_table_name: safe in SQL text.
+        return self._table_name
+
+    async def _migrate_sides(self, conn: AsyncConnection[TupleRow]) -> None:
+        """Side tables for a table from an earlier release, filled from the stored events,
+        once: several sinks may start at once, so one backfills under a lock."""
+        t = self._quoted
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (t + "_facets",))
+            await conn.execute(_sql(side_schema(t)))
+            done = await conn.execute(_sql(f"SELECT 1 FROM {t}_meta WHERE key = %s"), (BACKFILLED,))
+            if await done.fetchone() is not None:
+                return
+            after = ""
+            while True:
+                cursor = await conn.execute(
+                    _sql(f"SELECT id, event::text FROM {t} WHERE id > %s ORDER BY id LIMIT %s"),
+                    (after, BACKFILL_BATCH),
+                )
+                batch = await cursor.fetchall()
+                if not batch:
+                    break
+                for article_id, event in batch:
+                    await self._write_sides(conn, article_id, orjson.loads(event))
+                after = batch[-1][0]
+            await conn.execute(_sql(f"INSERT INTO {t}_meta VALUES (%s, 'done')"), (BACKFILLED,))
+
+    async def _write_sides(
+        self, conn: AsyncConnection[TupleRow], article_id: str, event: dict[str, Any]
+    ) -> None:
+        for statement, rows in side_writes(self._quoted, "%s", article_id, facet_rows(event)):
+            async with conn.cursor() as cursor:
+                await cursor.executemany(_sql(statement), rows)
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -122,7 +168,10 @@ class PostgresStore:
         )  # fmt: skip
         try:
             conn = await self._connection()
-            await conn.execute(sql.SQL(_UPSERT).format(table=self.table), values)
+            # The article and its side rows together, or neither.
+            async with conn.transaction():
+                await conn.execute(sql.SQL(_UPSERT).format(table=self.table), values)
+                await self._write_sides(conn, row.id, orjson.loads(row.event_json))
         except psycopg.Error as exc:
             failure = postgres_failure(exc)
             if isinstance(failure, Unavailable):
@@ -139,6 +188,27 @@ class PostgresStore:
         found = await cursor.fetchone()
         return ArticleEvent.from_json(found[0]) if found else None
 
+    async def get_event(self, article_id: str) -> dict[str, Any] | None:
+        conn = await self._connection()
+        cursor = await conn.execute(
+            sql.SQL("SELECT event::text FROM {table} WHERE id = %s").format(table=self.table),
+            (article_id,),
+        )
+        found = await cursor.fetchone()
+        return orjson.loads(found[0]) if found else None
+
+    async def search(self, query: ArticleQuery) -> ArticlePage:
+        return await self.reads.search(query)
+
+    async def counts(self, query: ArticleQuery, interval: Interval) -> list[Bucket]:
+        return await self.reads.counts(query, interval)
+
+    async def top(self, query: ArticleQuery, facet: str, limit: int = 20) -> list[FacetCount]:
+        return await self.reads.top(query, facet, limit)
+
+    def export(self, query: ArticleQuery) -> AsyncIterator[ArticleSummary]:
+        return self.reads.export(query)
+
     async def count(self) -> int:
         conn = await self._connection()
         cursor = await conn.execute(
@@ -147,7 +217,7 @@ class PostgresStore:
         found = await cursor.fetchone()
         return int(found[0]) if found else 0
 
-    async def search(self, query: str, limit: int = 20) -> list[StoredArticle]:
+    async def search_text(self, query: str, limit: int = 20) -> list[StoredArticle]:
         conn = await self._connection()
         cursor = await conn.execute(
             sql.SQL(
@@ -183,3 +253,37 @@ class PostgresStore:
         except Exception:
             return False
         return True
+
+
+EXPORT_BATCH = 1000
+
+
+def _sql(text: str) -> sql.SQL:
+    # Text built from constants and the checked table name only; values are parameters.
+    return sql.SQL(text)
+
+
+class _Executor:
+    def __init__(self, store: PostgresStore) -> None:
+        self.store = store
+
+    async def rows(self, text: str, params: Sequence[object]) -> list[Row]:
+        conn = await self.store._connection()
+        try:
+            cursor = await conn.execute(_sql(text), params)
+        except psycopg.errors.SyntaxError as exc:
+            # websearch_to_tsquery never fails on text; this is the net under the parser.
+            raise QueryError("the search words cannot be searched") from exc
+        return await cursor.fetchall()
+
+    async def stream(self, text: str, params: Sequence[object]) -> AsyncIterator[Row]:
+        """A connection of its own with a server-side cursor: memory stays one batch, and
+        the store's connection stays free for other requests meanwhile."""
+        async with (
+            await AsyncConnection.connect(self.store.url) as conn,
+            conn.cursor(name="newsflow_export") as cursor,
+        ):
+            cursor.itersize = EXPORT_BATCH
+            await cursor.execute(_sql(text), params)
+            async for row in cursor:
+                yield row

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from shared.events import ArticleEvent
+from shared.store.article_query import ArticleQuery, Interval, QueryError
 from shared.store.article_store import ArticleRow, StoredArticle
+from shared.store.facet_rows import facet_rows, stored_time
+from shared.store.read_models import ArticlePage, ArticleSummary, Bucket, FacetCount
+from shared.store.read_sql import ReadQueries, Row, sqlite_dialect
+from shared.store.side_tables import BACKFILL_BATCH, BACKFILLED, side_schema, side_writes
 from shared.store.storable import without_nul
 from shared.store.store_errors import sqlite_failure
 
@@ -79,6 +88,42 @@ class SqliteStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(_SCHEMA.format(t=self.table))
+        self.db.executescript(side_schema(self.table))
+        self._backfill()
+        self.reads = ReadQueries(sqlite_dialect(), self.table, _Executor(self.db))
+
+    def _backfill(self) -> None:
+        """A table from an earlier release: fill the side tables from the stored events and
+        store its times in UTC (they were kept in their own offsets), once."""
+        t = self.table
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            done = self.db.execute(f"SELECT 1 FROM {t}_meta WHERE key = ?", (BACKFILLED,))
+            if done.fetchone() is None:
+                after = ""
+                while batch := self.db.execute(
+                    f"SELECT id, event, published_at FROM {t} WHERE id > ? ORDER BY id LIMIT ?",
+                    (after, BACKFILL_BATCH),
+                ).fetchall():
+                    for article_id, event, published in batch:
+                        self._write_sides(article_id, orjson.loads(event))
+                        if published and published != (
+                            utc := stored_time(datetime.fromisoformat(published))
+                        ):
+                            self.db.execute(
+                                f"UPDATE {t} SET published_at = ? WHERE id = ?", (utc, article_id)
+                            )
+                    after = batch[-1][0]
+                self.db.execute(f"INSERT INTO {t}_meta VALUES (?, 'done')", (BACKFILLED,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+    def _write_sides(self, article_id: str, event: dict[str, Any]) -> None:
+        for statement, rows in side_writes(self.table, "?", article_id, facet_rows(event)):
+            self.db.executemany(statement, rows)
 
     async def close(self) -> None:
         if self._db is not None:
@@ -88,13 +133,22 @@ class SqliteStore:
     async def upsert(self, event: ArticleEvent) -> None:
         row = without_nul(ArticleRow.of(event))
         now = datetime.now(UTC).isoformat()
-        published = row.published_at.isoformat() if row.published_at else None
+        published = stored_time(row.published_at) if row.published_at else None
         values = (
             row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
             published, row.word_count, row.event_json, now, now,
         )  # fmt: skip
         try:
-            self.db.execute(_UPSERT.format(t=self.table), values)
+            # The article and its side rows together, or neither.
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute(_UPSERT.format(t=self.table), values)
+                self._write_sides(row.id, orjson.loads(row.event_json))
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
         except (sqlite3.Error, OverflowError) as exc:
             raise sqlite_failure(exc) from exc
 
@@ -104,10 +158,28 @@ class SqliteStore:
         ).fetchone()
         return ArticleEvent.from_json(found[0]) if found else None
 
+    async def get_event(self, article_id: str) -> dict[str, Any] | None:
+        found = self.db.execute(
+            f"SELECT event FROM {self.table} WHERE id = ?", (article_id,)
+        ).fetchone()
+        return orjson.loads(found[0]) if found else None
+
+    async def search(self, query: ArticleQuery) -> ArticlePage:
+        return await self.reads.search(query)
+
+    async def counts(self, query: ArticleQuery, interval: Interval) -> list[Bucket]:
+        return await self.reads.counts(query, interval)
+
+    async def top(self, query: ArticleQuery, facet: str, limit: int = 20) -> list[FacetCount]:
+        return await self.reads.top(query, facet, limit)
+
+    def export(self, query: ArticleQuery) -> AsyncIterator[ArticleSummary]:
+        return self.reads.export(query)
+
     async def count(self) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0])
 
-    async def search(self, query: str, limit: int = 20) -> list[StoredArticle]:
+    async def search_text(self, query: str, limit: int = 20) -> list[StoredArticle]:
         rows = self.db.execute(
             f"""
             SELECT a.id, a.title, a.url, a.source, a.language, a.published_at, a.stored_at,
@@ -146,3 +218,33 @@ def _fts_query(query: str) -> str:
     """Words as FTS5 string literals, ANDed: user input never reaches FTS5's query syntax."""
     words = [word.replace('"', '""') for word in query.split()]
     return " ".join(f'"{word}"' for word in words) or '""'
+
+
+EXPORT_BATCH = 500
+
+
+class _Executor:
+    """Statements on the store's connection, inline: they take milliseconds. An export
+    reads its cursor a batch at a time, yielding to the event loop between batches."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    async def rows(self, sql: str, params: Sequence[object]) -> list[Row]:
+        return self._execute(sql, params).fetchall()
+
+    async def stream(self, sql: str, params: Sequence[object]) -> AsyncIterator[Row]:
+        cursor = self._execute(sql, params)
+        while batch := cursor.fetchmany(EXPORT_BATCH):
+            for row in batch:
+                yield row
+            await asyncio.sleep(0)
+
+    def _execute(self, sql: str, params: Sequence[object]) -> sqlite3.Cursor:
+        try:
+            return self.db.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            # The parser renders only what FTS5 accepts; this is the net under it.
+            if "fts5" in str(exc):
+                raise QueryError("the search words cannot be searched") from None
+            raise

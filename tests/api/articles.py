@@ -54,7 +54,7 @@ def enriched(
             word_count=len(text.split()),
             reading_time_s=1,
             entities=[
-                Entity(type=kind, text=name, label="X", count=1)  # type: ignore[arg-type]
+                Entity(type=kind, text=name, label="X", count=1, offsets=[(0, len(name))])  # type: ignore[arg-type]
                 for kind, name in entities
             ],
             countries=[
@@ -69,7 +69,7 @@ def enriched(
                 for code in countries
             ],
             places=[
-                Place(name=name, kind="city", country=country, geonames_id=gid, count=1)
+                Place(name=name, kind="city", country=country, geonames_id=gid, count=1, offsets=[])
                 for name, country, gid in places
             ],
             tone=Tone(

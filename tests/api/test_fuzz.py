@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -70,6 +70,8 @@ def test_no_query_string_is_a_500(base_url: str, path: str, params: list[tuple[s
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(article_id=st.text(min_size=1, max_size=300).filter(lambda s: s not in (".", "..")))
+@example(article_id="\x00")
+@example(article_id="a-seoul\x00")
 def test_no_article_id_is_a_500(base_url: str, article_id: str) -> None:
     answer = httpx.get(f"{base_url}/api/articles/{quote(article_id, safe='')}", timeout=30)
     assert answer.status_code in (200, 400, 404), (answer.status_code, answer.text)
@@ -84,3 +86,27 @@ def test_injection_attempts_change_nothing(base_url: str, injection: str) -> Non
             assert answer.json()["total"] == 0, (name, injection)
     everything = httpx.get(f"{base_url}/api/articles", timeout=30).json()
     assert everything["total"] == len(ALL)
+
+
+@pytest.mark.parametrize(
+    "query_string",
+    [
+        "source=%00",
+        "q=%00",
+        "q=a%00b",
+        "entity=%FF%FE",
+        "from=%00",
+        "topic=%C0%AF",
+        "place=" + "x" * 5000,
+        "country=%00%00",
+        "cursor=%00",
+        "q=%22%22%22",
+        "q=OR%20OR",
+        "limit=1e3",
+        "limit=%00",
+    ],
+)
+def test_odd_bytes_in_the_query_string_are_never_a_500(base_url: str, query_string: str) -> None:
+    for path in ("/api/articles", "/api/counts", "/api/top/entities"):
+        answer = httpx.get(f"{base_url}{path}?{query_string}", timeout=30)
+        assert answer.status_code in (200, 400), (path, answer.status_code, answer.text)

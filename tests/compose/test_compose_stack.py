@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 
+import httpx
 import psycopg
 import pytest
 import redis
@@ -225,6 +226,20 @@ def test_newsflow_search_on_the_stacks_postgres_prints_no_markup(stack: Stack) -
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Pyongyang" in result.stdout, result.stdout
     assert "<b>" not in result.stdout and "</b>" not in result.stdout, result.stdout
+
+
+def test_the_api_finds_the_seed_on_the_stacks_postgres(stack: Stack) -> None:
+    base = f"http://127.0.0.1:{stack.api_port}"
+    page = httpx.get(
+        f"{base}/api/articles", params={"q": "Pyongyang", "country": "KP"}, timeout=30
+    ).json()
+    assert page["total"] >= 1, page
+    assert any("Pyongyang" in (item["title"] or "") for item in page["items"]), page
+    counts = httpx.get(f"{base}/api/counts", params={"interval": "month"}, timeout=30).json()
+    assert sum(bucket["count"] for bucket in counts["buckets"]) == len(stored_ids(stack))
+    # No token in the stack's environment: publishing over HTTP is off.
+    refused = httpx.post(f"{base}/api/articles", json={"url": "https://example.com/"}, timeout=30)
+    assert refused.status_code == 403
 
 
 # --- profiles, scaling, restarts -------------------------------------------------------

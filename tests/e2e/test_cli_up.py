@@ -1,5 +1,6 @@
-"""`newsflow up` as a user runs it: the four stages as local processes, fed by a plain
-redis-cli XADD, read back with XREAD, found by `newsflow search`, stopped with Ctrl-C."""
+"""`newsflow up` as a user runs it: the four stages and the api as local processes, fed by a
+plain redis-cli XADD, read back with XREAD, found by `newsflow search` and by the api,
+stopped with Ctrl-C."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 import redis
@@ -19,6 +21,7 @@ from shared.settings import Settings
 from shared.streams import StreamNames
 from tests.conftest import SEED
 from tests.e2e.harness import groups_ready, stage_env, wait_until
+from tests.servers import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -58,7 +61,8 @@ def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
     settings: Settings, client: redis.Redis, tmp_path: Path
 ) -> None:
     names = StreamNames(settings.stream_prefix)
-    env = {**os.environ, **stage_env(settings)}
+    api_port = free_port()
+    env = {**os.environ, **stage_env(settings), "NEWSFLOW_API_PORT": str(api_port)}
     env.pop("DATABASE_URL", None)  # the embedded default: SQLite
     up = subprocess.Popen(
         [sys.executable, "-m", "newsflow_cli", "up"], env=env, cwd=tmp_path,
@@ -67,7 +71,7 @@ def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
     try:
         wait_until(lambda: groups_ready(client, names, ("fetcher", "sink")), 60, "the stages")
         stages = children_of(up.pid)
-        assert len(stages) == 4
+        assert len(stages) == 5  # the four stages and the api
         xadd_like_redis_cli(client, settings, names.raw)
         wait_until(lambda: client.xlen(names.enriched) == 1, 10, "the enriched event")
         [(_entry_id, fields)] = client.xrange(names.enriched)
@@ -84,6 +88,12 @@ def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
             )
 
         wait_until(found, 20, "`newsflow search Pyongyang` to find it")
+        answer = httpx.get(
+            f"http://127.0.0.1:{api_port}/api/articles",
+            params={"q": "Pyongyang", "country": "KP"},
+            timeout=10,
+        )
+        assert [item["title"] for item in answer.json()["items"]] == [HEADLINE]
     finally:
         up.send_signal(signal.SIGINT)
         started = time.monotonic()

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 def stored(settings: Settings) -> tuple[int, list[str]]:
     async def read() -> tuple[int, list[str]]:
         async with opened_store(settings) as store:
-            hits = await store.search("article", limit=100)
+            hits = await store.search_text("article", limit=100)
             return await store.count(), [h.title or "" for h in hits]
 
     return asyncio.run(read())

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from shared.settings import Settings
 from shared.store.article_store import ArticleStore
+from shared.store.facet_rows import SIDE_TABLES
 from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
 
@@ -41,5 +42,11 @@ async def store(
     yield adapter
     await adapter.close()
     if request.param == "postgres":
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"DROP TABLE IF EXISTS {table_name}")
+        drop_store_tables(url, table_name)
+
+
+def drop_store_tables(url: str, table: str) -> None:
+    """The article table and the side tables the store made beside it."""
+    names = [table, *(f"{table}_{side}" for side in (*SIDE_TABLES, "meta"))]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {', '.join(names)}")

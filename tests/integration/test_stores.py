@@ -35,18 +35,18 @@ async def test_full_text_search_finds_words_of_title_and_body(store: ArticleStor
     other = parsed("Harvest festival\n\nThe village celebrated its apple harvest on Sunday.")
     await store.upsert(seed)
     await store.upsert(other)
-    hits = await store.search("Pyongyang")
+    hits = await store.search_text("Pyongyang")
     assert [h.id for h in hits] == [seed.id]
     assert hits[0].source == "UNN"
     assert hits[0].published_at is not None and hits[0].published_at.year == 2025
-    assert [h.id for h in await store.search("apple harvest")] == [other.id]
-    assert await store.search("nonexistentword") == []
+    assert [h.id for h in await store.search_text("apple harvest")] == [other.id]
+    assert await store.search_text("nonexistentword") == []
 
 
 async def test_search_snippets_are_plain_text_of_the_body(store: ArticleStore) -> None:
     seed = parsed(SEED.read_text(), source="UNN")
     await store.upsert(seed)
-    (hit,) = await store.search("Pyongyang")
+    (hit,) = await store.search_text("Pyongyang")
     assert "Pyongyang" in hit.snippet
     for marker in ("<b>", "</b>", "<", ">"):
         assert marker not in hit.snippet, hit.snippet
@@ -58,7 +58,7 @@ async def test_search_snippets_are_plain_text_of_the_body(store: ArticleStore) -
 async def test_search_input_is_never_query_syntax(store: ArticleStore) -> None:
     await store.upsert(parsed(SEED.read_text()))
     for query in ['"', "AND OR NOT", "title:x", "(*", "a' OR 1=1 --"]:
-        assert isinstance(await store.search(query), list)
+        assert isinstance(await store.search_text(query), list)
 
 
 async def test_store_answers_ping(store: ArticleStore) -> None:
