@@ -110,6 +110,9 @@ def test_the_article_view_shows_entities_quotes_and_places(page: Any, api: Api) 
     speakers = [q.speaker for q in seed.enrichment.quotes if q.speaker]
     assert speakers and speakers[0] in dialog.locator(".quote figcaption").first.inner_text()
     assert "conflict, war and peace" in dialog.locator(".topics").inner_text()
+    pyongyang = next(p for p in seed.enrichment.places if p.name == "Pyongyang")
+    row = dialog.locator(".places tr", has_text="Pyongyang").inner_text()
+    assert f"{pyongyang.lat:.4f}" in row and f"{pyongyang.lon:.4f}" in row
     assert f"{seed.enrichment.tone.tone:.2f}" in dialog.locator(".tone").inner_text()  # type: ignore[union-attr]
     # Escape closes it and takes it out of the URL.
     page.keyboard.press("Escape")

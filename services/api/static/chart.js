@@ -22,14 +22,16 @@ export function drawChart(node, axis, counts, onPick) {
   const most = Math.max(1, ...buckets.map((b) => b.count));
   const slot = WIDTH / buckets.length;
   const gap = slot > 6 ? Math.min(4, slot * 0.2) : 0;
+  // A few buckets must not become slabs as wide as the chart.
+  const barWidth = Math.min(Math.max(slot - gap, 0.5), 60);
   buckets.forEach((bucket, index) => {
     const height = (bucket.count / most) * (HEIGHT - 4);
     const label = `${bucket.start}: ${bucket.count} article${bucket.count === 1 ? "" : "s"}`;
     const bar = svg("rect", {
       class: "bar",
-      x: index * slot + gap / 2,
+      x: index * slot + (slot - barWidth) / 2,
       y: HEIGHT - height,
-      width: Math.max(slot - gap, 0.5),
+      width: barWidth,
       height: Math.max(height, bucket.count ? 1 : 0),
       "data-start": bucket.start,
       "data-count": bucket.count,
