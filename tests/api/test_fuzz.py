@@ -74,7 +74,8 @@ def test_no_query_string_is_a_500(base_url: str, path: str, params: list[tuple[s
 @example(article_id="a-seoul\x00")
 def test_no_article_id_is_a_500(base_url: str, article_id: str) -> None:
     answer = httpx.get(f"{base_url}/api/articles/{quote(article_id, safe='')}", timeout=30)
-    assert answer.status_code in (200, 400, 404), (answer.status_code, answer.text)
+    # An id that ends the path with "/" is redirected to the path without it.
+    assert answer.status_code in (200, 307, 400, 404), (answer.status_code, answer.text)
 
 
 @pytest.mark.parametrize("injection", INJECTIONS)
