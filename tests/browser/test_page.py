@@ -76,6 +76,29 @@ def test_a_country_filter_narrows_the_results_and_goes_in_the_url(page: Any, api
     assert shown_ids(fresh) == shown_ids(page)
     assert fresh.get_by_label("Country", exact=True).input_value() == "TR"
     fresh.close()
+    # Back steps through the views: TR alone, then everything.
+    page.go_back()
+    page.wait_for_function("() => document.querySelectorAll('#items > li').length > 1")
+    assert "source" not in query_of(page) and set(shown_ids(page)) == set(turkey)
+    page.go_back()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#items > li').length === n", arg=len(everything)
+    )
+    assert "country" not in query_of(page)
+
+
+def test_more_results_pages_on_with_the_cursor(page: Any, api: Api) -> None:
+    page.goto(f"{api.url}/?limit=3&sort=oldest")
+    wait_for_results(page)
+    assert len(shown_ids(page)) == 3
+    for shown in (6, len(api.articles)):
+        page.get_by_role("button", name="More results").click()
+        page.wait_for_function(
+            "n => document.querySelectorAll('#items > li').length === n", arg=shown
+        )
+    every = api.get("/api/articles", sort="oldest", limit=200).json()["items"]
+    assert shown_ids(page) == [item["id"] for item in every]
+    assert page.get_by_role("button", name="More results").is_hidden()
 
 
 def test_the_chart_bars_are_the_api_counts(page: Any, api: Api) -> None:
@@ -92,6 +115,15 @@ def test_the_chart_bars_are_the_api_counts(page: Any, api: Api) -> None:
     )
     tallest = max(range(len(bars)), key=lambda i: bars[i][1])
     assert heights[tallest] == max(heights) > 0
+    # A click on a bar narrows the dates to its month.
+    page.locator("#chart rect.hit").nth(tallest).click()
+    start = bars[tallest][0]
+    page.wait_for_url(re.compile(rf"from={start}"))
+    assert query_of(page)["to"][0][:7] == start[:7]
+    wait_for_results(page)
+    page.wait_for_function(
+        "n => Number(document.querySelector('#status').dataset.total) === n", arg=bars[tallest][1]
+    )
 
 
 def test_the_article_view_shows_entities_quotes_and_places(page: Any, api: Api) -> None:

@@ -4,7 +4,8 @@ import { el, formatDate, markedText } from "./dom.js";
 import { drawChart, bucketRange } from "./chart.js";
 import { renderArticle } from "./article.js";
 import {
-  BOXED, REPEATABLE, apiUrl, filterParams, joinValues, pageUrl, readQuery, splitValues,
+  BOXED, REPEATABLE, apiUrl, filterParams, joinValues, pageParams, pageUrl, readQuery,
+  splitValues,
   withValue, withoutValue,
 } from "./query.js";
 
@@ -71,7 +72,7 @@ async function showResults() {
   $("error").hidden = true;
   $("status").textContent = "Searching…";
   try {
-    const page = await getJson(apiUrl(`${API}/articles`, filterParams(query)), signal);
+    const page = await getJson(apiUrl(`${API}/articles`, pageParams(query)), signal);
     $("items").replaceChildren(...page.items.map(resultItem));
     nextCursor = page.next;
     total = page.total;
@@ -97,7 +98,7 @@ function shown(id) {
 }
 
 async function showMore() {
-  const params = filterParams(query);
+  const params = pageParams(query);
   params.set("cursor", nextCursor);
   $("more").disabled = true;
   try {
@@ -266,7 +267,7 @@ function show() {
   fillForm();
   showActiveFilters();
   showExportLink();
-  const filters = `${filterParams(query)}|${query.interval}`;
+  const filters = `${pageParams(query)}|${query.interval}`;
   if (filters !== shownFilters) {
     shownFilters = filters;
     showResults();

@@ -1,14 +1,18 @@
 // The whole view lives in the URL's query string, so a view can be bookmarked and shared:
 // the API's own parameter names (q, from, to, source, language, country, entity, topic,
-// place, sort; the repeatable ones repeated), plus `interval` for the chart and `article`
-// for the open article.
+// place, sort; the repeatable ones repeated), plus `interval` for the chart, `limit` for the
+// page size of the results and `article` for the open article.
 
 export const REPEATABLE = ["source", "language", "country", "entity", "topic", "place"];
 const SINGLE = ["q", "from", "to", "sort"];
 
 export function readQuery(search) {
   const params = new URLSearchParams(search);
-  const query = { interval: params.get("interval") || "month", article: params.get("article") };
+  const query = {
+    interval: params.get("interval") || "month",
+    limit: params.get("limit") || "",
+    article: params.get("article"),
+  };
   for (const name of SINGLE) query[name] = params.get(name) || "";
   for (const name of REPEATABLE) query[name] = params.getAll(name).filter(Boolean);
   return query;
@@ -26,9 +30,17 @@ export function filterParams(query) {
 export function pageUrl(query) {
   const params = filterParams(query);
   if (query.interval && query.interval !== "month") params.set("interval", query.interval);
+  if (query.limit) params.set("limit", query.limit);
   if (query.article) params.set("article", query.article);
   const text = params.toString();
   return text ? `?${text}` : location.pathname;
+}
+
+// What /api/articles takes: the filters and the page size (the other endpoints have no pages).
+export function pageParams(query) {
+  const params = filterParams(query);
+  if (query.limit) params.set("limit", query.limit);
+  return params;
 }
 
 export function apiUrl(path, params) {
