@@ -178,11 +178,21 @@ def test_the_export_link_gives_every_match(page: Any, api: Api) -> None:
     assert len(rows) == matches["total"] >= 2
 
 
-def test_keyboard_slash_focuses_the_search_box(page: Any, api: Api) -> None:
+def test_the_page_works_from_the_keyboard(page: Any, api: Api) -> None:
     page.goto(api.url)
     wait_for_results(page)
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "q"
+    # A facet value is a button: Space on it filters.
+    page.locator(".facet[data-facet=languages] button", has_text="en").focus()
+    page.keyboard.press(" ")
+    page.wait_for_url(re.compile(r"language=en"))
+    # A result's title is a link: Enter on it opens the article, Escape closes it.
+    page.locator("#items > li a").first.focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("dialog").locator("mark.entity").first.wait_for()
+    page.keyboard.press("Escape")
+    page.wait_for_url(lambda url: "article=" not in url)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
