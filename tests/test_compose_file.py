@@ -27,6 +27,7 @@ from tests.compose_file import (
     STAGE_SERVICES,
     command_of,
     depends_on,
+    environment_of,
     seconds,
 )
 
@@ -172,3 +173,26 @@ def test_demo_profile_publishes_the_seeds_once_the_stages_are_healthy() -> None:
     # The image copies seeds/ into its working directory, where the demo runs.
     assert command[2:] == ["seeds/"], command
     assert any((REPO / "seeds").iterdir()), "seeds/ is empty"
+
+
+# --- the api -------------------------------------------------------------------------------
+
+
+def test_the_api_is_newsflow_serve_published_on_localhost_and_healthchecked() -> None:
+    api = SERVICES["api"]
+    assert api in BUILT.values() and "build" not in api
+    command = command_of(api)
+    assert command == ["newsflow", "serve"]
+    group = typer.main.get_command(newsflow_cli())
+    assert command[1] in getattr(group, "commands", {})
+    environment = environment_of(api)
+    # Listens on every address of its container; published on the host's loopback only.
+    assert environment["NEWSFLOW_API_HOST"] == "0.0.0.0"
+    port = environment["NEWSFLOW_API_PORT"]
+    assert api["ports"] == ["127.0.0.1:${API_HOST_PORT:-8000}:" + port]
+    assert f"http://127.0.0.1:{port}/health/ready" in " ".join(api["healthcheck"]["test"])
+    assert set(depends_on(api)) == {"redis", "postgres"}
+    # The store the sink writes: compose's PostgreSQL, not a SQLite file of its own.
+    assert environment["DATABASE_URL"] == environment_of(SERVICES["sink"])["DATABASE_URL"]
+    # Publishing over HTTP stays off unless the user sets a token.
+    assert environment["NEWSFLOW_API_TOKEN"] == ""

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from pydantic import BaseModel
-from shared.store.read_models import ArticlePage, Bucket, FacetCount
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import BaseModel, Field
 
 from services.api.query_params import article_query
 from services.api.resources import ApiResources, resources_of
 from shared.store.article_query import ArticleQuery, Facet, Interval
+from shared.store.read_models import ArticlePage, Bucket, FacetCount
 
 router = APIRouter(tags=["read"])
+
+TOP_DEFAULT = 100
 
 Resources = Annotated[ApiResources, Depends(resources_of)]
 Filters = Annotated[ArticleQuery, Depends(article_query)]
@@ -26,6 +28,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 class Counts(BaseModel):
     interval: Interval
     buckets: list[Bucket]
+    undated: int = Field(
+        description="Matches with no publication date, in no bucket: the buckets and this "
+        "add up to the number of matches."
+    )
 
 
 class TopValues(BaseModel):
@@ -73,15 +79,24 @@ async def count_articles(
     resources: Resources,
     interval: Annotated[Interval, Query(description="day, week or month.")] = "day",
 ) -> Counts:
-    return Counts(interval=interval, buckets=await resources.store.counts(query, interval))
+    buckets = await resources.store.counts(query, interval)
+    # Only undated matches can be missing from the buckets (a date range excludes them).
+    total = (await resources.store.search(query.model_copy(update={"limit": 1}))).total
+    return Counts(
+        interval=interval, buckets=buckets, undated=max(total - sum(b.count for b in buckets), 0)
+    )
 
 
 @router.get(
     "/api/top/{facet}",
     response_model=TopValues,
     summary="The most frequent values of a facet among the matching articles.",
-    description="`limit` values at most, the most frequent first.",
+    description=f"The most frequent first: `limit` values, or {TOP_DEFAULT} without it.",
     responses=_ERRORS,
 )
-async def top_values(facet: Facet, query: Filters, resources: Resources) -> TopValues:
-    return TopValues(facet=facet, items=await resources.store.top(query, facet, query.limit))
+async def top_values(
+    facet: Facet, query: Filters, resources: Resources, request: Request
+) -> TopValues:
+    # A page's default (20) would hide most of a facet: countries alone are ~250 values.
+    size = query.limit if "limit" in request.query_params else TOP_DEFAULT
+    return TopValues(facet=facet, items=await resources.store.top(query, facet, size))

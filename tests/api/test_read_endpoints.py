@@ -134,6 +134,7 @@ async def test_counts_are_zero_filled_and_add_up(api: httpx.AsyncClient) -> None
     assert months == {
         "interval": "month",
         "buckets": [{"start": "2024-01-01", "count": 1}, {"start": "2024-02-01", "count": 2}],
+        "undated": 0,
     }
     days = (
         await api.get(
@@ -145,6 +146,23 @@ async def test_counts_are_zero_filled_and_add_up(api: httpx.AsyncClient) -> None
         {"start": "2024-02-10", "count": 1},
         {"start": "2024-02-11", "count": 0},
     ]
+
+
+async def test_undated_matches_are_counted_apart(
+    api: httpx.AsyncClient, store_settings: Settings
+) -> None:
+    undated = SEOUL.model_copy(
+        update={
+            "id": "d-undated",
+            "article": SEOUL.article.model_copy(update={"published_at": None}),  # type: ignore[union-attr]
+        }
+    )
+    await store_articles(store_settings, [undated])
+    counts = (await api.get("/api/counts", params={"interval": "week", "q": "Pyongyang"})).json()
+    assert sum(bucket["count"] for bucket in counts["buckets"]) == 2
+    assert counts["undated"] == 1
+    ranged = (await api.get("/api/counts", params={"from": "2024-01-01"})).json()
+    assert ranged["undated"] == 0
 
 
 async def test_top_values_of_each_facet(api: httpx.AsyncClient) -> None:
