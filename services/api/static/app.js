@@ -147,7 +147,9 @@ async function showChart() {
     const counts = await getJson(apiUrl(`${API}/counts`, params));
     drawChart($("chart"), $("chart-axis"), counts, (start, interval) =>
       go({ ...query, ...bucketRange(start, interval), article: null }));
-    $("chart-caption").textContent = `Articles per ${counts.interval ?? query.interval}`;
+    // Articles without a publication date have no bar: say how many.
+    const undated = counts.undated ? ` (${counts.undated} undated, not shown)` : "";
+    $("chart-caption").textContent = `Articles per ${counts.interval ?? query.interval}${undated}`;
   } catch {
     $("chart").replaceChildren();
     $("chart-axis").replaceChildren();
