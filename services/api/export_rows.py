@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Literal
 
 import orjson
+
 from shared.store.read_models import ArticleSummary
 
 ExportFormat = Literal["csv", "jsonl"]

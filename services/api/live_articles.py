@@ -17,13 +17,13 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
-from shared.article_match import matches
-from shared.store.read_models import ArticleSummary, summary_of
 
+from shared.article_match import matches
 from shared.events import ArticleEvent
 from shared.logs import get_logger
 from shared.store.article_query import ArticleQuery, QueryError
 from shared.store.article_store import ArticleRow
+from shared.store.read_models import ArticleSummary, summary_of
 from shared.streams import DATA_FIELD
 
 log = get_logger("newsflow.api")
