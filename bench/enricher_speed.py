@@ -26,7 +26,7 @@ from pathlib import Path
 
 from services.enricher.enrich import count_words, enrich_event, enrich_events
 from services.enricher.entities import load_ner
-from services.enricher.gazetteer import gazetteer
+from services.enricher.gazetteers import gazetteer
 from services.parser.parse import parse_event
 from services.parser.plaintext import parse_plain_text
 from shared.errors import Rejected

@@ -17,7 +17,7 @@ from typing import Final, Literal
 import pycountry
 
 from services.enricher.country_names import ALIASES, DEMONYMS, NOT_PLACES
-from services.enricher.lemmas import LOCAL_LANGUAGES, lemma
+from services.enricher.lemmas import lemma
 from services.enricher.places_data import (
     MIN_ALTERNATE_NAME_POPULATION,
     MIN_CITY_POPULATION,
@@ -204,13 +204,8 @@ def english_gazetteer() -> Gazetteer:
 
 
 @cache
-def gazetteer(language: str = "en") -> Gazetteer:
-    """The English gazetteer, plus ISO country names in `language` (built once each); for
-    the languages of `LOCAL_LANGUAGES`, their own gazetteer (gazetteer_local.py)."""
-    if language in LOCAL_LANGUAGES:
-        from services.enricher.gazetteer_local import local_gazetteer  # it builds on this one
-
-        return local_gazetteer(language)
+def gazetteer_with_country_names(language: str) -> Gazetteer:
+    """The English gazetteer, plus ISO country names in `language` (built once each)."""
     english = english_gazetteer()
     translated = translated_country_names(language) if language != "en" else {}
     if not translated:

@@ -12,7 +12,7 @@ from typing import Final
 
 from services.enricher.country_names import DEMONYMS
 from services.enricher.entities import Mention, group_mentions, load_ner, recognise
-from services.enricher.gazetteer import gazetteer
+from services.enricher.gazetteers import gazetteer
 from services.enricher.geography import ArticleParts, Located, locate
 from services.enricher.text import TextSpan, split_paragraphs, split_sentences, words
 from shared.events import Article, Entity, LanguageGuess

@@ -139,7 +139,9 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"the api did not get ready in 30 s: {log.read_text()[-2000:]}")
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: sync Playwright runs an event loop in this thread while it is
+# open, and every asyncio test collected after this package would find it running.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

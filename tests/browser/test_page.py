@@ -187,6 +187,8 @@ def test_the_page_works_from_the_keyboard(page: Any, api: Api) -> None:
     page.locator(".facet[data-facet=languages] button", has_text="en").focus()
     page.keyboard.press(" ")
     page.wait_for_url(re.compile(r"language=en"))
+    # The filtered results replace the list: focus a link of the new one, not of the old.
+    page.wait_for_load_state("networkidle")
     # A result's title is a link: Enter on it opens the article, Escape closes it.
     page.locator("#items > li a").first.focus()
     page.keyboard.press("Enter")

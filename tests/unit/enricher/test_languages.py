@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.enricher.gazetteer import gazetteer
+from services.enricher.gazetteers import gazetteer
 from services.enricher.geography import ArticleParts, resolve_geography
 from services.enricher.lemmas import LOCAL_LANGUAGES
 

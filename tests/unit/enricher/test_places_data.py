@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.enricher.gazetteer import gazetteer
+from services.enricher.gazetteers import gazetteer
 from services.enricher.places_build import places_lines
 from services.enricher.places_data import (
     MIN_ALTERNATE_NAME_POPULATION,
