@@ -6,6 +6,10 @@ fragments such as "government strongly" or "Korea issued". Here a phrase can onl
 run of words with no stop word, adverb, verb form or punctuation inside it, which keeps
 noun phrases ("South Korean government", "military cooperation") whole; entities give
 the run extra weight because they are what the article is about.
+
+The method is the same in every language the enricher reads (KEYWORD_LANGUAGES): beyond
+English the stop words are spaCy's for the language and the news words of
+keyword_words.py, and phrases are counted by their lemmas, so "у Києві" and "Київ" are one.
 """
 
 from __future__ import annotations
@@ -17,12 +21,24 @@ from typing import Final
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from services.enricher.keyword_words import (
+    CONJUGATED_ENDINGS,
+    INFINITIVE_ENDINGS,
+    NEWS_WORDS,
+)
+from services.enricher.lemmas import lemma, stop_words
 from services.enricher.text import TextSpan
 from services.enricher.word_classes import WordClasses
 from shared.events import Entity, Keyword
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
+# French and Italian elide an article or pronoun into the next word ("l'Ukraine").
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu|dell|dall|nell|sull|all|un)['’]", re.IGNORECASE)
+_ELIDING: Final = frozenset({"fr", "it"})
+# German writes every noun with a capital: a capital after a lowercase word is no name.
+_ALL_NOUNS_CAPITALISED: Final = frozenset({"de"})
+KEYWORD_LANGUAGES: Final = frozenset({"en", *NEWS_WORDS})
 # Reporting and other frequent news verbs end a phrase like a stop word does.
 _VERBS: Final = frozenset(
     """said says say saying told tells tell stated states state called calls call reported
@@ -48,7 +64,9 @@ _TOP: Final = 10
 _TITLE_BONUS: Final = 1.0
 
 
-def _is_boundary_word(word: str, classes: WordClasses) -> bool:
+def _is_boundary_word(word: str, classes: WordClasses, language: str) -> bool:
+    if language != "en":
+        return _is_local_boundary_word(word, language)
     lower = word.lower()
     if lower in STOP_WORDS or lower in _VERBS or lower in _CALENDAR or word.isdigit():
         return True
@@ -60,8 +78,30 @@ def _is_boundary_word(word: str, classes: WordClasses) -> bool:
     return len(word) < 2
 
 
+def _is_local_boundary_word(word: str, language: str) -> bool:
+    lower = word.casefold()
+    if lower in stop_words(language) or word.isdigit() or len(word) < 2:
+        return True
+    news = NEWS_WORDS.get(language, frozenset())
+    base = lemma(word, language)
+    if lower in news or base in news:
+        return True
+    return word[0].islower() and _is_verb_form(lower, base, language)
+
+
+def _is_verb_form(lower: str, base: str, language: str) -> bool:
+    if not base.endswith(INFINITIVE_ENDINGS.get(language, ())):
+        return False
+    conjugated = CONJUGATED_ENDINGS.get(language)
+    if conjugated is not None:
+        return lower != base and lower.endswith(conjugated)
+    return True
+
+
 def candidate_phrases(
-    sentences: Iterable[TextSpan], classes: WordClasses = _NO_WORD_CLASSES
+    sentences: Iterable[TextSpan],
+    classes: WordClasses = _NO_WORD_CLASSES,
+    language: str = "en",
 ) -> list[str]:
     """Runs of up to four content words inside each sentence, as written.
 
@@ -79,13 +119,21 @@ def candidate_phrases(
             if gap.strip():
                 _close(run, phrases)
             previous_end = match.end()
+            if language in _ELIDING and (elision := _ELISION.match(word)):
+                _close(run, phrases)  # the elided word is a stop word
+                word = word[elision.end() :]
             possessive = _POSSESSIVE.search(word)
             if possessive:
                 word = word[: possessive.start()]
-            if not word or _is_boundary_word(word, classes):
+            if not word or _is_boundary_word(word, classes, language):
                 _close(run, phrases)
                 continue
-            if run and run[-1][0].islower() and word[0].isupper():
+            if (
+                run
+                and run[-1][0].islower()
+                and word[0].isupper()
+                and language not in _ALL_NOUNS_CAPITALISED
+            ):
                 _close(run, phrases)
             run.append(word)
             if possessive:
@@ -105,14 +153,15 @@ def extract_keywords(
     entities: Sequence[Entity] = (),
     title: str | None = None,
     classes: WordClasses = _NO_WORD_CLASSES,
+    language: str = "en",
 ) -> list[Keyword]:
-    phrases = candidate_phrases(sentences, classes)
-    counts = Counter(p.casefold() for p in phrases)
+    phrases = candidate_phrases(sentences, classes, language)
+    counts = Counter(_key(p, language) for p in phrases)
     surface: dict[str, str] = {}
     for phrase in phrases:
-        surface.setdefault(phrase.casefold(), phrase)
-    entity_weight = {e.text.casefold(): e.count for e in entities if e.type != "group"}
-    title_folded = (title or "").casefold()
+        surface.setdefault(_key(phrase, language), phrase)
+    entity_weight = {_key(e.text, language): e.count for e in entities if e.type != "group"}
+    title_folded = _key(title or "", language)
     scores: dict[str, float] = {}
     for key, count in counts.items():
         length = len(key.split())
@@ -134,6 +183,14 @@ def extract_keywords(
         return []
     best = scores[kept[0]]
     return [Keyword(text=surface[k], score=round(scores[k] / best, 4)) for k in kept]
+
+
+def _key(phrase: str, language: str) -> str:
+    """What counts as the same phrase: its words case-folded, and beyond English their
+    lemmas, so inflected forms of one phrase add up."""
+    if language == "en":
+        return phrase.casefold()
+    return " ".join(lemma(w, language) for w in _TOKEN.findall(phrase))
 
 
 def _contains_words(phrase: str, part: str) -> bool:

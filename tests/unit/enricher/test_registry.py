@@ -73,7 +73,6 @@ def test_the_enrichment_records_the_registry_in_its_order() -> None:
     assert skipped == {
         "entities": "no NER model for language 'de'",
         "tone": "not available for language 'de' (English only so far)",
-        "keywords": "not available for language 'de' (English only so far)",
         "topics": "not available for language 'de' (English only so far)",
         "duplicates": "needs the shared index in Redis",
     }
