@@ -121,8 +121,11 @@ ANALYSES: Final[tuple[Analysis, ...]] = (
         fills=("tone",),
         run=_tone,
         languages=_ENGLISH,  # VADER's lexicon
+        # No tone lexicon ships in a package for the other languages the enricher reads.
+        unavailable="no tone lexicon for language '{language}' (VADER's is English only)",
         detail="vader",
-        what="mean VADER sentence compound, and GDELT-style tone (positive % - negative %)",
+        what="mean VADER sentence compound, and GDELT-style tone (positive % - negative %); "
+        "no lexicon ships for other languages (uk, ru, pl, de, fr, es, it, pt have none)",
     ),
     Analysis(
         "keywords",

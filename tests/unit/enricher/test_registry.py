@@ -72,7 +72,7 @@ def test_the_enrichment_records_the_registry_in_its_order() -> None:
     skipped = {r.name: r.detail for r in event.enrichment.analyses if not r.ran}
     assert skipped == {
         "entities": "no NER model for language 'de'",
-        "tone": "not available for language 'de' (English only so far)",
+        "tone": "no tone lexicon for language 'de' (VADER's is English only)",
         "topics": "not available for language 'de' (English only so far)",
         "duplicates": "needs the shared index in Redis",
     }
