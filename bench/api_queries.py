@@ -99,7 +99,8 @@ async def main() -> None:
     began = time.perf_counter()
     for n in range(0 if args.reuse else min(args.seeds, args.n)):
         await store.upsert(varied(bases[n % len(bases)], n, rng))
-    print(f"{min(args.seeds, args.n)} seeds upserted in {time.perf_counter() - began:.0f} s")
+    if not args.reuse:
+        print(f"{min(args.seeds, args.n)} seeds upserted in {time.perf_counter() - began:.0f} s")
     if args.n > args.seeds and not args.reuse:
         multiply(url, table, args.n)
     print(f"loaded {args.n} articles in {time.perf_counter() - began:.0f} s")
