@@ -1,5 +1,6 @@
 """Read-side query times on PostgreSQL: load N articles made from the bench pages (varied
-dates, sources, languages, countries, entities, topics), then time the API's queries.
+dates, sources, languages, countries, entities, topics; --seeds of them through the store's
+upsert, the rest copies made in SQL by bench/bulk_load.py), then time the API's queries.
 
     DATABASE_URL=postgresql://... python -m bench.api_queries --n 1000000
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench.bulk_load import multiply
 from services.fetcher.intake import event_from_content
 from services.parser.decode import decode_document
 from services.parser.parse import parse_event
@@ -83,7 +85,10 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--q-runs", type=int, default=5, help="runs of `q` alone (slowest)")
+    parser.add_argument("--seeds", type=int, default=1000, help="articles through upsert")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="time a table kept by --keep")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     table = "bench_api_queries"
@@ -92,15 +97,20 @@ async def main() -> None:
     rng = random.Random(13)
     bases = templates()
     began = time.perf_counter()
-    for n in range(args.n):
+    for n in range(0 if args.reuse else min(args.seeds, args.n)):
         await store.upsert(varied(bases[n % len(bases)], n, rng))
+    if not args.reuse:
+        print(f"{min(args.seeds, args.n)} seeds upserted in {time.perf_counter() - began:.0f} s")
+    if args.n > args.seeds and not args.reuse:
+        multiply(url, table, args.n)
     print(f"loaded {args.n} articles in {time.perf_counter() - began:.0f} s")
+    print(f"load average before the queries: {os.getloadavg()}")
     word = "the"
     month = {
         "date_from": datetime(2020, 6, 1, tzinfo=UTC),
         "date_to": datetime(2020, 7, 1, tzinfo=UTC),
     }
-    await timed("q alone", args.runs, lambda: store.search(ArticleQuery(q=word)))
+    await timed("q alone", args.q_runs, lambda: store.search(ArticleQuery(q=word)))
     await timed(
         "q + country + a month",
         args.runs,
@@ -110,9 +120,11 @@ async def main() -> None:
     await timed("daily counts over a year", args.runs, lambda: store.counts(year, "day"))
     await timed("top entities of a month", args.runs,
                 lambda: store.top(ArticleQuery(**month), "entities"))  # fmt: skip
+    # A month's articles (some 42,000 of a million): the whole store would take minutes.
     began = time.perf_counter()
-    rows = sum([1 async for _ in store.export(ArticleQuery())])
-    print(f"export: {rows} rows, {rows / (time.perf_counter() - began):.0f} rows/s")
+    rows = sum([1 async for _ in store.export(ArticleQuery(**month))])
+    print(f"export of a month: {rows} rows, {rows / (time.perf_counter() - began):.0f} rows/s")
+    print(f"load average after the queries: {os.getloadavg()}")
     await store.close()
     if not args.keep:
         with psycopg.connect(url, autocommit=True) as conn:

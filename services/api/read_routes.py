@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from services.api.query_params import article_query
 from services.api.resources import ApiResources, resources_of
 from shared.store.article_query import ArticleQuery, Facet, Interval
-from shared.store.read_models import ArticlePage, Bucket, FacetCount
+from shared.store.read_models import TOTAL_CAP, ArticlePage, Bucket, FacetCount
 
 router = APIRouter(tags=["read"])
 
@@ -43,7 +43,8 @@ class TopValues(BaseModel):
     "/api/articles",
     response_model=ArticlePage,
     summary="Articles matching the filters, a page at a time.",
-    description="`total` counts every match; `next` is the cursor of the following page "
+    description=f"`total` counts every match up to {TOTAL_CAP:,}; above that it is {TOTAL_CAP:,} "
+    "and `total_is_lower_bound` is true. `next` is the cursor of the following page "
     "(null on the last). With `q`, the snippet marks the matches with `<mark>`.",
     responses=_ERRORS,
 )
@@ -90,7 +91,7 @@ async def _undated(query: ArticleQuery, buckets: list[Bucket], resources: ApiRes
     excludes those already (no second query then)."""
     if query.date_from is not None or query.date_to is not None:
         return 0
-    total = (await resources.store.search(query.model_copy(update={"limit": 1}))).total
+    total = (await resources.store.search(query.model_copy(update={"limit": 1}), None)).total
     return max(total - sum(bucket.count for bucket in buckets), 0)
 
 

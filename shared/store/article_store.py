@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from shared.events import ArticleEvent
 from shared.store.article_query import ArticleQuery, Interval
-from shared.store.read_models import ArticlePage, ArticleSummary, Bucket, FacetCount
+from shared.store.read_models import TOTAL_CAP, ArticlePage, ArticleSummary, Bucket, FacetCount
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,9 @@ class ArticleStore(Protocol):
     # The read side (read_sql.py, the same SQL for both stores). Every method raises
     # QueryError for a malformed query, facet or interval, and nothing else for user input.
 
-    async def search(self, query: ArticleQuery) -> ArticlePage:
-        """A page of matches in the query's sort, with the total and the next page's cursor."""
+    async def search(self, query: ArticleQuery, total_cap: int | None = TOTAL_CAP) -> ArticlePage:
+        """A page of matches in the query's sort, with the total and the next page's cursor;
+        the total counts up to total_cap matches (None: all of them)."""
 
     async def get_event(self, article_id: str) -> dict[str, Any] | None:
         """The whole stored event, as JSON."""

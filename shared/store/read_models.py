@@ -49,10 +49,16 @@ class ArticleSummary(BaseModel):
     tone: float | None
 
 
+# How many matches a page counts at most: counting a million matches of a common word
+# took seconds, and nobody pages that far; above it `total` is this lower bound.
+TOTAL_CAP = 10_000
+
+
 class ArticlePage(BaseModel):
     total: int
     items: list[ArticleSummary]
     next: str | None
+    total_is_lower_bound: bool = False
 
 
 class Bucket(BaseModel):

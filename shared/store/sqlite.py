@@ -15,7 +15,7 @@ from shared.events import ArticleEvent
 from shared.store.article_query import ArticleQuery, Interval, QueryError
 from shared.store.article_store import ArticleRow, StoredArticle
 from shared.store.facet_rows import facet_rows, stored_time
-from shared.store.read_models import ArticlePage, ArticleSummary, Bucket, FacetCount
+from shared.store.read_models import TOTAL_CAP, ArticlePage, ArticleSummary, Bucket, FacetCount
 from shared.store.read_sql import ReadQueries, Row, sqlite_dialect
 from shared.store.side_tables import BACKFILL_BATCH, BACKFILLED, side_schema, side_writes
 from shared.store.storable import without_nul
@@ -164,8 +164,8 @@ class SqliteStore:
         ).fetchone()
         return orjson.loads(found[0]) if found else None
 
-    async def search(self, query: ArticleQuery) -> ArticlePage:
-        return await self.reads.search(query)
+    async def search(self, query: ArticleQuery, total_cap: int | None = TOTAL_CAP) -> ArticlePage:
+        return await self.reads.search(query, total_cap)
 
     async def counts(self, query: ArticleQuery, interval: Interval) -> list[Bucket]:
         return await self.reads.counts(query, interval)

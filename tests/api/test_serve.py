@@ -48,7 +48,7 @@ def test_serve_answers_until_sigterm(settings: Settings, tmp_path: Path) -> None
                 time.sleep(0.2)
         assert ready.status_code == 200
         page = httpx.get(f"http://127.0.0.1:{port}/api/articles", timeout=5).json()
-        assert page == {"total": 0, "items": [], "next": None}
+        assert page == {"total": 0, "items": [], "next": None, "total_is_lower_bound": False}
         assert httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5).status_code == 200
         proc.send_signal(signal.SIGTERM)
         # uvicorn shuts down, then re-raises the signal it caught, as its own exit status.

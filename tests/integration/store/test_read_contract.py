@@ -98,6 +98,18 @@ async def test_keyset_pages_give_every_match_once(
     assert seen == everything
 
 
+async def test_total_above_its_cap_is_a_lower_bound_and_the_page_is_unchanged(
+    loaded: ArticleStore,
+) -> None:
+    exact = await loaded.search(ArticleQuery.checked(limit=2), None)
+    capped = await loaded.search(ArticleQuery.checked(limit=2), 3)
+    at_cap = await loaded.search(ArticleQuery.checked(limit=2), exact.total)
+    assert exact.total == len(ARTICLES) > 3 and not exact.total_is_lower_bound
+    assert (capped.total, capped.total_is_lower_bound) == (3, True)
+    assert (at_cap.total, at_cap.total_is_lower_bound) == (exact.total, False)
+    assert capped.items == exact.items and capped.next == exact.next
+
+
 async def test_summary_and_marked_escaped_snippet(loaded: ArticleStore) -> None:
     await loaded.upsert(
         ARTICLES[3].model_copy(
