@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from shared.settings import Settings
 
@@ -104,3 +105,14 @@ def settings(redis_url: str, stream_prefix: str, table_name: str, tmp_path: Path
             "http_port": 0,
         }
     )
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    """An async Redis client; the test's streams are deleted after it."""
+    client = Redis.from_url(settings.redis_url.get_secret_value())
+    yield client
+    keys = [key async for key in client.scan_iter(f"{settings.stream_prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()

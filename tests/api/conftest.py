@@ -9,21 +9,9 @@ import httpx
 import psycopg
 import pytest
 from pydantic import SecretStr
-from redis.asyncio import Redis
 
 from shared.settings import Settings
 from tests.api.server import served_api
-
-
-@pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    """An async Redis client; the test's streams are deleted after it."""
-    client = Redis.from_url(settings.redis_url.get_secret_value())
-    yield client
-    keys = [key async for key in client.scan_iter(f"{settings.stream_prefix}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -7,24 +7,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from redis.asyncio import Redis
 
-from shared.settings import Settings
 from shared.store.article_store import ArticleStore
 from shared.store.facet_rows import SIDE_TABLES
 from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
-
-
-@pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    """An async Redis client; the test's streams are deleted after it."""
-    client = Redis.from_url(settings.redis_url.get_secret_value())
-    yield client
-    keys = [key async for key in client.scan_iter(f"{settings.stream_prefix}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 @pytest.fixture(params=["postgres", "sqlite"])

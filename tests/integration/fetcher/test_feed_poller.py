@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import orjson
 import pytest
 from redis.asyncio import Redis
@@ -11,7 +9,6 @@ from redis.asyncio import Redis
 from services.fetcher.feed_poller import FeedPoller
 from services.fetcher.feeds import FeedRegistry
 from shared.events import RawSubmission
-from shared.redis_connection import redis_client
 from shared.settings import Settings
 from shared.streams import StreamNames
 from tests.integration.fetcher.conftest import ClientFactory
@@ -19,17 +16,6 @@ from tests.integration.fetcher.feed_site import FeedSite
 from tests.integration.fetcher.local_server import local_server
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    client = redis_client(settings)
-    yield client
-    names = StreamNames(settings.stream_prefix)
-    keys = [key async for key in client.scan_iter(match=f"{names.prefix}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 async def published(redis: Redis, names: StreamNames) -> list[RawSubmission]:
