@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC
 from typing import Any
@@ -88,6 +89,10 @@ class PostgresStore:
         self.table = sql.Identifier(table)
         self._table_name = table
         self._conn: AsyncConnection[TupleRow] | None = None
+        # The stage's subscriber and its reclaimer store through this one connection at
+        # once: two transactions on it must not interleave (psycopg refuses the second
+        # commit, and the article would be retried until it is dead-lettered).
+        self._writing = asyncio.Lock()
 
     async def _connection(self) -> AsyncConnection[TupleRow]:
         # Reconnect on demand: after a database restart the next call gets a fresh one.
@@ -167,11 +172,12 @@ class PostgresStore:
             row.published_at, row.word_count, row.event_json,
         )  # fmt: skip
         try:
-            conn = await self._connection()
-            # The article and its side rows together, or neither.
-            async with conn.transaction():
-                await conn.execute(sql.SQL(_UPSERT).format(table=self.table), values)
-                await self._write_sides(conn, row.id, orjson.loads(row.event_json))
+            async with self._writing:
+                conn = await self._connection()
+                # The article and its side rows together, or neither.
+                async with conn.transaction():
+                    await conn.execute(sql.SQL(_UPSERT).format(table=self.table), values)
+                    await self._write_sides(conn, row.id, orjson.loads(row.event_json))
         except psycopg.Error as exc:
             failure = postgres_failure(exc)
             if isinstance(failure, Unavailable):

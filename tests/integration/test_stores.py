@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from services.fetcher.intake import event_from_content
@@ -63,3 +65,16 @@ async def test_search_input_is_never_query_syntax(store: ArticleStore) -> None:
 
 async def test_store_answers_ping(store: ArticleStore) -> None:
     assert await store.ping()
+
+
+async def test_articles_stored_at_once_through_one_store_are_all_kept(
+    store: ArticleStore,
+) -> None:
+    """A stage's subscriber and its reclaimer store through one store at the same time
+    (found by the chaos test: interleaved transactions on one PostgreSQL connection)."""
+    events = [
+        parsed(f"Harbour report {n}\n\nThe port authority said on Monday that quay {n} reopened.")
+        for n in range(20)
+    ]
+    await asyncio.gather(*(store.upsert(event) for event in events))
+    assert await store.count() == 20
