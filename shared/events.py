@@ -255,6 +255,22 @@ class AnalysisRun(_Model):
     )
 
 
+class StoryLink(_Model):
+    """The story an article joined when it was enriched: the articles, across sources, that
+    report the same real-world event."""
+
+    id: str = Field(description="Story id; a merged story's old ids stay resolvable to it.")
+    size: int = Field(ge=1, description="Articles in the story, this one included, when joined.")
+    new: bool = Field(description="This article started the story.")
+    score: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Similarity to the story it joined."
+    )
+    merged: list[str] = Field(
+        default_factory=list,
+        description="Ids of stories merged into this one by this article (aliases of `id`).",
+    )
+
+
 class Enrichment(_Model):
     """What the enricher adds. Later fields join here; consumers ignore what they don't know."""
 
@@ -283,6 +299,9 @@ class Enrichment(_Model):
         ge=0.0,
         le=1.0,
         description="Estimated Jaccard similarity (word 3-shingles) to `duplicate_of`.",
+    )
+    story: StoryLink | None = Field(
+        default=None, description="The story this article joined; absent before stories ran."
     )
     analyses: list[AnalysisRun] = Field(
         default_factory=list,
