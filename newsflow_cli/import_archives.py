@@ -10,12 +10,15 @@ row per id.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 from warcio.recordloader import ArcWarcRecord
 
 from newsflow_cli.console import err, print_failure, write_json_line
@@ -87,8 +90,10 @@ async def import_archive(
     max_bytes: int,
     source: str | None = None,
     on_position: Callable[[int], None] | None = None,
+    say: Callable[[str], None] = print_failure,
 ) -> None:
-    """Publish one archive's pages, adding what happened to `summary`."""
+    """Publish one archive's pages, adding what happened to `summary`; each problem is
+    also said at once, through `say`."""
     name = str(path)
     batch: list[RawSubmission] = []
 
@@ -111,12 +116,12 @@ async def import_archive(
                         resumed_at=item.resumed_at,
                     )
                 )
-                print_failure(f"{name}: {item.describe()}")
+                say(f"{name}: {item.describe()}")
                 continue
             if isinstance(item, Corrupt):
                 message = f"record at offset {item.offset} not published: {item.message}"
                 summary.problems.append(ArchiveProblem(name, item.offset, message))
-                print_failure(f"{name}: {message}")
+                say(f"{name}: {message}")
                 continue
             if on_position is not None:
                 on_position(item.offset)
@@ -126,7 +131,7 @@ async def import_archive(
             elif isinstance(outcome, BadRecord):
                 message = f"record at offset {item.offset} not published: {outcome}"
                 summary.problems.append(ArchiveProblem(name, item.offset, message))
-                print_failure(f"{name}: {message}")
+                say(f"{name}: {message}")
             else:
                 batch.append(outcome)
                 if len(batch) >= BATCH:
@@ -134,7 +139,7 @@ async def import_archive(
     except OSError as exc:  # the file itself: missing, unreadable, a folder
         message = f"cannot read it: {exc.strerror or exc}"
         summary.problems.append(ArchiveProblem(name, 0, message, stopped=True))
-        print_failure(f"{name}: {message}")
+        say(f"{name}: {message}")
     await flush()
 
 
@@ -154,7 +159,9 @@ def import_archives(paths: list[str], *, source: str | None, as_json: bool) -> i
                 BarColumn(),
                 DownloadColumn(),
                 TimeRemainingColumn(),
-                console=err,
+                # Bound to the real stderr: the archive reader catches what warcio writes
+                # to `sys.stderr` meanwhile, and the bar's refreshes must not land there.
+                console=Console(file=sys.stderr),
                 disable=not err.is_terminal,
             ) as progress:
                 task = progress.add_task("import", total=total)
@@ -171,6 +178,9 @@ def import_archives(paths: list[str], *, source: str | None, as_json: bool) -> i
                         max_bytes=settings.max_content_bytes,
                         source=source,
                         on_position=advance,
+                        say=lambda message: progress.console.print(
+                            Text(message, style="red"), soft_wrap=True
+                        ),
                     )
                     done += path.stat().st_size if path.is_file() else 0
                     progress.update(task, completed=done)

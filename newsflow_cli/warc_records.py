@@ -100,12 +100,11 @@ def _records_from(file: BinaryIO, decide: Callable[[ArcWarcRecord], T]) -> _Read
         try:
             with redirect_stderr(warnings):
                 record = next(iterator)
-            if record.format != "warc":
-                # warcio also reads the older ARC format, and reads any line of five words
-                # as an ARC header: text that is not an archive would become "records".
-                return max(0, records.offset), "not a WARC record (ARC files are not read)"
-            outcome = decide(record)
-            with redirect_stderr(warnings):
+                if record.format != "warc":
+                    # warcio also reads the older ARC format, and reads any line of five
+                    # words as an ARC header: text that is not an archive would be "records".
+                    return max(0, records.offset), "not a WARC record (ARC files are not read)"
+                outcome = decide(record)
                 missing = _missing_bytes(record)
         except StopIteration:
             return None
