@@ -244,3 +244,15 @@ def test_an_empty_file_has_no_records(tmp_path: Path) -> None:
 
 def test_pages_fixture_is_what_the_corpus_says() -> None:
     assert all(page_html(p).lstrip().lower().startswith(b"<!doctype html") for p in PAGES)
+
+
+def test_a_file_gzipped_whole_is_refused_with_the_fix(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.warc"
+    write_archive(plain, pages=5, gzipped=False)
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))
+    items = read_all(whole)
+    [damage] = problems(items)
+    assert isinstance(damage, Damage) and damage.resumed_at is None
+    assert "warcio recompress" in damage.message
+    assert submissions(items) == []
