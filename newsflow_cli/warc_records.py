@@ -81,6 +81,7 @@ def read_archive(
             if broken is None:
                 return
             offset, message = broken
+            offset = max(offset, start)  # the search always moves on: no loop on one spot
             start = next_record_start(file, offset + 1, gzipped=gzipped)
             yield Damage(offset, message, start)
 
