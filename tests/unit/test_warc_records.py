@@ -256,3 +256,35 @@ def test_a_file_gzipped_whole_is_refused_with_the_fix(tmp_path: Path) -> None:
     assert isinstance(damage, Damage) and damage.resumed_at is None
     assert "warcio recompress" in damage.message
     assert submissions(items) == []
+
+
+@pytest.mark.parametrize("gzipped", [True, False], ids=["warc.gz", "warc"])
+def test_random_damage_never_raises_and_loses_no_intact_page(tmp_path: Path, gzipped: bool) -> None:
+    import random
+
+    whole = tmp_path / "whole"
+    pages = write_archive(whole, pages=20, gzipped=gzipped)
+    data = whole.read_bytes()
+    records = [i for i in read_all(whole) if isinstance(i, ReadRecord)]
+    ends = [r.offset for r in records[1:]] + [len(data)]
+    rng = random.Random(15)
+    for attempt in range(25):
+        damaged = bytearray(data)
+        start = rng.randrange(len(damaged))
+        if attempt % 3 == 0:
+            damaged = damaged[:start]
+        else:
+            for i in range(start, min(len(damaged), start + rng.randrange(1, 300))):
+                damaged[i] = rng.randrange(256)
+        path = tmp_path / f"damaged-{attempt}"
+        path.write_bytes(bytes(damaged))
+        items = read_all(path)  # never raises
+        published = [s.url for s in submissions(items)]
+        assert set(published) <= {p.url for p in pages}
+        assert len(published) == len(set(published))
+        intact = [
+            r.outcome.url
+            for r, end in zip(records, ends, strict=True)
+            if end <= start and isinstance(r.outcome, RawSubmission)
+        ]
+        assert published[: len(intact)] == intact, attempt
