@@ -16,6 +16,7 @@ from newsflow_cli.arguments import run_command_table, utf8_text
 from newsflow_cli.dlq import dlq_app
 from newsflow_cli.docs import regenerate_docs
 from newsflow_cli.feeds import feeds_app
+from newsflow_cli.import_archives import import_archives
 from newsflow_cli.local_stages import run_locally
 from newsflow_cli.publish import publish_inputs
 from newsflow_cli.running import EXIT_FAILED
@@ -49,6 +50,19 @@ def publish(
 ) -> None:
     """Put articles on the raw stream."""
     raise typer.Exit(EXIT_FAILED if publish_inputs(inputs, source) else 0)
+
+
+@app.command("import")
+def import_(
+    archives: Annotated[list[str], typer.Argument(help="WARC files: .warc or .warc.gz.")],
+    source: Annotated[
+        str | None, typer.Option(help="Publisher or source name.", callback=utf8_text)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The summary as JSON on stdout.")] = False,
+) -> None:
+    """Publish the web pages (200 HTML responses) of web archives; other records are counted
+    and skipped. Exits 1 when a record could not be read."""
+    raise typer.Exit(import_archives(archives, source=source, as_json=as_json))
 
 
 @app.command()

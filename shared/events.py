@@ -27,7 +27,7 @@ from shared.pipeline import STAGE_NAMES
 
 SCHEMA_VERSION = 1
 
-Via = Literal["redis", "cli", "python", "feed", "replay", "api"]
+Via = Literal["redis", "cli", "python", "feed", "replay", "api", "archive"]
 
 
 def _stage_of_the_pipeline(name: str) -> str:
@@ -80,6 +80,21 @@ class RawSubmission(_Model):
         default=None, description="Publication time given by the feed item."
     )
     hint_summary: str | None = Field(default=None, description="Summary given by the feed item.")
+    hint_captured_at: datetime | None = Field(
+        default=None,
+        description="When a web archive captured the page (WARC-Date): a bound on its date, "
+        "never its publication time.",
+    )
+    # Content as bytes, for pages downloaded earlier (a web archive's responses): the
+    # fetcher and parser decide their charset as they do for a page they download now.
+    content_b64: str | None = Field(
+        default=None,
+        description="The document's bytes as base64, its charset still to be decided; needs "
+        "`url`, which names the article.",
+    )
+    charset: str | None = Field(
+        default=None, description="Charset declared for `content_b64` (HTTP Content-Type)."
+    )
 
     @model_validator(mode="after")
     def _needs_url_or_content(self) -> RawSubmission:
