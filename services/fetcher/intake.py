@@ -82,6 +82,7 @@ def source_of(submission: RawSubmission, url: str | None, now: datetime) -> Sour
         "title": submission.hint_title,
         "published_at": submission.hint_published_at,
         "summary": submission.hint_summary,
+        "language": submission.hint_language,
     }
     if any(value is not None for value in hints.values()):
         extra["hints"] = {key: value for key, value in hints.items() if value is not None}
