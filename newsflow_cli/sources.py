@@ -41,7 +41,11 @@ sources_app = typer.Typer(
 @asynccontextmanager
 async def store_if_it_opens(settings: Settings) -> AsyncIterator[ArticleStore | None]:
     """The store for the `stored` figure; None (the figure shown as -) when it cannot open:
-    the other figures are in Redis and still worth showing."""
+    the other figures are in Redis and still worth showing. A SQLite file that does not exist
+    is not created here: nothing was stored."""
+    if not settings.uses_postgres and not settings.sqlite_path.exists():
+        yield None
+        return
     store = open_store(settings)
     try:
         await store.open()
