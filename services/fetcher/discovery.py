@@ -82,8 +82,8 @@ async def _discover_feeds(client: PoliteClient, site_url: str, found: Discovery)
             found.refused.append(f"{url}: not_a_feed: no items with links")
             continue
         found.feeds.append(url)
-        found.discovered.append(DiscoveredDocument(url=url, kind="feed", found_by=how,
-                                                   entries=len(items)))  # fmt: skip
+        document = DiscoveredDocument(url=url, kind="feed", found_by=how, entries=len(items))
+        found.discovered.append(document)
 
 
 async def _discover_sitemaps(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from services.fetcher.download import FEED_TYPES
 from services.fetcher.feed_items import parse_feed
@@ -37,7 +38,7 @@ class FoundArticle:
     """An article URL a document lists, with what the document says about it."""
 
     url: str
-    via: str  # "sitemap" or "feed"
+    via: Literal["sitemap", "feed"]
     document_url: str
     title: str | None = None
     published_at: datetime | None = None
@@ -48,7 +49,7 @@ class FoundArticle:
         return RawSubmission(
             url=self.url,
             source=record.name,
-            via="sitemap" if self.via == "sitemap" else "feed",
+            via=self.via,
             feed_url=self.document_url,
             hint_title=self.title,
             hint_published_at=self.published_at,

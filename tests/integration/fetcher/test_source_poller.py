@@ -17,7 +17,8 @@ from shared.settings import Settings
 from shared.sources import SourceRecord, SourceRegistry
 from shared.streams import StreamNames
 from tests.integration.fetcher.conftest import ClientFactory
-from tests.integration.fetcher.local_server import LocalServer, Reply, local_server
+from tests.integration.fetcher.feed_site import FeedSite
+from tests.integration.fetcher.local_server import LocalServer, Reply, local_server, page
 from tests.integration.fetcher.sitemap_site import (
     GZIP_SITEMAP,
     NEWS_SITEMAP,
@@ -88,6 +89,22 @@ async def test_discovery_finds_the_feed_the_index_and_its_three_sitemaps(
     }
     # /sitemap.xml was tried too: the site has none, and that is said, not hidden.
     assert any("/sitemap.xml: http_404" in refusal for refusal in found.refused)
+
+
+async def test_without_feed_links_the_usual_paths_are_tried(make_client: ClientFactory) -> None:
+    with local_server() as server:
+        server.routes["/"] = page("<html><body><p>No links here.</p></body></html>")
+        feed = FeedSite(server, items=3)
+        server.routes["/rss.xml"] = server.routes.pop("/feed.xml")
+        found = await discover(
+            await make_client(), server.url("/"), sitemap_max_bytes=MB, max_documents=50
+        )
+    assert found.feeds == [server.url("/rss.xml")]
+    assert [(d.kind, d.found_by, d.entries) for d in found.discovered] == [
+        ("feed", "usual path", 3)
+    ]
+    assert feed.count == 3
+    assert any(r.startswith(server.url("/feed.xml")) for r in found.refused)
 
 
 async def test_polling_publishes_each_article_once_with_its_hints(

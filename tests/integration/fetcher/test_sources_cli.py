@@ -84,6 +84,10 @@ def test_add_show_backfill_twice_and_remove(cli_env: Settings) -> None:
 
         listed = runner.invoke(app, ["sources", "list", "--json"])
         assert orjson.loads(listed.stdout)["seen"] == len(expected)
+        status = orjson.loads(runner.invoke(app, ["status", "--json"]).stdout)
+        assert [(s["name"], s["seen"]) for s in status["sources"]] == [("harbour", len(expected))]
+        table = runner.invoke(app, ["status"], env=wide)
+        assert table.exit_code == 0 and "harbour" in table.stdout
 
     removed = runner.invoke(app, ["sources", "remove", "harbour"])
     assert removed.exit_code == 0, removed.output
