@@ -16,6 +16,7 @@ from shared.events import RawSubmission
 from shared.settings import Settings
 from shared.sources import SourceRecord, SourceRegistry
 from shared.streams import StreamNames
+from tests.bombs import gzip_of_zeros
 from tests.integration.fetcher.conftest import ClientFactory
 from tests.integration.fetcher.feed_site import FeedSite
 from tests.integration.fetcher.local_server import LocalServer, Reply, local_server, page
@@ -152,6 +153,22 @@ async def test_polling_publishes_each_article_once_with_its_hints(
         }
 
 
+async def test_two_replicas_share_a_source_one_poll_per_interval(
+    settings: Settings, redis: Redis, make_client: ClientFactory
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    with local_server() as server:
+        site = SitemapSite(server)
+        await added_source(redis, names, site, make_client)
+        one = poller_of(redis, names, await make_client())
+        other = poller_of(redis, names, await make_client())
+        polls_before = len(server.requests_to(SITEMAP_INDEX))
+        results = [await one.poll_due_sources(), await other.poll_due_sources()]
+        assert sorted(results) == [0, 60]
+        assert len(server.requests_to(SITEMAP_INDEX)) == polls_before + 1
+        assert len(await published(redis, names)) == 60
+
+
 async def test_a_poll_leaves_what_is_older_than_its_age_to_backfill(
     settings: Settings, redis: Redis, make_client: ClientFactory
 ) -> None:
@@ -201,7 +218,7 @@ async def test_backfill_publishes_exactly_the_range_then_nothing(
 
 
 def hostile_site(server: LocalServer, elsewhere: LocalServer) -> list[str]:
-    """An index whose children are one good sitemap and five hostile ones."""
+    """An index whose children are one good sitemap and six hostile ones."""
     good = [server.url(f"/good/{n}") for n in range(5)]
     children = {
         "/good.xml": "".join(f"<url><loc>{url}</loc></url>" for url in good),
@@ -209,6 +226,7 @@ def hostile_site(server: LocalServer, elsewhere: LocalServer) -> list[str]:
         "/huge.xml": None,
         "/loop.xml": None,
         "/not-xml.xml": None,
+        "/bomb.xml.gz": None,
     }
     urls = [server.url(path) for path in children] + [elsewhere.url("/sitemap.xml")]
     server.routes["/robots.txt"] = lambda _r: Reply(
@@ -235,6 +253,10 @@ def hostile_site(server: LocalServer, elsewhere: LocalServer) -> list[str]:
         stream=lambda: (entry for _ in range((1 << 30) // len(entry))),
     )
     server.routes["/loop.xml"] = lambda _r: Reply(302, headers={"Location": "/loop.xml"})
+    bomb = gzip_of_zeros(64)  # 64 KB that inflate to 64 MiB, over the 1 MB cap
+    server.routes["/bomb.xml.gz"] = lambda _r: Reply(
+        body=bomb, headers={"Content-Type": "application/gzip"}
+    )
     server.routes["/not-xml.xml"] = lambda _r: Reply(
         body=b'{"this": "is json"}', headers={"Content-Type": "application/xml"}
     )
@@ -271,6 +293,7 @@ async def test_hostile_sitemaps_are_refused_with_a_reason_and_the_rest_goes_on(
             "huge.xml": "too_large",
             "loop.xml": "too_many_redirects",
             "not-xml.xml": "not_xml",
+            "bomb.xml.gz": "too_large",
             "sitemap.xml": "ssrf",
         }
         assert elsewhere.connections == 0
