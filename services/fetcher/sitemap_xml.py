@@ -2,10 +2,11 @@
 
 Sitemaps come from strangers, so the XML is read defensively: no DTD (a sitemap never needs
 one, and a DTD is how entity-expansion bombs start), lxml told never to resolve entities or
-touch the network, gzip undone with a cap on the decompressed size, and the document read
-with a pull parser in pieces so the element depth and the entry count are checked as it is
-read rather than after a whole tree was built. The plain-text form of the protocol (one URL
-per line) is read too. Every refusal is a `Rejected` with a short reason.
+touch the network and to keep libxml2's caps (no huge trees: 256 levels deep at most), gzip
+undone with a cap on the decompressed size, and the document read incrementally
+(`iterparse`), each entry freed once read and the entry count checked as it goes. The
+plain-text form of the protocol (one URL per line) is read too. Every refusal is a
+`Rejected` with a short reason.
 
 No sitemap library is used: ultimate-sitemap-parser is GPL-3.0 and downloads on its own,
 and trafilatura's sitemap module (Apache-2.0) also fetches by itself and keeps no Google
@@ -14,6 +15,7 @@ News fields (publication date, title, language).
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -28,8 +30,6 @@ from shared.urls import is_http_url
 
 # The sitemap protocol's own limits: 50,000 URLs and 50 MB uncompressed per document.
 MAX_ENTRIES = 50_000
-MAX_DEPTH = 16  # <sitemapindex><sitemap><loc> is 3 deep; <url><news:news><news:publication> 4
-_PIECE = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _MAX_TEXT_CHARS = 2000
@@ -106,109 +106,75 @@ def _text_sitemap(data: bytes, base_url: str) -> SitemapDocument:
     return SitemapDocument("urlset", entries=[SitemapEntry(url) for url in urls])
 
 
-class _Reader:
-    """Collects entries from the pull parser's events; the path of element names says
-    where each text belongs."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.path: list[str] = []
-        self.document: SitemapDocument | None = None
-        self.fields: dict[str, str] = {}
-
-    def start(self, tag: str) -> None:
-        self.path.append(tag)
-        if len(self.path) > MAX_DEPTH:
-            raise Rejected("too_deep", f"the sitemap nests elements over {MAX_DEPTH} deep")
-        if len(self.path) == 1:
-            if tag == "sitemapindex":
-                self.document = SitemapDocument("index")
-            elif tag == "urlset":
-                self.document = SitemapDocument("urlset")
-            else:
-                raise Rejected("not_a_sitemap", f"the XML's root is <{tag}>, not a sitemap")
-        elif len(self.path) == 2:
-            self.fields = {}
-
-    def end(self, element: etree._Element) -> None:
-        tag = self.path.pop()
-        depth = len(self.path)
-        # loc and lastmod belong to the <url>/<sitemap> itself (depth 2), the others to its
-        # <news:news>: an <image:image> has a <loc> and a <title> of its own.
-        if (depth == 2 and tag in _ITEM_FIELDS) or (tag in _NEWS_FIELDS and "news" in self.path):
-            text = (element.text or "").strip()[:_MAX_TEXT_CHARS]
-            if text:
-                self.fields.setdefault(tag, text)
-        elif depth == 1:
-            self._close_item(tag)
-
-    def _close_item(self, tag: str) -> None:
-        document = self.document
-        assert document is not None  # set by the root's start
-        url = _absolute(self.fields.get("loc"), self.base_url)
-        if url is None:
-            document.skipped += 1
-            return
-        if len(document.children) + len(document.entries) >= MAX_ENTRIES:
-            raise Rejected("too_many_entries", f"the sitemap lists over {MAX_ENTRIES} entries")
-        lastmod = w3c_datetime(self.fields.get("lastmod"))
-        if document.kind == "index" and tag == "sitemap":
-            document.children.append(ChildSitemap(url, lastmod))
-        elif document.kind == "urlset" and tag == "url":
-            document.entries.append(
-                SitemapEntry(
-                    url=url,
-                    lastmod=lastmod,
-                    published_at=w3c_datetime(self.fields.get("publication_date")),
-                    title=self.fields.get("title"),
-                    language=_language(self.fields.get("language")),
-                )
-            )
-
-
-_ITEM_FIELDS = frozenset({"loc", "lastmod"})
-_NEWS_FIELDS = frozenset({"publication_date", "title", "language"})
-
-
 def _xml_sitemap(data: bytes, base_url: str) -> SitemapDocument:
-    parser = etree.XMLPullParser(
-        events=("start", "end"),
+    # Only the <url>s and <sitemap>s come back to Python: the element-by-element work is
+    # lxml's, and each one is freed once read, so 50,000 entries never stand as a tree.
+    items = etree.iterparse(
+        io.BytesIO(data),
+        events=("end",),
+        tag=("{*}url", "{*}sitemap"),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
-        huge_tree=False,
+        huge_tree=False,  # libxml2's own caps: 256 levels deep, 10 MB in one text node
         remove_comments=True,
         remove_pis=True,
     )
-    reader = _Reader(base_url)
+    entries: list[SitemapEntry] = []
+    children: list[ChildSitemap] = []
+    skipped = 0
     try:
-        for offset in range(0, len(data), _PIECE):
-            parser.feed(data[offset : offset + _PIECE])
-            _drain(parser, reader)
-        parser.close()
-        _drain(parser, reader)
-    except etree.XMLSyntaxError as exc:
-        raise Rejected("not_xml", f"{base_url} is not well-formed XML: {exc}") from exc
-    if reader.document is None:
-        raise Rejected("not_xml", f"{base_url} has no XML root element")
-    return reader.document
-
-
-def _drain(parser: etree.XMLPullParser, reader: _Reader) -> None:
-    for event, element in parser.read_events():
-        tag = _local(element.tag)
-        if event == "start":
-            reader.start(tag)
-            continue
-        reader.end(element)
-        if len(reader.path) <= 1:
-            # A finished <url> or <sitemap>: free it and the siblings before it, so a
-            # document of 50,000 entries never holds them all as a tree.
-            element.clear()
+        for _event, element in items:
             parent = element.getparent()
-            if parent is not None:
-                while element.getprevious() is not None:
-                    del parent[0]
+            if parent is None or parent.getparent() is not None:
+                continue  # not an item of the root: an <image:image> has no say here
+            if len(entries) + len(children) >= MAX_ENTRIES:
+                raise Rejected("too_many_entries", f"the sitemap lists over {MAX_ENTRIES}")
+            url = _absolute(_child_text(element, "loc"), base_url)
+            if url is None:
+                skipped += 1
+            elif _local(element.tag) == "sitemap":
+                children.append(ChildSitemap(url, w3c_datetime(_child_text(element, "lastmod"))))
+            else:
+                entries.append(_entry(element, url))
+            element.clear()
+            while element.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        reason = "too_deep" if "depth" in str(exc) else "not_xml"
+        raise Rejected(reason, f"{base_url} is not well-formed XML: {exc}") from exc
+    root = _local(items.root.tag) if items.root is not None else ""
+    if root == "sitemapindex":
+        return SitemapDocument("index", children=children, skipped=skipped)
+    if root == "urlset":
+        return SitemapDocument("urlset", entries=entries, skipped=skipped)
+    raise Rejected("not_a_sitemap", f"the XML's root is <{root}>, not a sitemap")
+
+
+def _entry(element: etree._Element, url: str) -> SitemapEntry:
+    news = _child(element, "news")
+    publication = _child(news, "publication")
+    return SitemapEntry(
+        url=url,
+        lastmod=w3c_datetime(_child_text(element, "lastmod")),
+        published_at=w3c_datetime(_child_text(news, "publication_date")),
+        title=_child_text(news, "title"),
+        language=_language(_child_text(publication, "language")),
+    )
+
+
+def _child(element: etree._Element | None, name: str) -> etree._Element | None:
+    """`element`'s first child called `name`, in any namespace."""
+    if element is None:
+        return None
+    return next((child for child in element if _local(child.tag) == name), None)
+
+
+def _child_text(element: etree._Element | None, name: str) -> str | None:
+    child = _child(element, name)
+    if child is None:
+        return None
+    return (child.text or "").strip()[:_MAX_TEXT_CHARS] or None
 
 
 def _local(tag: object) -> str:
@@ -218,7 +184,9 @@ def _local(tag: object) -> str:
 def _absolute(loc: str | None, base_url: str) -> str | None:
     if not loc:
         return None
-    url = urljoin(base_url, loc.strip())
+    loc = loc.strip()
+    # Nearly every <loc> is absolute already: urljoin only for the others (it is slow).
+    url = loc if loc[:8].lower().startswith(("http://", "https://")) else urljoin(base_url, loc)
     return url if is_http_url(url) else None
 
 
