@@ -19,6 +19,7 @@ from services.fetcher.polite_client import NotModified, PoliteClient
 from services.fetcher.sitemap_xml import parse_sitemap
 from shared.errors import Rejected
 from shared.events import RawSubmission
+from shared.secret_text import masked
 from shared.sources import DocumentKind, DocumentState, SourceRecord
 from shared.urls import normalize_url
 
@@ -104,9 +105,11 @@ def _conditional(state: DocumentState | None) -> dict[str, str]:
 
 
 def refusal_text(exc: Exception) -> str:
+    """`reason: message` of a document's failure, any password in a quoted URL masked: it
+    is kept in the source's state and shown by `sources show` and the api."""
     if isinstance(exc, Rejected):
-        return str(exc)[:500]
-    return f"unreachable: {type(exc).__name__}: {exc}"[:500]
+        return masked(str(exc))[:500]
+    return masked(f"unreachable: {type(exc).__name__}: {exc}")[:500]
 
 
 async def read_sitemaps(

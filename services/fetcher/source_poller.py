@@ -106,7 +106,7 @@ class SourcePoller:
         errors = [f"{o.url}: {o.error}" for o in outcomes if o.error]
         if errors:
             state.last_error, state.last_error_at = "; ".join(errors)[:1000], utc_now()
-            log.warning("source_documents_failed", source=record.name, errors=errors[:5])
+            log.warning("source_documents_failed", source=record.name, errors="; ".join(errors))
         await self.registry.save_state(record, state)
         log.info("source_polled", source=record.name, found=len(fresh), published=published)
         return published
