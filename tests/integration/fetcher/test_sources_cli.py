@@ -114,3 +114,17 @@ def test_bad_dates_and_unknown_sources(cli_env: Settings) -> None:
     assert unknown.exit_code == 1 and "no source 'x'" in unknown.output
     assert runner.invoke(app, ["sources", "show", "x"]).exit_code == 1
     assert runner.invoke(app, ["sources", "add", "file:///etc/passwd"]).exit_code == 2
+
+
+def test_without_the_allow_setting_a_loopback_site_is_refused_as_ssrf(
+    cli_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_FETCH_ALLOW_NETWORKS", "")
+    get_settings.cache_clear()
+    with local_server() as server:
+        SitemapSite(server)
+        result = CliRunner().invoke(app, ["sources", "add", server.url("/")])
+        assert server.connections == 0
+    assert result.exit_code == 1
+    assert "no feed or sitemap found" in result.output
+    assert "ssrf" in result.output
