@@ -116,6 +116,7 @@ def source_of(submission: RawSubmission, url: str | None, now: datetime) -> Sour
         "published_at": submission.hint_published_at,
         "summary": submission.hint_summary,
         "captured_at": submission.hint_captured_at,
+        "language": submission.hint_language,
     }
     if any(value is not None for value in hints.values()):
         extra["hints"] = {key: value for key, value in hints.items() if value is not None}
