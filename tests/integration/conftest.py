@@ -34,6 +34,6 @@ async def store(
 
 def drop_store_tables(url: str, table: str) -> None:
     """The article table and the side tables the store made beside it."""
-    names = [table, *(f"{table}_{side}" for side in (*SIDE_TABLES, "meta"))]
+    names = [table, *(f"{table}_{side}" for side in (*SIDE_TABLES, "meta", "alerts"))]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP TABLE IF EXISTS {', '.join(names)}")
