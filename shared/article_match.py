@@ -2,11 +2,13 @@
 pick, from the enriched stream, the articles a stored search would find.
 
 It follows the stores' rules (shared/store/read_sql.py): title and text split into
-lower-case tokens of letters and digits, a phrase is consecutive tokens within the title or
-within the text; within a facet any value matches, facets are ANDed; entities, places and
-topic labels match without case; dates are on published_at, an undated article never
-matches a date range; the tone range is on the enrichment's GDELT-style tone, an article
-without one never matches a tone range. The sort, limit and cursor do not filter.
+lower-case tokens of letters and digits, a phrase is consecutive tokens of the title
+followed by the text (as PostgreSQL's search vector holds them; SQLite's FTS5 columns do
+not let a phrase run from the title into the text, the one place the stores differ);
+within a facet any value matches, facets are ANDed; entities, places and topic labels
+match without case; dates are on published_at, an undated article never matches a date
+range; the tone range is on the enrichment's GDELT-style tone, an article without one
+never matches a tone range. The sort, limit and cursor do not filter.
 
 Matching many queries against each article (alerts) is why both sides are prepared once:
 `CompiledQuery` parses a query once (its words, its sets of values), `ArticleFacts` reads an
@@ -53,27 +55,20 @@ class ArticleFacts:
         self._text = article.text if article else ""
 
     @cached_property
-    def fields(self) -> tuple[list[str], list[str]]:
-        """The title's tokens and the text's: a phrase never runs from one into the other
-        (PostgreSQL's vector and SQLite's columns keep them apart too)."""
-        return token_list(self._title), token_list(self._text)
+    def tokens(self) -> list[str]:
+        return token_list(f"{self._title}\n{self._text}")
 
     @cached_property
     def words(self) -> frozenset[str]:
-        title, text = self.fields
-        return frozenset(title) | frozenset(text)
+        return frozenset(self.tokens)
 
     @cached_property
-    def _starts(self) -> tuple[dict[str, list[int]], ...]:
-        """Per field, where each token occurs: a phrase is looked for at its first word's
-        places only."""
-        indexes = []
-        for tokens in self.fields:
-            index: dict[str, list[int]] = defaultdict(list)
-            for i, token in enumerate(tokens):
-                index[token].append(i)
-            indexes.append(index)
-        return tuple(indexes)
+    def _starts(self) -> dict[str, list[int]]:
+        """Where each token occurs: a phrase is looked for at its first word's places only."""
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, token in enumerate(self.tokens):
+            index[token].append(i)
+        return index
 
     def has(self, term: Term) -> bool:
         first = term.tokens[0]
@@ -84,11 +79,8 @@ class ArticleFacts:
             return True
         if not all(token in self.words for token in term.tokens[1:]):
             return False
-        for tokens, starts in zip(self.fields, self._starts, strict=True):
-            for i in starts.get(first, ()):
-                if tuple(tokens[i : i + size]) == term.tokens:
-                    return True
-        return False
+        tokens = self.tokens
+        return any(tuple(tokens[i : i + size]) == term.tokens for i in self._starts[first])
 
 
 @dataclass(frozen=True)
