@@ -116,8 +116,7 @@ class AlertDefinition(BaseModel):
     def _slug(cls, name: str) -> str:
         if not _NAME.match(name):
             raise ValueError(
-                "name must be 1-64 lower-case letters, digits, - or _, starting with a "
-                "letter or digit"
+                "must be 1-64 lower-case letters, digits, - or _, starting with a letter or digit"
             )
         if name in RESERVED_NAMES:
             raise ValueError(f"name {name!r} is reserved")
