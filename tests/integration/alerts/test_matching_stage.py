@@ -5,6 +5,8 @@ match is recorded with the entry's ack or not at all."""
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 import pytest
 from redis.asyncio import Redis
@@ -161,3 +163,39 @@ async def test_the_stage_runs_on_postgresql_too(
     for definition in (KP, NEGATIVE):
         found = [m.article_id for m in await matches_on(redis, keys.stream(definition.name))]
         assert found == expected(definition)
+
+
+async def test_metrics_and_status_show_each_alert_s_figures(
+    settings: Settings, redis: Redis
+) -> None:
+    import httpx
+
+    from shared.pipeline_status import pipeline_status
+    from tests.servers import free_port
+
+    port = free_port()
+    served = settings.model_copy(update={"http_port": port, "http_host": "127.0.0.1"})
+    keys = AlertKeys(settings.stream_prefix)
+    await add_alerts(settings, redis, [KP, NEGATIVE])
+    await redis.hincrby(keys.figures(KP.name), "delivered", 2)  # as the delivery worker does
+    async with running_alerts(served), httpx.AsyncClient() as http:
+        await publish(redis, settings, ARTICLES)
+        await settled(redis, settings)
+        wanted = [
+            f'newsflow_alert_matched{{alert="{KP.name}"}} 3.0',
+            f'newsflow_alert_delivered{{alert="{KP.name}"}} 2.0',
+            f'newsflow_alert_matched{{alert="{NEGATIVE.name}"}} 1.0',
+            f'newsflow_alert_failed{{alert="{NEGATIVE.name}"}} 0.0',
+        ]
+        for _ in range(100):
+            text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+            if all(line in text for line in wanted):
+                break
+            await asyncio.sleep(0.1)
+        assert all(line in text for line in wanted), text[-2000:]
+    status = await pipeline_status(redis, StreamNames(settings.stream_prefix))
+    assert "alerts" in [stage.stage for stage in status.stages]
+    assert status.as_dict()["alerts"] == [
+        {"alert": KP.name, "matched": 3, "delivered": 2, "failed": 0},
+        {"alert": NEGATIVE.name, "matched": 1, "delivered": 0, "failed": 0},
+    ]
