@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from newsflow_cli.alerts import alerts_app
 from newsflow_cli.arguments import run_command_table, utf8_text
 from newsflow_cli.backfill import run_backfill
 from newsflow_cli.dlq import dlq_app
@@ -38,6 +39,7 @@ app = typer.Typer(
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(sources_app, name="sources")
+app.add_typer(alerts_app, name="alerts")
 
 LocalPaths = Annotated[
     list[str], typer.Argument(help=".html/.htm/.txt/.json files (or .gz), folders, -")

@@ -43,4 +43,23 @@ def render_status(status: PipelineStatus, prefix: str) -> RenderableType:
                          f"dead letters: {status.dlq_length}")]  # fmt: skip
     for reason, count in list(status.dlq_by_reason.items())[:8]:
         lines.append(Text(f"  {count:6d}  {reason}", style="red"))
+    if status.alerts:
+        lines.append(_alerts(status))
     return Group(*lines)
+
+
+# Past this many, the rest are counted: `newsflow alerts list` shows them all.
+_ALERTS_SHOWN = 10
+
+
+def _alerts(status: PipelineStatus) -> RenderableType:
+    table = Table(title="alerts", title_justify="left", padding=(0, 1))
+    table.add_column("alert", no_wrap=True, overflow="ellipsis", max_width=40)
+    for column in ("matched", "delivered", "failed"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for a in status.alerts[:_ALERTS_SHOWN]:
+        failed = Text(str(a.failed), style="red" if a.failed else "")
+        table.add_row(a.alert, str(a.matched), str(a.delivered), failed)
+    if len(status.alerts) > _ALERTS_SHOWN:
+        table.caption = f"and {len(status.alerts) - _ALERTS_SHOWN} more: newsflow alerts list"
+    return table

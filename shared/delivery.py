@@ -19,12 +19,14 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import structlog
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from shared import metrics
 from shared.backpressure import RoomGate
@@ -37,7 +39,18 @@ from shared.pipeline_status import THROUGHPUT_WINDOW_S, throughput_key
 from shared.settings import Settings
 from shared.streams import Fields, StreamNames, encode_json, entry_ids
 
-Handler = Callable[[Fields], Awaitable[ArticleEvent | None]]
+
+@dataclass(frozen=True)
+class Forward:
+    """What a handler returns when it writes more than the next stage's event (the alerts
+    stage: its matches): `writes` queues commands on the transaction that acknowledges the
+    entry, so they happen with the ack or not at all."""
+
+    writes: Callable[[Pipeline], None]
+    event: ArticleEvent | None = None
+
+
+Handler = Callable[[Fields], Awaitable[ArticleEvent | Forward | None]]
 
 
 class Outcome(StrEnum):
@@ -145,7 +158,7 @@ class Delivery:
         started = time.perf_counter()
         await self.redis.hincrby(self.handling_key, entry_id, 1)
         try:
-            output = await self.handle(fields)
+            handled = await self.handle(fields)
         except Rejected as exc:
             await self.dead_letter(entry_id, fields, exc.reason, exc, delivery_count)
             return Outcome.DEAD_LETTERED
@@ -155,16 +168,22 @@ class Delivery:
         except Exception as exc:
             return await self._failed(entry_id, fields, exc, delivery_count)
         self._outage_pause_s = 0.0
+        forward = handled if isinstance(handled, Forward) else None
+        output = handled.event if isinstance(handled, Forward) else handled
         if output is not None:
             structlog.contextvars.bind_contextvars(article_id=output.id, trace_id=output.trace_id)
-        await self._forward_and_ack(entry_id, output)
+        await self._forward_and_ack(entry_id, output, forward)
         metrics.PROCESSING_SECONDS.labels(self.stage.name).observe(time.perf_counter() - started)
         return Outcome.FORWARDED
 
-    async def _forward_and_ack(self, entry_id: bytes, output: ArticleEvent | None) -> None:
+    async def _forward_and_ack(
+        self, entry_id: bytes, output: ArticleEvent | None, forward: Forward | None = None
+    ) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             if output is not None and self.outbox is not None:
                 pipe.xadd(self.outbox, encode_json(output.to_json()))
+            if forward is not None:
+                forward.writes(pipe)
             pipe.xack(self.inbox, self.group, entry_id)
             pipe.hdel(self.handling_key, entry_id)
             if entry_id in self.to_retry:

@@ -35,3 +35,14 @@ FETCH_RESPONSES = Counter(
 MODEL_LOAD_SECONDS = Gauge(
     "newsflow_model_load_seconds", "Time the enricher took to load a model.", ["model"]
 )
+# Per alert (label `alert`): totals kept in Redis (shared/alerts/figures.py), so every
+# replica reports the same figure.
+ALERT_MATCHED = Gauge("newsflow_alert_matched", "Articles matched by an alert.", ["alert"])
+ALERT_DELIVERED = Gauge(
+    "newsflow_alert_delivered", "Webhook deliveries of an alert its receiver accepted.", ["alert"]
+)
+ALERT_FAILED = Gauge(
+    "newsflow_alert_failed",
+    "Webhook deliveries of an alert given up on (dead-lettered).",
+    ["alert"],
+)

@@ -74,6 +74,17 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         app="services.sink.app:app",
         metrics_port=9104,
     ),
+    PipelineStage(
+        name="alerts",
+        input="enriched",
+        output=None,
+        group="alerts",
+        purpose="Matches each enriched article against every saved alert and records each "
+        "match once: on the alert's stream, and on the webhook delivery queue.",
+        reads="Enriched articles: field `data`, an ArticleEvent with `enrichment`.",
+        app="services.alerts.app:app",
+        metrics_port=9105,
+    ),
 )
 
 

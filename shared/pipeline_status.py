@@ -12,6 +12,8 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from shared.alerts.figures import AlertFigures, all_figures
+from shared.alerts.wire import AlertKeys
 from shared.pipeline import PIPELINE, PipelineStage
 from shared.streams import StreamNames
 
@@ -53,6 +55,7 @@ class PipelineStatus:
     enriched_length: int
     dlq_length: int
     dlq_by_reason: dict[str, int]
+    alerts: list[AlertFigures] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +63,7 @@ class PipelineStatus:
             "enriched_length": self.enriched_length,
             "dlq_length": self.dlq_length,
             "dlq_by_reason": self.dlq_by_reason,
+            "alerts": [figures.as_dict() for figures in self.alerts],
         }
 
 
@@ -133,4 +137,5 @@ async def pipeline_status(redis: Redis, names: StreamNames) -> PipelineStatus:
         enriched_length=int(await redis.xlen(names.enriched)),
         dlq_length=int(await redis.xlen(names.dlq)),
         dlq_by_reason=await dlq_reasons(redis, names),
+        alerts=await all_figures(redis, AlertKeys(names.prefix)),
     )

@@ -124,8 +124,8 @@ class Settings(BaseSettings):
         default=None,
         ge=0,
         le=65535,
-        description="Port of /metrics and /health; unset: 9101-9104 (fetcher, parser, "
-        "enricher, sink); 0: no endpoint.",
+        description="Port of /metrics and /health; unset: 9101-9105 (fetcher, parser, "
+        "enricher, sink, alerts); 0: no endpoint.",
     )
     api_host: str = Field(
         default="127.0.0.1",
@@ -226,6 +226,17 @@ class Settings(BaseSettings):
         default=500,
         ge=1,
         description="Sitemaps (indexes included) read per source per poll or backfill.",
+    )
+    alert_seen_ttl_s: int = Field(
+        default=30 * 86_400,
+        ge=60,
+        description="How long an (alert, article) match is remembered, so the article is "
+        "never delivered to that alert twice (s).",
+    )
+    alert_stream_max_length: int = Field(
+        default=10_000,
+        ge=0,
+        description="Entries kept on each alert's stream; the oldest go first (0: no limit).",
     )
     keep_raw: bool = Field(
         default=False,

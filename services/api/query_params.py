@@ -83,6 +83,14 @@ def article_query(
     entity: Annotated[list[str], Query(description="Named entity's text; repeatable.")] = [],  # noqa: B006
     topic: Annotated[list[str], Query(description="IPTC topic code or label; repeatable.")] = [],  # noqa: B006
     place: Annotated[list[str], Query(description="Place name; repeatable.")] = [],  # noqa: B006
+    tone_min: Annotated[
+        float | None,
+        Query(ge=-100, le=100, description="GDELT-style tone at least this (-100 to 100)."),
+    ] = None,
+    tone_max: Annotated[
+        float | None,
+        Query(ge=-100, le=100, description="GDELT-style tone at most this (-100 to 100)."),
+    ] = None,
     sort: Annotated[
         Sort | None,
         Query(description="relevance (the default with q), newest (without), oldest."),
@@ -109,6 +117,8 @@ def article_query(
         entities=tuple(entity),
         topics=tuple(topic),
         places=tuple(place),
+        tone_min=tone_min,
+        tone_max=tone_max,
         sort=sort,
         limit=limit,
         cursor=cursor,

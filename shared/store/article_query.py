@@ -149,7 +149,9 @@ def to_websearch(search: WebSearch) -> str:
 
 
 class ArticleQuery(BaseModel):
-    """Filters over stored articles. Within a facet any value matches; facets are ANDed."""
+    """Filters over stored articles. Within a facet any value matches; facets are ANDed.
+    The tone range is on the enrichment's GDELT-style tone; an article without a tone
+    (no lexicon for its language) is outside every tone range."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -162,6 +164,12 @@ class ArticleQuery(BaseModel):
     entities: tuple[str, ...] = ()
     topics: tuple[str, ...] = Field(default=(), description="IPTC code or label.")
     places: tuple[str, ...] = ()
+    tone_min: float | None = Field(
+        default=None, ge=-100, le=100, description="GDELT-style tone at least this."
+    )
+    tone_max: float | None = Field(
+        default=None, ge=-100, le=100, description="GDELT-style tone at most this."
+    )
     sort: Sort | None = None
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
     cursor: str | None = None
@@ -222,6 +230,12 @@ class ArticleQuery(BaseModel):
             parse_websearch(self.q)
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise QueryError("from is after to")
+        if (
+            self.tone_min is not None
+            and self.tone_max is not None
+            and self.tone_min > self.tone_max
+        ):
+            raise QueryError("tone_min is above tone_max")
         if self.cursor is not None:
             decode_cursor(self.cursor, self.effective_sort)
 

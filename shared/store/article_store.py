@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.alerts.definition import AlertDefinition
 from shared.events import ArticleEvent
 from shared.store.article_query import ArticleQuery, Interval
 from shared.store.read_models import TOTAL_CAP, ArticlePage, ArticleSummary, Bucket, FacetCount
@@ -107,3 +108,18 @@ class ArticleStore(Protocol):
         start of the text, unmarked."""
 
     async def ping(self) -> bool: ...
+
+    # Alerts (shared/alerts/definition.py), in the table `<table>_alerts` (alert_rows.py).
+    # Whoever adds or removes one also bumps the alerts' version in Redis
+    # (shared/alerts/catalog.py does both), so the matching stage reloads them.
+
+    async def add_alert(self, alert: AlertDefinition) -> bool:
+        """Store a new alert; False (and nothing written) when its name is taken."""
+
+    async def get_alert(self, name: str) -> AlertDefinition | None: ...
+
+    async def list_alerts(self) -> list[AlertDefinition]:
+        """Every alert, by name."""
+
+    async def remove_alert(self, name: str) -> bool:
+        """False when there was no alert of that name."""

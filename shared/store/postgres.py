@@ -12,8 +12,10 @@ import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow
 
+from shared.alerts.definition import AlertDefinition
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
+from shared.store import alert_rows
 from shared.store.article_query import ArticleQuery, Interval, QueryError
 from shared.store.article_store import ArticleRow, StoredArticle
 from shared.store.facet_rows import facet_rows
@@ -123,6 +125,7 @@ class PostgresStore:
                 if found and f"{SEARCHED_BODY_CHARS}" not in found[0]:
                     await conn.execute(sql.SQL(_REBUILD_SEARCH).format(**names))
         await self._migrate_sides(conn)
+        await conn.execute(_sql(alert_rows.alerts_schema(self._quoted, "timestamptz")))
         self.reads = ReadQueries(postgres_dialect(), self._quoted, _Executor(self))
 
     @property
@@ -251,6 +254,40 @@ class PostgresStore:
             )
             for r in await cursor.fetchall()
         ]
+
+    async def _alert_write(self, text: str, params: tuple[object, ...]) -> int:
+        try:
+            async with self._writing:
+                conn = await self._connection()
+                cursor = await conn.execute(_sql(text), params)
+                return cursor.rowcount
+        except psycopg.Error as exc:
+            failure = postgres_failure(exc)
+            if isinstance(failure, Unavailable):
+                self._conn = None
+            raise failure from exc
+
+    async def add_alert(self, alert: AlertDefinition) -> bool:
+        added = await self._alert_write(
+            alert_rows.insert_alert(self._quoted, "%s"),
+            (alert.name, alert.stored_json(), alert.created_at),
+        )
+        return added == 1
+
+    async def get_alert(self, name: str) -> AlertDefinition | None:
+        conn = await self._connection()
+        cursor = await conn.execute(_sql(alert_rows.select_alert(self._quoted, "%s")), (name,))
+        found = await cursor.fetchone()
+        return AlertDefinition.from_stored(found[0]) if found else None
+
+    async def list_alerts(self) -> list[AlertDefinition]:
+        conn = await self._connection()
+        cursor = await conn.execute(_sql(alert_rows.select_alerts(self._quoted)))
+        return [AlertDefinition.from_stored(row[0]) for row in await cursor.fetchall()]
+
+    async def remove_alert(self, name: str) -> bool:
+        removed = await self._alert_write(alert_rows.delete_alert(self._quoted, "%s"), (name,))
+        return removed == 1
 
     async def ping(self) -> bool:
         try:

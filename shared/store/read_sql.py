@@ -61,6 +61,7 @@ class Dialect:
     time_key: Callable[[Any], str | None]  # a stored time -> the cursor's key
     day: str  # the UTC day of a.published_at as YYYY-MM-DD text
     event_text: str  # what read_models.summary_of reads of a.event, as JSON text
+    tone: str  # the enrichment's GDELT-style tone as a number, NULL when it has none
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -79,6 +80,7 @@ def postgres_dialect() -> Dialect:
         time_key=lambda value: value.isoformat() if value is not None else None,
         day="to_char(a.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
         event_text=_summary_json("a.event->{}", "a.event->'article'->>'text'", "left"),
+        tone="(a.event->'enrichment'->'tone'->>'tone')::float8",
     )
 
 
@@ -98,6 +100,7 @@ def sqlite_dialect() -> Dialect:
         event_text=_summary_json(
             "a.event -> '$.{}'", "a.event ->> '$.article.text'", "substr", builder="json_object"
         ),
+        tone="(a.event ->> '$.enrichment.tone.tone')",
         extra={"match": "{t}_fts MATCH ?"},
     )
 
@@ -187,6 +190,12 @@ class ReadQueries:
             sql.add(f"AND a.published_at >= {m}", d.time_param(query.date_from))
         if query.date_to:
             sql.add(f"AND a.published_at <= {m}", d.time_param(query.date_to))
+        # Read from the stored event (no column of its own): a tone range narrows what the
+        # other filters found rather than being the whole search.
+        if query.tone_min is not None:
+            sql.add(f"AND {d.tone} >= {m}", query.tone_min)
+        if query.tone_max is not None:
+            sql.add(f"AND {d.tone} <= {m}", query.tone_max)
         for column, values in (("a.source", query.sources), ("a.language", query.languages)):
             if values:
                 sql.add(f"AND {column} IN ({_marks(m, values)})", *values)

@@ -11,7 +11,9 @@ from typing import Any
 
 import orjson
 
+from shared.alerts.definition import AlertDefinition
 from shared.events import ArticleEvent
+from shared.store import alert_rows
 from shared.store.article_query import ArticleQuery, Interval, QueryError
 from shared.store.article_store import ArticleRow, StoredArticle
 from shared.store.facet_rows import facet_rows, stored_time
@@ -89,6 +91,7 @@ class SqliteStore:
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(_SCHEMA.format(t=self.table))
         self.db.executescript(side_schema(self.table))
+        self.db.execute(alert_rows.alerts_schema(self.table, "TEXT"))
         self._backfill()
         self.reads = ReadQueries(sqlite_dialect(), self.table, _Executor(self.db))
 
@@ -204,6 +207,31 @@ class SqliteStore:
             )
             for r in rows
         ]
+
+    async def add_alert(self, alert: AlertDefinition) -> bool:
+        try:
+            cursor = self.db.execute(
+                alert_rows.insert_alert(self.table, "?"),
+                (alert.name, alert.stored_json(), stored_time(alert.created_at)),
+            )
+        except sqlite3.Error as exc:
+            raise sqlite_failure(exc) from exc
+        return cursor.rowcount == 1
+
+    async def get_alert(self, name: str) -> AlertDefinition | None:
+        found = self.db.execute(alert_rows.select_alert(self.table, "?"), (name,)).fetchone()
+        return AlertDefinition.from_stored(found[0]) if found else None
+
+    async def list_alerts(self) -> list[AlertDefinition]:
+        rows = self.db.execute(alert_rows.select_alerts(self.table)).fetchall()
+        return [AlertDefinition.from_stored(row[0]) for row in rows]
+
+    async def remove_alert(self, name: str) -> bool:
+        try:
+            cursor = self.db.execute(alert_rows.delete_alert(self.table, "?"), (name,))
+        except sqlite3.Error as exc:
+            raise sqlite_failure(exc) from exc
+        return cursor.rowcount == 1
 
     async def ping(self) -> bool:
         try:

@@ -207,6 +207,9 @@ async def test_export_gives_every_match_as_csv_and_jsonl(api: httpx.AsyncClient)
         ("/api/articles", {"sort": "loudest"}),
         ("/api/articles", {"q": "-only -negatives"}),
         ("/api/articles", {"q": "x" * 1001}),
+        ("/api/articles", {"tone_min": "1", "tone_max": "-1"}),
+        ("/api/articles", {"tone_min": "negative"}),
+        ("/api/articles", {"tone_max": "101"}),
         ("/api/counts", {"interval": "hour"}),
         ("/api/top/colours", {}),
         ("/api/export", {"format": "xml"}),
@@ -219,6 +222,23 @@ async def test_malformed_parameters_are_400s_with_a_message(
     answer = await api.get(path, params=params)
     assert answer.status_code == 400, answer.text
     assert isinstance(answer.json()["error"], str) and answer.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"tone_max": "-1"}, {"a-seoul"}),
+        ({"tone_min": "0"}, {"b-kyiv", "c-launch"}),
+        ({"tone_min": "0.5", "tone_max": "2"}, {"b-kyiv"}),
+        ({"q": "Pyongyang", "tone_min": "-3", "tone_max": "-2"}, {"a-seoul"}),
+    ],
+)
+async def test_the_tone_range_filters(
+    api: httpx.AsyncClient, params: dict[str, str], expected: set[str]
+) -> None:
+    assert set(await ids(api, params)) == expected
+    counted = await api.get("/api/counts", params={**params, "interval": "month"})
+    assert sum(bucket["count"] for bucket in counted.json()["buckets"]) == len(expected)
 
 
 async def test_a_cursor_of_another_sort_is_a_400(api: httpx.AsyncClient) -> None:

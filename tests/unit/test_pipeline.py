@@ -11,22 +11,37 @@ from pydantic import ValidationError
 
 from newsflow_cli.supervisor import APP_MODULES
 from shared.events import DeadLetter
-from shared.pipeline import PIPELINE, STAGE_NAMES, reader_of, stage_named
+from shared.pipeline import PIPELINE, STAGE_NAMES, PipelineStage, reader_of, stage_named
 from shared.schema_file import event_json_schema
 from shared.streams import StreamNames
 
 
+def _chain() -> list[PipelineStage]:
+    chain = [PIPELINE[0]]
+    while (reader := reader_of(chain[-1])) is not None:
+        chain.append(reader)
+    return chain
+
+
 def test_the_stages_form_one_chain_from_raw_to_the_store() -> None:
-    assert PIPELINE[0].input == "raw"
-    assert PIPELINE[-1].output is None
-    for upstream, downstream in itertools.pairwise(PIPELINE):
+    chain = _chain()
+    assert chain[0].input == "raw"
+    assert [stage.name for stage in chain] == ["fetcher", "parser", "enricher", "sink"]
+    for upstream, downstream in itertools.pairwise(chain):
         assert upstream.output == downstream.input
-        assert reader_of(upstream) == downstream
-    assert reader_of(PIPELINE[-1]) is None
+    assert chain[-1].output is None
+
+
+def test_the_alerts_stage_reads_the_enriched_stream_beside_the_store() -> None:
+    chain = _chain()
+    alerts = stage_named("alerts")
+    assert alerts not in chain
+    assert alerts.input == chain[-1].input == "enriched"
+    assert alerts.output is None
 
 
 def test_names_groups_and_ports_are_each_stage_s_own() -> None:
-    for column in ("name", "group", "metrics_port", "input"):
+    for column in ("name", "group", "metrics_port"):
         values = [getattr(stage, column) for stage in PIPELINE]
         assert len(set(values)) == len(values), column
 

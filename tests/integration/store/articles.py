@@ -42,6 +42,7 @@ def article_event(
     topics: tuple[Topic, ...] = (),
     places: tuple[str, ...] = (),
     authors: tuple[str, ...] = (),
+    tone: float | None = -1.0,
 ) -> ArticleEvent:
     return ArticleEvent(
         id=f"art{n:03d}",
@@ -75,12 +76,14 @@ def article_event(
                 )
                 for i, p in enumerate(places)
             ],
-            tone=Tone(
+            tone=None
+            if tone is None
+            else Tone(
                 lexicon="vader",
                 compound_mean=0.1,
-                positive_pct=2.0,
-                negative_pct=3.0,
-                tone=-1.0,
+                positive_pct=max(tone, 0.0),
+                negative_pct=max(-tone, 0.0),
+                tone=tone,
                 sentences=3,
             ),
         ),
@@ -116,6 +119,7 @@ ARTICLES = [
         entities=("Vladimir Putin", "Kim Jong Un"),
         topics=(WAR,),
         places=("Moscow",),
+        tone=-4.5,
     ),
     # Published 01:00 on 3 February in Seoul: 2 February, 16:00 UTC.
     article_event(
@@ -128,6 +132,7 @@ ARTICLES = [
         entities=("Moon Jae-in",),
         topics=(ECONOMY,),
         authors=("Bo Kim",),
+        tone=2.0,
     ),
     article_event(
         4,
@@ -138,7 +143,12 @@ ARTICLES = [
         language="de",
     ),
     article_event(
-        5, "Undated note", "An apple a day, without a date.", published=None, source="Local"
+        5,
+        "Undated note",
+        "An apple a day, without a date.",
+        published=None,
+        source="Local",
+        tone=None,  # no lexicon for its language: outside every tone range
     ),
     article_event(
         6,

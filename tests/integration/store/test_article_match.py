@@ -27,6 +27,13 @@ QUERIES: list[dict[str, object]] = [
     {"languages": ["ru"]},
     {"date_from": "2020-02-02T15:00:00Z", "date_to": "2020-02-02T17:00:00Z"},
     {"date_from": "2020-02-03"},
+    {"tone_max": -2},
+    {"tone_min": 0},
+    {"tone_min": -1, "tone_max": -1},
+    {"tone_min": -100},
+    {"q": "missile", "tone_max": 0},
+    {"q": '"missile news" OR "apple harvest"'},
+    {"q": "markets -calm"},
 ]
 
 

@@ -60,6 +60,11 @@ async def ids(store: ArticleStore, **fields: object) -> list[str]:
         ({"date_from": "2020-02-02T15:00:00Z", "date_to": "2020-02-02T17:00:00Z"}, {"art003"}),
         ({"date_from": "2020-02-03"}, {"art004"}),
         ({"q": "nothingmatchesthis"}, set()),
+        ({"tone_max": -2}, {"art002"}),
+        ({"tone_min": 0}, {"art003"}),
+        ({"tone_min": -1, "tone_max": -1}, {"art001", "art004", "art006"}),
+        ({"tone_min": -100}, {"art001", "art002", "art003", "art004", "art006"}),
+        ({"q": "missile", "tone_max": 0}, {"art001", "art002", "art006"}),
     ],
 )
 async def test_filters(loaded: ArticleStore, fields: dict[str, object], expected: set[str]) -> None:

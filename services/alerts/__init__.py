@@ -1,0 +1,1 @@
+"""Alerts stage: saved searches matched against every enriched article."""

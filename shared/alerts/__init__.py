@@ -1,0 +1,1 @@
+"""Alerts: saved searches evaluated on every enriched article (docs/alerts.md)."""
