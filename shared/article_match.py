@@ -4,7 +4,8 @@ pick, from the enriched stream, the articles a stored search would find.
 It follows the stores' rules (shared/store/read_sql.py): title and text split into
 lower-case tokens of letters and digits, a phrase is consecutive tokens; within a facet any
 value matches, facets are ANDed; entities, places and topic labels match without case;
-dates are on published_at, an undated article never matches a date range. The sort,
+dates are on published_at, an undated article never matches a date range; a story id
+matches the event's story or one it merged. The sort,
 limit and cursor do not filter.
 """
 
@@ -43,6 +44,13 @@ def matches(query: ArticleQuery, event: ArticleEvent) -> bool:
         topics = enrichment.topics if enrichment else []
         wanted = set(query.topics) | {v.lower() for v in query.topics}
         if not any(t.code in wanted or t.label.lower() in wanted for t in topics):
+            return False
+    if query.stories:
+        # The event knows its story and the ids merged into it by this article; an id
+        # merged later is known to the store only (the stored search resolves it).
+        link = enrichment.story if enrichment else None
+        ids = {link.id, *link.merged} if link else set()
+        if not ids & set(query.stories):
             return False
     search = query.websearch
     if search is None:

@@ -12,6 +12,7 @@ from shared.store.article_store import ArticleStore
 from shared.store.facet_rows import SIDE_TABLES
 from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
+from shared.store.story_tables import STORY_TABLES
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
@@ -34,6 +35,6 @@ async def store(
 
 def drop_store_tables(url: str, table: str) -> None:
     """The article table and the side tables the store made beside it."""
-    names = [table, *(f"{table}_{side}" for side in (*SIDE_TABLES, "meta"))]
+    names = [table, *(f"{table}_{side}" for side in (*SIDE_TABLES, *STORY_TABLES, "meta"))]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP TABLE IF EXISTS {', '.join(names)}")
