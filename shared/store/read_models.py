@@ -51,6 +51,9 @@ class ArticleSummary(BaseModel):
         default=None, description="The story the article is in (a merged story's new id)."
     )
     story_size: int | None = Field(default=None, description="Articles in that story.")
+    story_sources: int | None = Field(
+        default=None, description="Distinct sources in that story (unknown on the live stream)."
+    )
 
 
 # How many matches a page counts at most: counting a million matches of a common word
@@ -84,10 +87,10 @@ def summary_of(
     row: tuple[str, str | None, str | None, str | None, str | None],
     event: dict[str, Any],
     marked_snippet: str | None,
-    story: tuple[str | None, int | None] | None = None,
+    story: tuple[str | None, int | None, int | None] | None = None,
 ) -> ArticleSummary:
     """`row`: the stored columns id, url, title, source, language; `story`: its story's
-    id and size as stored, else (an article not yet stored) as the event says."""
+    id, size and sources as stored, else (an article not yet stored) as the event says."""
     article = event.get("article") or {}
     enrichment = event.get("enrichment") or {}
     if marked_snippet is None:
@@ -97,7 +100,7 @@ def summary_of(
     published = article.get("published_at")
     if story is None:
         link = enrichment.get("story") or {}
-        story = (link.get("id"), link.get("size"))
+        story = (link.get("id"), link.get("size"), None)
     return ArticleSummary(
         id=row[0],
         url=row[1],
@@ -119,6 +122,7 @@ def summary_of(
         tone=float(tone) if tone is not None else None,
         story_id=story[0],
         story_size=int(story[1]) if story[1] is not None else None,
+        story_sources=int(story[2]) if story[2] is not None else None,
     )
 
 

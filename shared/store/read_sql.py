@@ -265,11 +265,12 @@ class ReadQueries:
     def _columns(self, snippet: bool) -> str:
         marked = self.d.snippet(self.t) if snippet else "NULL"
         t = self.t
-        # The article's story, canonical (the members table is kept so), and its size.
-        story = (
-            f"(SELECT m.story_id FROM {t}_story_members m WHERE m.article_id = a.id),"
-            f" (SELECT st.article_count FROM {t}_story_members m JOIN {t}_stories st"
+        # The article's story, canonical (the members table is kept so), its size and its
+        # sources: index look-ups per row of a page.
+        story = f"(SELECT m.story_id FROM {t}_story_members m WHERE m.article_id = a.id)" + "".join(
+            f", (SELECT st.{column} FROM {t}_story_members m JOIN {t}_stories st"
             " ON st.id = m.story_id WHERE m.article_id = a.id)"
+            for column in ("article_count", "source_count")
         )
         return f"a.id, a.url, a.title, a.source, a.language, {self.d.event_text}, {marked}, {story}"
 
@@ -297,7 +298,7 @@ class ReadQueries:
         if len(rows) > query.limit:
             last = rows[query.limit - 1]
             key: CursorKey = (
-                last[9] if query.effective_sort == "relevance" else self.d.time_key(last[9])
+                last[10] if query.effective_sort == "relevance" else self.d.time_key(last[10])
             )
             next_cursor = encode_cursor(query.effective_sort, key, last[0])
         return ArticlePage(
@@ -355,5 +356,8 @@ def _marks(mark: str, values: Sequence[object]) -> str:
 
 def _summary(row: Row) -> ArticleSummary:
     return summary_of(
-        (row[0], row[1], row[2], row[3], row[4]), orjson.loads(row[5]), row[6], (row[7], row[8])
+        (row[0], row[1], row[2], row[3], row[4]),
+        orjson.loads(row[5]),
+        row[6],
+        (row[7], row[8], row[9]),
     )

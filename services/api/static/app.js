@@ -135,7 +135,73 @@ function resultItem(item, { fresh = false } = {}) {
       item.language ? ` · ${item.language}` : "",
       typeof item.tone === "number" ? ` · tone ${item.tone.toFixed(1)}` : ""),
     el("p", { class: "snippet" }, markedText(item.snippet)),
-    countries.length ? el("p", { class: "chips" }, countries) : null);
+    countries.length ? el("p", { class: "chips" }, countries) : null,
+    storyLink(item));
+}
+
+// "N more sources": the other sources of the article's story, a link to the story view.
+function storyLink(item) {
+  if (!item.story_id || !(item.story_size > 1) || query.story.includes(item.story_id)) return null;
+  const sources = item.story_sources ?? 1;
+  const text = sources > 1
+    ? `${sources - 1} more source${sources === 2 ? "" : "s"}`
+    : `${item.story_size - 1} more article${item.story_size === 2 ? "" : "s"}`;
+  const story = { ...readQuery(""), story: [item.story_id], sort: "oldest" };
+  return el("p", { class: "story-link" },
+    el("a", { href: pageUrl(story), "data-story": item.story_id,
+      title: `The story: ${item.story_size} articles` }, text));
+}
+
+// ---- the story view ---------------------------------------------------------------------
+
+let storyShown = null;
+
+async function showStory() {
+  const view = $("story-view");
+  const id = query.story.length === 1 ? query.story[0] : null;
+  if (id === storyShown) return;
+  storyShown = id;
+  if (!id) {
+    view.hidden = true;
+    view.replaceChildren();
+    return;
+  }
+  view.hidden = false;
+  view.replaceChildren(el("p", {}, "Loading the story…"));
+  try {
+    const story = await getJson(`${API}/stories/${encodeURIComponent(id)}`);
+    if (storyShown !== id) return;
+    view.replaceChildren(...storyParts(story));
+    if (story.id !== id) {
+      // A merged story's old id: the view goes on under the story's own id.
+      storyShown = story.id;
+      go({ ...query, story: [story.id] }, { replace: true });
+    }
+  } catch (error) {
+    if (storyShown !== id) return;
+    view.replaceChildren(el("h2", { id: "story-headline" }, "Story not found"),
+      el("p", { class: "error" }, String(error.message ?? error)));
+  }
+}
+
+function storyParts(story) {
+  const oneDay = formatDate(story.first_seen) === formatDate(story.last_seen);
+  return [
+    el("p", { class: "story-label" }, "Story"),
+    el("h2", { id: "story-headline" }, story.headline || "(no headline)"),
+    el("p", { class: "meta" },
+      el("time", { datetime: story.first_seen, "data-testid": "story-first-seen" },
+        formatDate(story.first_seen)),
+      oneDay ? "" : [" – ", el("time", { datetime: story.last_seen,
+        "data-testid": "story-last-seen" }, formatDate(story.last_seen))],
+      ` · ${story.article_count} article${story.article_count === 1 ? "" : "s"}`,
+      ` · ${story.source_count} source${story.source_count === 1 ? "" : "s"}`,
+      story.languages.length ? ` · ${story.languages.join(", ")}` : ""),
+    el("p", { class: "chips story-sources", "aria-label": "Sources" },
+      story.sources.map((source) => el("span", { class: "chip" }, source))),
+    el("p", {}, el("a", { href: pageUrl(readQuery("")), "data-story-close": "" },
+      "← all articles")),
+  ];
 }
 
 // ---- chart and facets -------------------------------------------------------------------
@@ -230,6 +296,7 @@ function summaryOf(event) {
     published_at: article.published_at, language: found.language?.code ?? article.language,
     snippet: (article.lead || article.text || "").slice(0, 240),
     countries: (found.countries ?? []).map((c) => c.alpha2), tone: found.tone?.tone,
+    story_id: found.story?.id, story_size: found.story?.size,
   };
 }
 
@@ -277,6 +344,7 @@ function show() {
     showFacets();
     followLive();
   }
+  showStory();
   showArticle();
 }
 
@@ -306,6 +374,14 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     $("q").focus();
   }
+});
+// Links to a story and back to all articles change the view in place.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-story], a[data-story-close]");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  const base = { ...readQuery(""), interval: query.interval };
+  go(link.dataset.story ? { ...base, story: [link.dataset.story], sort: "oldest" } : base);
 });
 window.addEventListener("popstate", () => {
   query = readQuery(location.search);

@@ -67,7 +67,7 @@ async def test_a_story_is_derived_from_its_articles(loaded: ArticleStore) -> Non
     assert {p.name for p in story.places} == {"Pyongyang", "Moscow"}
     assert [a.id for a in story.articles] == ["art001", "art006", "art002"]
     assert {a.story_id for a in story.articles} == {"missile"}
-    assert {a.story_size for a in story.articles} == {3}
+    assert {(a.story_size, a.story_sources) for a in story.articles} == {(3, 2)}
     assert await loaded.story("nothing") is None
 
 
