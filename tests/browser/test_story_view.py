@@ -118,3 +118,16 @@ def test_an_unknown_story_says_so(page: Any, api: Api) -> None:
     page.locator("#story-view h2", has_text="Story not found").wait_for()
     wait_for_results(page)
     assert shown_ids(page) == []
+
+
+def test_the_article_view_links_to_its_story(page: Any, api: Api) -> None:
+    """The first report joined the earlier story, merged since: its link shows the story."""
+    report = api.articles[1]
+    page.goto(f"{api.url}/?article={report.id}")
+    link = page.get_by_role("dialog").get_by_role("link", name="Joined a story")
+    link.click()
+    page.wait_for_url(re.compile(f"story={STORY}"))
+    assert "article" not in query_of(page)
+    page.locator("#story-view h2").wait_for()
+    page.wait_for_function("() => document.querySelectorAll('#items > li').length === 3")
+    assert not page.get_by_role("dialog").is_visible()

@@ -3,6 +3,7 @@
 import { el, formatDate, markedText } from "./dom.js";
 import { drawChart, bucketRange } from "./chart.js";
 import { renderArticle } from "./article.js";
+import { renderStory, storyLink } from "./story.js";
 import {
   BOXED, REPEATABLE, apiUrl, filterParams, joinValues, pageParams, pageUrl, readQuery,
   splitValues,
@@ -136,20 +137,7 @@ function resultItem(item, { fresh = false } = {}) {
       typeof item.tone === "number" ? ` · tone ${item.tone.toFixed(1)}` : ""),
     el("p", { class: "snippet" }, markedText(item.snippet)),
     countries.length ? el("p", { class: "chips" }, countries) : null,
-    storyLink(item));
-}
-
-// "N more sources": the other sources of the article's story, a link to the story view.
-function storyLink(item) {
-  if (!item.story_id || !(item.story_size > 1) || query.story.includes(item.story_id)) return null;
-  const sources = item.story_sources ?? 1;
-  const text = sources > 1
-    ? `${sources - 1} more source${sources === 2 ? "" : "s"}`
-    : `${item.story_size - 1} more article${item.story_size === 2 ? "" : "s"}`;
-  const story = { ...readQuery(""), story: [item.story_id], sort: "oldest" };
-  return el("p", { class: "story-link" },
-    el("a", { href: pageUrl(story), "data-story": item.story_id,
-      title: `The story: ${item.story_size} articles` }, text));
+    storyLink(item, query));
 }
 
 // ---- the story view ---------------------------------------------------------------------
@@ -171,7 +159,7 @@ async function showStory() {
   try {
     const story = await getJson(`${API}/stories/${encodeURIComponent(id)}`);
     if (storyShown !== id) return;
-    view.replaceChildren(...storyParts(story));
+    view.replaceChildren(...renderStory(story));
     if (story.id !== id) {
       // A merged story's old id: the view goes on under the story's own id.
       storyShown = story.id;
@@ -184,25 +172,6 @@ async function showStory() {
   }
 }
 
-function storyParts(story) {
-  const oneDay = formatDate(story.first_seen) === formatDate(story.last_seen);
-  return [
-    el("p", { class: "story-label" }, "Story"),
-    el("h2", { id: "story-headline" }, story.headline || "(no headline)"),
-    el("p", { class: "meta" },
-      el("time", { datetime: story.first_seen, "data-testid": "story-first-seen" },
-        formatDate(story.first_seen)),
-      oneDay ? "" : [" – ", el("time", { datetime: story.last_seen,
-        "data-testid": "story-last-seen" }, formatDate(story.last_seen))],
-      ` · ${story.article_count} article${story.article_count === 1 ? "" : "s"}`,
-      ` · ${story.source_count} source${story.source_count === 1 ? "" : "s"}`,
-      story.languages.length ? ` · ${story.languages.join(", ")}` : ""),
-    el("p", { class: "chips story-sources", "aria-label": "Sources" },
-      story.sources.map((source) => el("span", { class: "chip" }, source))),
-    el("p", {}, el("a", { href: pageUrl(readQuery("")), "data-story-close": "" },
-      "← all articles")),
-  ];
-}
 
 // ---- chart and facets -------------------------------------------------------------------
 
