@@ -13,14 +13,17 @@ from typing import Annotated
 import typer
 
 from newsflow_cli.arguments import run_command_table, utf8_text
+from newsflow_cli.backfill import run_backfill
 from newsflow_cli.dlq import dlq_app
 from newsflow_cli.docs import regenerate_docs
 from newsflow_cli.feeds import feeds_app
+from newsflow_cli.import_archives import import_archives
 from newsflow_cli.local_stages import run_locally
 from newsflow_cli.publish import publish_inputs
 from newsflow_cli.running import EXIT_FAILED
 from newsflow_cli.search import MAX_LIMIT, MIN_LIMIT, show_search
 from newsflow_cli.serve import serve_api
+from newsflow_cli.sources import sources_app
 from newsflow_cli.status import show_status
 from newsflow_cli.subscribe import follow_enriched
 from newsflow_cli.trace import show_trace
@@ -34,6 +37,7 @@ app = typer.Typer(
 )
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(sources_app, name="sources")
 
 LocalPaths = Annotated[
     list[str], typer.Argument(help=".html/.htm/.txt/.json files (or .gz), folders, -")
@@ -49,6 +53,30 @@ def publish(
 ) -> None:
     """Put articles on the raw stream."""
     raise typer.Exit(EXIT_FAILED if publish_inputs(inputs, source) else 0)
+
+
+@app.command("import")
+def import_(
+    archives: Annotated[list[str], typer.Argument(help="WARC files: .warc or .warc.gz.")],
+    source: Annotated[
+        str | None, typer.Option(help="Publisher or source name.", callback=utf8_text)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The summary as JSON on stdout.")] = False,
+) -> None:
+    """Publish the web pages (200 HTML responses) of web archives; other records are counted
+    and skipped. Exits 1 when a record could not be read."""
+    raise typer.Exit(import_archives(archives, source=source, as_json=as_json))
+
+
+@app.command()
+def backfill(
+    source: Annotated[str, typer.Argument(help="Source name or URL.", callback=utf8_text)],
+    date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (UTC).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (UTC).")],
+) -> None:
+    """Publish a source's sitemap entries and feed items dated in the range, each once
+    (a second run publishes only what is still new)."""
+    run_backfill(source, date_from, date_to)
 
 
 @app.command()

@@ -91,10 +91,18 @@ class NewsflowClient:
 
     def _check_size(self, submission: RawSubmission) -> None:
         content = submission.content
-        if self.max_content_bytes is None or not content:
+        if self.max_content_bytes is None:
             return
-        # A str is at least as many UTF-8 bytes as characters: no encoding when that says it.
-        size = len(content) if len(content) > self.max_content_bytes else len(content.encode())
+        if submission.content_b64:
+            # Four base64 characters carry three bytes (the padding carries none).
+            encoded = submission.content_b64
+            size = len(encoded) * 3 // 4 - (len(encoded) - len(encoded.rstrip("=")))
+        elif content:
+            # A str is at least as many UTF-8 bytes as characters: no encoding when that
+            # says it.
+            size = len(content) if len(content) > self.max_content_bytes else len(content.encode())
+        else:
+            return
         if size > self.max_content_bytes:
             raise Rejected(
                 "too_large",

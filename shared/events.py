@@ -27,7 +27,7 @@ from shared.pipeline import STAGE_NAMES
 
 SCHEMA_VERSION = 1
 
-Via = Literal["redis", "cli", "python", "feed", "replay", "api"]
+Via = Literal["redis", "cli", "python", "feed", "sitemap", "replay", "api", "archive"]
 
 
 def _stage_of_the_pipeline(name: str) -> str:
@@ -71,15 +71,33 @@ class RawSubmission(_Model):
     source: str | None = Field(default=None, description="Publisher or source name.")
     trace_id: str | None = Field(default=None, description="Caller's trace id, kept end to end.")
     via: Via = Field(default="redis", description="How the article arrived.")
-    # Hints: what a feed (or a caller) already knows about the page before it is fetched.
-    # The fetcher passes them on as `source.feed_url` and `source.hints`; the page itself
-    # stays the authority.
-    feed_url: str | None = Field(default=None, description="Feed the URL was found in.")
+    # Hints: what a feed or sitemap (or a caller) already knows about the page before it is
+    # fetched. The fetcher passes them on as `source.feed_url` and `source.hints`; the page
+    # itself stays the authority: the parser uses a hint only where the page says nothing.
+    feed_url: str | None = Field(default=None, description="Feed or sitemap the URL was found in.")
     hint_title: str | None = Field(default=None, description="Title given by the feed item.")
     hint_published_at: datetime | None = Field(
         default=None, description="Publication time given by the feed item."
     )
     hint_summary: str | None = Field(default=None, description="Summary given by the feed item.")
+    hint_captured_at: datetime | None = Field(
+        default=None,
+        description="When a web archive captured the page (WARC-Date): a bound on its date, "
+        "never its publication time.",
+    )
+    # Content as bytes, for pages downloaded earlier (a web archive's responses): the
+    # fetcher and parser decide their charset as they do for a page they download now.
+    content_b64: str | None = Field(
+        default=None,
+        description="The document's bytes as base64, its charset still to be decided; needs "
+        "`url`, which names the article.",
+    )
+    charset: str | None = Field(
+        default=None, description="Charset declared for `content_b64` (HTTP Content-Type)."
+    )
+    hint_language: str | None = Field(
+        default=None, description="Language given by the sitemap (Google News <news:language>)."
+    )
 
     @model_validator(mode="after")
     def _needs_url_or_content(self) -> RawSubmission:

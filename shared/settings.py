@@ -207,6 +207,26 @@ class Settings(BaseSettings):
         ge=1,
         description="How long a feed item is remembered so it is never published twice (s).",
     )
+    source_poll_interval_s: float = Field(
+        default=900.0, gt=0, description="Default time between two polls of one source (s)."
+    )
+    source_poll_max_age_s: float = Field(
+        default=7 * 86_400.0,
+        gt=0,
+        description="A source poll publishes entries dated within this age, and undated ones; "
+        "older ones are for `newsflow backfill` (s).",
+    )
+    sitemap_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description="Largest sitemap read, counted after gzip is undone (bytes); the protocol "
+        "allows 50 MB.",
+    )
+    sitemap_max_documents: int = Field(
+        default=500,
+        ge=1,
+        description="Sitemaps (indexes included) read per source per poll or backfill.",
+    )
     keep_raw: bool = Field(
         default=False,
         description="Keep the raw document in events after parsing (bigger streams and rows).",

@@ -13,9 +13,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from shared.settings import Settings
+from tests.store_tables import drop_store_tables
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -105,6 +107,18 @@ def settings(redis_url: str, stream_prefix: str, table_name: str, tmp_path: Path
             "http_port": 0,
         }
     )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Settings]:
+    """The test's settings on each store in turn: SQLite, then PostgreSQL on a table of the
+    test's own (dropped after, with the tables the store made beside it)."""
+    if request.param == "sqlite":
+        yield settings
+        return
+    url = request.getfixturevalue("database_url")
+    yield settings.model_copy(update={"database_url": SecretStr(url)})
+    drop_store_tables(url, settings.table_name)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from services.api import (
     health_routes,
     publish_routes,
     read_routes,
+    source_routes,
     story_routes,
     stream_routes,
 )
@@ -41,8 +42,14 @@ def build_api_app(settings: Settings) -> FastAPI:
     answer_errors_as_json(app)
     count_requests(app)
     for routes in (
-        read_routes, story_routes, export_routes, stream_routes, publish_routes, health_routes,
-    ):  # fmt: skip
+        read_routes,
+        story_routes,
+        export_routes,
+        stream_routes,
+        publish_routes,
+        source_routes,
+        health_routes,
+    ):
         app.include_router(routes.router)
     # Last, so /api/* and /health/* win: the web page and its files.
     if STATIC_DIR.is_dir():

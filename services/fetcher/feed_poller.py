@@ -17,28 +17,17 @@ from services.fetcher.download import FEED_TYPES
 from services.fetcher.feed_items import FeedItem, parse_feed
 from services.fetcher.feeds import Feed, FeedRegistry
 from services.fetcher.polite_client import NotModified, PoliteClient
-from services.fetcher.seen import SeenSet
+from services.fetcher.publish_once import OncePublisher
 from shared.backpressure import RoomGate
 from shared.events import RawSubmission, utc_now
 from shared.logs import get_logger
-from shared.streams import DATA_FIELD, StreamNames
-from shared.urls import normalize_url
+from shared.streams import StreamNames
 
 log = get_logger("newsflow.fetcher.feeds")
 
 # How often the poller looks for feeds that are due, at most; a feed's own interval decides
 # when it is polled.
 _TICK_S = 1.0
-
-# Remember the item and publish it in one step: a crash between the two must neither lose
-# the item (seen, never published) nor publish it twice.
-_PUBLISH_ONCE = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-    redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[3])
-    return 1
-end
-return 0
-"""
 
 
 def submission_for(item: FeedItem, feed: Feed, feed_title: str | None) -> RawSubmission:
@@ -68,8 +57,7 @@ class FeedPoller:
         self.names = names
         self.client = client
         self.registry = FeedRegistry(redis, names)
-        self.seen_items = SeenSet(redis, names, "feed-item", seen_ttl_s)
-        self.seen_ttl_s = seen_ttl_s
+        self.publisher = OncePublisher(redis, names, seen_ttl_s)
         self.default_interval_s = default_interval_s
         # Publishing waits while the fetcher is too far behind, as the CLI's publish does.
         self.room = room
@@ -129,17 +117,7 @@ class FeedPoller:
         return published
 
     async def _publish_once(self, item: FeedItem, feed: Feed, feed_title: str | None) -> bool:
-        payload = submission_for(item, feed, feed_title).to_json()
-        published = await self.redis.eval(
-            _PUBLISH_ONCE,
-            2,
-            self.seen_items.key(normalize_url(item.url)),
-            self.names.raw,
-            str(self.seen_ttl_s),
-            DATA_FIELD,
-            payload,
-        )
-        return bool(published)
+        return await self.publisher.publish(submission_for(item, feed, feed_title))
 
     async def _claim_turn(self, feed: Feed) -> bool:
         interval = feed.interval_s or self.default_interval_s

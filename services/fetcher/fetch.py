@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.fetcher.intake import event_from_content, event_from_download
+from services.fetcher.intake import event_from_bytes, event_from_content, event_from_download
 from services.fetcher.polite_client import NotModified, PoliteClient
 from services.fetcher.seen import SeenSet
 from services.fetcher.ssrf import refusal_of_scheme
@@ -26,6 +26,8 @@ async def fetch_entry(
     """The first event for a raw entry, or None when its URL was fetched within the seen
     window by another entry (this one is then acknowledged with nothing forwarded)."""
     submission = decode_raw_entry(fields)
+    if submission.content_b64 is not None:
+        return event_from_bytes(submission, max_bytes=max_bytes)
     if submission.content and submission.content.strip():
         return event_from_content(submission, max_bytes=max_bytes)
     url = (submission.url or "").strip()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 from datetime import datetime
 
+from services.fetcher.charset import page_charset
 from services.fetcher.download import Download
 from shared.errors import Rejected
 from shared.events import (
@@ -49,6 +51,37 @@ def event_from_content(
     )
 
 
+def event_from_bytes(
+    submission: RawSubmission, *, max_bytes: int, now: datetime | None = None
+) -> ArticleEvent:
+    """Bytes downloaded earlier (a web archive's response): passed on as a download is, with
+    the charset decided the same way from the bytes and what was declared with them."""
+    url = origin_url(submission)
+    if url is None:
+        raise Rejected("invalid_url", "content_b64 needs the http(s) `url` it was fetched from")
+    try:
+        body = base64.b64decode(submission.content_b64 or "", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise Rejected("invalid_content", f"content_b64 is not base64: {exc}") from exc
+    if len(body) > max_bytes:
+        raise Rejected("too_large", f"content is {len(body)} bytes, the limit is {max_bytes}")
+    now = now or utc_now()
+    return ArticleEvent(
+        id=article_id_for_url(url),
+        trace_id=submission.trace_id or new_trace_id(),
+        source=source_of(submission, url, now),
+        raw=Raw(
+            content_type=media_type_of(submission.content_type),
+            encoding=page_charset(body, submission.charset),
+            content_b64=submission.content_b64,
+            final_url=submission.url,
+            size_bytes=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+        ),
+        timestamps=Timestamps(received_at=now, fetched_at=now),
+    )
+
+
 def event_from_download(
     submission: RawSubmission, download: Download, *, now: datetime | None = None
 ) -> ArticleEvent:
@@ -82,6 +115,8 @@ def source_of(submission: RawSubmission, url: str | None, now: datetime) -> Sour
         "title": submission.hint_title,
         "published_at": submission.hint_published_at,
         "summary": submission.hint_summary,
+        "captured_at": submission.hint_captured_at,
+        "language": submission.hint_language,
     }
     if any(value is not None for value in hints.values()):
         extra["hints"] = {key: value for key, value in hints.items() if value is not None}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -67,6 +69,13 @@ class PoliteClient:
         self.politeness = politeness
         self.obey_robots = obey_robots
         self.robots = RobotsCache(self._fetch_robots, robots_ttl_s)
+
+    def reading_up_to(self, max_bytes: int) -> PoliteClient:
+        """This client (its connections, robots.txt cache and host gates) reading bodies of
+        up to `max_bytes`: a sitemap may be bigger than any page."""
+        twin = copy.copy(self)
+        twin.limits = dataclasses.replace(self.limits, max_bytes=max_bytes)
+        return twin
 
     async def get(
         self,

@@ -12,6 +12,7 @@ import re
 
 from services.parser.decode import decode_document, raw_bytes
 from services.parser.feed_item import parse_feed_item
+from services.parser.hints import with_hints
 from services.parser.html import extract_html
 from services.parser.limits import (
     check_not_binary,
@@ -46,6 +47,7 @@ def parse_event(event: ArticleEvent, *, max_bytes: int, keep_raw: bool = False) 
     else:
         text, charset = decode_document(data, raw.encoding)
     article = parse_document(text, raw.content_type, raw.final_url or event.source.url)
+    article = with_hints(article, event.source)
     kept_raw = raw.model_copy(update={"encoding": charset})
     if not keep_raw:
         kept_raw = kept_raw.model_copy(update={"content": None, "content_b64": None})

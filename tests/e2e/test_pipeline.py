@@ -6,14 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
-import psycopg
 import pytest
 import redis
-from pydantic import SecretStr
 
 from shared.settings import Settings
 from shared.streams import StreamNames
@@ -28,21 +25,10 @@ HEADLINE = (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def pipeline_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Settings]:
-    if request.param == "sqlite":
-        yield settings
-        return
-    url = request.getfixturevalue("database_url")
-    yield settings.model_copy(update={"database_url": SecretStr(url)})
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {settings.table_name}")
-
-
 def test_seed_flows_from_a_raw_xadd_to_the_store(
-    pipeline_settings: Settings, client: redis.Redis, tmp_path: Path
+    store_settings: Settings, client: redis.Redis, tmp_path: Path
 ) -> None:
-    settings = pipeline_settings
+    settings = store_settings
     names = StreamNames(settings.stream_prefix)
     env = {**os.environ, **stage_env(settings)}
     with running_stages(settings, tmp_path / "logs"):

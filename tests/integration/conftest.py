@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from shared.store.article_store import ArticleStore
-from shared.store.facet_rows import SIDE_TABLES
 from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
-from shared.store.story_tables import STORY_TABLES
+from tests.store_tables import drop_store_tables
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
@@ -31,10 +29,3 @@ async def store(
     await adapter.close()
     if request.param == "postgres":
         drop_store_tables(url, table_name)
-
-
-def drop_store_tables(url: str, table: str) -> None:
-    """The article table and the side tables the store made beside it."""
-    names = [table, *(f"{table}_{side}" for side in (*SIDE_TABLES, *STORY_TABLES, "meta"))]
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {', '.join(names)}")

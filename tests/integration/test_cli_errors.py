@@ -10,10 +10,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from tests.conftest import SEED
+from tests.store_tables import drop_store_tables
 
 pytestmark = pytest.mark.integration
 
@@ -62,8 +62,7 @@ def postgres_env(
     cli_env: dict[str, str], database_url: str, table_name: str
 ) -> Iterator[dict[str, str]]:
     yield {**cli_env, "DATABASE_URL": database_url}
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {table_name}")
+    drop_store_tables(database_url, table_name)
 
 
 # --- search ----------------------------------------------------------------------------

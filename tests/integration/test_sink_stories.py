@@ -17,9 +17,9 @@ from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
 from shared.store.story_query import StoryQuery
 from shared.streams import Fields, StreamNames, decode_event_entry, encode_json
-from tests.integration.conftest import drop_store_tables
 from tests.integration.harness import running, wait_for
 from tests.integration.store.articles import article_event, day
+from tests.store_tables import drop_store_tables
 
 pytestmark = pytest.mark.integration
 

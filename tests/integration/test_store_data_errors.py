@@ -22,8 +22,8 @@ from shared.store.article_store import ArticleStore
 from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
 from shared.streams import Fields, StreamNames, decode_event_entry, encode_json
-from tests.integration.conftest import drop_store_tables
 from tests.integration.harness import running, wait_for
+from tests.store_tables import drop_store_tables
 
 pytestmark = pytest.mark.integration
 
@@ -128,8 +128,7 @@ async def test_the_sink_stores_the_huge_article_and_the_next_one(
     finally:
         await store.close()
         if kind == "postgres":
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute(f"DROP TABLE IF EXISTS {settings.table_name}")
+            drop_store_tables(url, settings.table_name)
 
 
 async def _count_is(store: ArticleStore, n: int) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +22,9 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    # Written after `body`, piece by piece, for as long as the client reads: an endless or
+    # huge stream that is never held in memory.
+    stream: Callable[[], Iterable[bytes]] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class _Handler(BaseHTTPRequestHandler):
         # The client may stop reading (the size cap): that is the point of some tests.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(reply.body)
+            for piece in reply.stream() if reply.stream else ():
+                self.wfile.write(piece)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

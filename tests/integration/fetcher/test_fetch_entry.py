@@ -147,3 +147,31 @@ async def test_content_in_hand_is_passed_through_without_fetching(
     )
     assert event is not None
     assert event.raw.content == "<p>Given text</p>"
+
+
+async def test_archived_bytes_are_passed_on_as_a_download_without_fetching_their_url(
+    make_client: ClientFactory, seen_urls: SeenSet
+) -> None:
+    """What `newsflow import` publishes: the URL names the page, it is not downloaded."""
+    html = article_html("Архивная статья").encode("cp1251")
+    with local_server() as server:
+        server.routes["/archived"] = page(article_html("The live page, not the archived one"))
+        event = await fetch_entry(
+            entry(
+                url=server.url("/archived"),
+                content_b64=base64.b64encode(html).decode(),
+                charset="windows-1251",
+                content_type="text/html",
+                via="archive",
+                hint_captured_at="2024-05-01T12:00:00Z",
+            ),
+            await make_client(),
+            seen_urls,
+            max_bytes=1_000_000,
+        )
+        assert server.requests_to("/archived") == []
+    assert event is not None
+    assert event.id == article_id_for_url(server.url("/archived"))
+    assert event.raw.encoding == "cp1251"
+    assert base64.b64decode(event.raw.content_b64 or "") == html
+    assert (event.source.model_extra or {})["hints"]["captured_at"].year == 2024
