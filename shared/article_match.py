@@ -8,7 +8,9 @@ not let a phrase run from the title into the text, the one place the stores diff
 within a facet any value matches, facets are ANDed; entities, places and topic labels
 match without case; dates are on published_at, an undated article never matches a date
 range; the tone range is on the enrichment's GDELT-style tone, an article without one
-never matches a tone range. The sort, limit and cursor do not filter.
+never matches a tone range; a story id matches the event's story or one it merged (a
+merge made later is known to the store only, whose search resolves it). The sort, limit
+and cursor do not filter.
 
 Matching many queries against each article (alerts) is why both sides are prepared once:
 `CompiledQuery` parses a query once (its words, its sets of values), `ArticleFacts` reads an
@@ -51,6 +53,8 @@ class ArticleFacts:
         else:
             self.countries = self.entities = self.places = frozenset()
             self.topic_codes = self.topic_labels = frozenset()
+        link = enrichment.story if enrichment else None
+        self.stories = frozenset({link.id, *link.merged}) if link else frozenset()
         self._title = (article.title or "") if article else ""
         self._text = article.text if article else ""
 
@@ -96,6 +100,7 @@ class CompiledQuery:
     places: frozenset[str]
     topic_codes: frozenset[str]
     topic_labels: frozenset[str]
+    stories: frozenset[str]
 
     @classmethod
     def of(cls, query: ArticleQuery) -> CompiledQuery:
@@ -109,6 +114,7 @@ class CompiledQuery:
             places=frozenset(v.lower() for v in query.places),
             topic_codes=frozenset(query.topics),
             topic_labels=frozenset(v.lower() for v in query.topics),
+            stories=frozenset(query.stories),
         )
 
     def matches(self, facts: ArticleFacts) -> bool:
@@ -128,6 +134,8 @@ class CompiledQuery:
             self.topic_codes.isdisjoint(facts.topic_codes)
             and self.topic_labels.isdisjoint(facts.topic_labels)
         ):
+            return False
+        if self.stories and self.stories.isdisjoint(facts.stories):
             return False
         if query.tone_min is not None or query.tone_max is not None:
             tone = facts.tone

@@ -17,6 +17,7 @@ from services.api import (
     publish_routes,
     read_routes,
     source_routes,
+    story_routes,
     stream_routes,
 )
 from services.api.health_routes import count_requests
@@ -42,6 +43,7 @@ def build_api_app(settings: Settings) -> FastAPI:
     count_requests(app)
     for routes in (
         read_routes,
+        story_routes,
         export_routes,
         stream_routes,
         publish_routes,

@@ -1,5 +1,6 @@
 """The request's filters as one `ArticleQuery`: the query parameters every read endpoint
-(`/api/articles`, `/api/counts`, `/api/top/{facet}`, `/api/export`, `/api/stream`) takes.
+(`/api/articles`, `/api/counts`, `/api/top/{facet}`, `/api/export`, `/api/stream`) takes;
+`/api/stories` takes the filters (`article_filters`) with a sort and pages of its own.
 
 Repeatable parameters (`country=KP&country=RU`) match any of their values; different
 parameters must all hold. `from` and `to` take a date (`2024-03-01`: `to` then means the
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from shared.store.article_query import (
     MAX_LIMIT,
@@ -54,7 +55,7 @@ def refuse_nul(parameters: dict[str, list[str]]) -> None:
             raise QueryError(f"{name} holds a NUL character")
 
 
-def article_query(
+def article_filters(
     q: Annotated[
         str | None,
         Query(
@@ -91,20 +92,16 @@ def article_query(
         float | None,
         Query(ge=-100, le=100, description="GDELT-style tone at most this (-100 to 100)."),
     ] = None,
-    sort: Annotated[
-        Sort | None,
-        Query(description="relevance (the default with q), newest (without), oldest."),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 20,
-    cursor: Annotated[
-        str | None, Query(description="The `next` of the previous page.", max_length=2000)
-    ] = None,
+    story: Annotated[
+        list[str], Query(description="Story id (a merged story's old id too); repeatable.")
+    ] = [],  # noqa: B006
 ) -> ArticleQuery:
+    """The filters alone: `/api/stories` takes them with a sort and pages of its own."""
     refuse_nul(
         {
             "q": [q or ""], "from": [date_from or ""], "to": [date_to or ""],
             "source": source, "language": language, "country": country, "entity": entity,
-            "topic": topic, "place": place, "cursor": [cursor or ""],
+            "topic": topic, "place": place, "story": story,
         }
     )  # fmt: skip
     return ArticleQuery.checked(
@@ -119,7 +116,22 @@ def article_query(
         places=tuple(place),
         tone_min=tone_min,
         tone_max=tone_max,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
+        stories=tuple(story),
     )
+
+
+def article_query(
+    filters: Annotated[ArticleQuery, Depends(article_filters)],
+    sort: Annotated[
+        Sort | None,
+        Query(description="relevance (the default with q), newest (without), oldest."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 20,
+    cursor: Annotated[
+        str | None, Query(description="The `next` of the previous page.", max_length=2000)
+    ] = None,
+) -> ArticleQuery:
+    refuse_nul({"cursor": [cursor or ""]})
+    query = filters.model_copy(update={"sort": sort, "limit": limit, "cursor": cursor})
+    query.check()
+    return query

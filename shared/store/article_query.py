@@ -170,6 +170,7 @@ class ArticleQuery(BaseModel):
     tone_max: float | None = Field(
         default=None, ge=-100, le=100, description="GDELT-style tone at most this."
     )
+    stories: tuple[str, ...] = Field(default=(), description="Story id (or a merged one's).")
     sort: Sort | None = None
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
     cursor: str | None = None
@@ -206,6 +207,18 @@ class ArticleQuery(BaseModel):
         if len(values) > MAX_FILTER_VALUES:
             raise ValueError(f"at most {MAX_FILTER_VALUES} values per filter")
         return tuple(value.strip() for value in values)
+
+    @field_validator("stories", mode="after")
+    @classmethod
+    def _bounded_stories(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        if len(values) > MAX_FILTER_VALUES:
+            raise ValueError(f"at most {MAX_FILTER_VALUES} values per filter")
+        return tuple(value.strip() for value in values)
+
+    @property
+    def has_filters(self) -> bool:
+        """Whether anything but the sort and the page narrows the matches."""
+        return bool(self.model_dump(exclude_defaults=True, exclude={"sort", "limit", "cursor"}))
 
     @property
     def effective_sort(self) -> Sort:

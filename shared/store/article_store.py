@@ -18,6 +18,8 @@ from shared.alerts.definition import AlertDefinition
 from shared.events import ArticleEvent
 from shared.store.article_query import ArticleQuery, Interval
 from shared.store.read_models import TOTAL_CAP, ArticlePage, ArticleSummary, Bucket, FacetCount
+from shared.store.story_models import StoryDetail, StoryPage
+from shared.store.story_query import StoryQuery
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,15 @@ class ArticleStore(Protocol):
     def export(self, query: ArticleQuery) -> AsyncIterator[ArticleSummary]:
         """Every match, in the query's sort, streamed with bounded memory; the snippet is the
         start of the text, unmarked."""
+
+    # Stories (story_tables.py keeps them in the article's transaction; story_sql.py reads).
+
+    async def stories(self, query: StoryQuery, total_cap: int | None = TOTAL_CAP) -> StoryPage:
+        """A page of stories with at least one article matching the filters, in the
+        query's sort (size: most articles first; recent: latest seen first)."""
+
+    async def story(self, story_id: str) -> StoryDetail | None:
+        """The story with its articles; an id merged into another story gives that one."""
 
     async def ping(self) -> bool: ...
 

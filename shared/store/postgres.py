@@ -24,6 +24,10 @@ from shared.store.read_sql import ReadQueries, Row, postgres_dialect
 from shared.store.side_tables import BACKFILL_BATCH, BACKFILLED, side_schema, side_writes
 from shared.store.storable import without_nul
 from shared.store.store_errors import postgres_failure
+from shared.store.story_models import StoryDetail, StoryPage
+from shared.store.story_query import StoryQuery
+from shared.store.story_sql import StoryReads
+from shared.store.story_tables import STORIES_BACKFILLED, StoryWrites, story_schema
 
 # Plain text like SQLite's snippet: ts_headline would wrap each match in <b></b>, which
 # `newsflow search` prints as is.
@@ -95,6 +99,7 @@ class PostgresStore:
         # once: two transactions on it must not interleave (psycopg refuses the second
         # commit, and the article would be retried until it is dead-lettered).
         self._writing = asyncio.Lock()
+        self._stories = StoryWrites(table, "%s", lambda moment: moment)
 
     async def _connection(self) -> AsyncConnection[TupleRow]:
         # Reconnect on demand: after a database restart the next call gets a fresh one.
@@ -126,7 +131,9 @@ class PostgresStore:
                     await conn.execute(sql.SQL(_REBUILD_SEARCH).format(**names))
         await self._migrate_sides(conn)
         await conn.execute(_sql(alert_rows.alerts_schema(self._quoted, "timestamptz")))
+        await self._migrate_stories(conn)
         self.reads = ReadQueries(postgres_dialect(), self._quoted, _Executor(self))
+        self.story_reads = StoryReads(self.reads)
 
     @property
     def _quoted(self) -> str:
@@ -157,6 +164,37 @@ class PostgresStore:
                 after = batch[-1][0]
             await conn.execute(_sql(f"INSERT INTO {t}_meta VALUES (%s, 'done')"), (BACKFILLED,))
 
+    async def _migrate_stories(self, conn: AsyncConnection[TupleRow]) -> None:
+        """Story tables for a table from an earlier release, filled from the stories its
+        stored events name, once (as _migrate_sides)."""
+        t = self._quoted
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (t + "_stories",))
+            await conn.execute(_sql(story_schema(t, "timestamptz")))
+            done = await conn.execute(
+                _sql(f"SELECT 1 FROM {t}_meta WHERE key = %s"), (STORIES_BACKFILLED,)
+            )
+            if await done.fetchone() is not None:
+                return
+            after = ""
+            while True:
+                cursor = await conn.execute(
+                    _sql(
+                        f"SELECT id, event::text FROM {t} WHERE id > %s"
+                        " AND event->'enrichment' ? 'story' ORDER BY id LIMIT %s"
+                    ),
+                    (after, BACKFILL_BATCH),
+                )
+                batch = await cursor.fetchall()
+                if not batch:
+                    break
+                for article_id, event in batch:
+                    await self._stories.write(_Statements(conn, t), article_id, orjson.loads(event))
+                after = batch[-1][0]
+            await conn.execute(
+                _sql(f"INSERT INTO {t}_meta VALUES (%s, 'done')"), (STORIES_BACKFILLED,)
+            )
+
     async def _write_sides(
         self, conn: AsyncConnection[TupleRow], article_id: str, event: dict[str, Any]
     ) -> None:
@@ -180,7 +218,9 @@ class PostgresStore:
                 # The article and its side rows together, or neither.
                 async with conn.transaction():
                     await conn.execute(sql.SQL(_UPSERT).format(table=self.table), values)
-                    await self._write_sides(conn, row.id, orjson.loads(row.event_json))
+                    stored = orjson.loads(row.event_json)
+                    await self._write_sides(conn, row.id, stored)
+                    await self._stories.write(_Statements(conn, self._quoted), row.id, stored)
         except psycopg.Error as exc:
             failure = postgres_failure(exc)
             if isinstance(failure, Unavailable):
@@ -217,6 +257,12 @@ class PostgresStore:
 
     def export(self, query: ArticleQuery) -> AsyncIterator[ArticleSummary]:
         return self.reads.export(query)
+
+    async def stories(self, query: StoryQuery, total_cap: int | None = TOTAL_CAP) -> StoryPage:
+        return await self.story_reads.search(query, total_cap)
+
+    async def story(self, story_id: str) -> StoryDetail | None:
+        return await self.story_reads.get(story_id)
 
     async def count(self) -> int:
         conn = await self._connection()
@@ -304,6 +350,26 @@ EXPORT_BATCH = 1000
 def _sql(text: str) -> sql.SQL:
     # Text built from constants and the checked table name only; values are parameters.
     return sql.SQL(text)
+
+
+class _Statements:
+    """story_tables' statements on the connection, inside its open transaction."""
+
+    def __init__(self, conn: AsyncConnection[TupleRow], table: str) -> None:
+        self.conn = conn
+        self.table = table
+
+    async def rows(self, text: str, params: Sequence[object]) -> list[Row]:
+        cursor = await self.conn.execute(_sql(text), params)
+        return await cursor.fetchall()
+
+    async def execute(self, text: str, params: Sequence[object]) -> None:
+        await self.conn.execute(_sql(text), params)
+
+    async def lock_stories(self) -> None:
+        await self.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", (self.table + "_story_writes",)
+        )
 
 
 class _Executor:

@@ -10,7 +10,7 @@ import html
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.store.article_query import Interval, QueryError
 
@@ -47,6 +47,13 @@ class ArticleSummary(BaseModel):
     entities: list[EntitySummary]
     topics: list[TopicSummary]
     tone: float | None
+    story_id: str | None = Field(
+        default=None, description="The story the article is in (a merged story's new id)."
+    )
+    story_size: int | None = Field(default=None, description="Articles in that story.")
+    story_sources: int | None = Field(
+        default=None, description="Distinct sources in that story (unknown on the live stream)."
+    )
 
 
 # How many matches a page counts at most: counting a million matches of a common word
@@ -80,8 +87,10 @@ def summary_of(
     row: tuple[str, str | None, str | None, str | None, str | None],
     event: dict[str, Any],
     marked_snippet: str | None,
+    story: tuple[str | None, int | None, int | None] | None = None,
 ) -> ArticleSummary:
-    """`row`: the stored columns id, url, title, source, language."""
+    """`row`: the stored columns id, url, title, source, language; `story`: its story's
+    id, size and sources as stored, else (an article not yet stored) as the event says."""
     article = event.get("article") or {}
     enrichment = event.get("enrichment") or {}
     if marked_snippet is None:
@@ -89,6 +98,9 @@ def summary_of(
     entities = sorted(enrichment.get("entities") or [], key=lambda e: -int(e.get("count", 0)))
     tone = (enrichment.get("tone") or {}).get("tone")
     published = article.get("published_at")
+    if story is None:
+        link = enrichment.get("story") or {}
+        story = (link.get("id"), link.get("size"), None)
     return ArticleSummary(
         id=row[0],
         url=row[1],
@@ -108,6 +120,9 @@ def summary_of(
             for t in enrichment.get("topics") or []
         ],
         tone=float(tone) if tone is not None else None,
+        story_id=story[0],
+        story_size=int(story[1]) if story[1] is not None else None,
+        story_sources=int(story[2]) if story[2] is not None else None,
     )
 
 

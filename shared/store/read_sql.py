@@ -220,7 +220,22 @@ class ReadQueries:
                 *query.topics,
                 *keys,
             )
+        if query.stories:
+            # An id merged into another story stands for it: its aliases resolve.
+            sql.add(
+                f"AND EXISTS (SELECT 1 FROM {t}_story_members s WHERE s.article_id = a.id"
+                f" AND (s.story_id IN ({_marks(m, query.stories)}) OR s.story_id IN"
+                f" (SELECT x.story_id FROM {t}_story_aliases x"
+                f" WHERE x.alias IN ({_marks(m, query.stories)}))))",
+                *query.stories,
+                *query.stories,
+            )
         return sql
+
+    def filtered(self, query: ArticleQuery) -> Sql:
+        """`FROM ... WHERE ...` of the articles matching the query's filters (the stories
+        read side selects the stories of these)."""
+        return self._from_where(query)
 
     def _sort_key(self, query: ArticleQuery) -> tuple[str, str]:
         """(the key's SQL, ORDER BY) for the query's sort; ties go by id."""
@@ -258,7 +273,15 @@ class ReadQueries:
 
     def _columns(self, snippet: bool) -> str:
         marked = self.d.snippet(self.t) if snippet else "NULL"
-        return f"a.id, a.url, a.title, a.source, a.language, {self.d.event_text}, {marked}"
+        t = self.t
+        # The article's story, canonical (the members table is kept so), its size and its
+        # sources: index look-ups per row of a page.
+        story = f"(SELECT m.story_id FROM {t}_story_members m WHERE m.article_id = a.id)" + "".join(
+            f", (SELECT st.{column} FROM {t}_story_members m JOIN {t}_stories st"
+            " ON st.id = m.story_id WHERE m.article_id = a.id)"
+            for column in ("article_count", "source_count")
+        )
+        return f"a.id, a.url, a.title, a.source, a.language, {self.d.event_text}, {marked}, {story}"
 
     async def search(self, query: ArticleQuery, total_cap: int | None = TOTAL_CAP) -> ArticlePage:
         query.check()
@@ -284,7 +307,7 @@ class ReadQueries:
         if len(rows) > query.limit:
             last = rows[query.limit - 1]
             key: CursorKey = (
-                last[7] if query.effective_sort == "relevance" else self.d.time_key(last[7])
+                last[10] if query.effective_sort == "relevance" else self.d.time_key(last[10])
             )
             next_cursor = encode_cursor(query.effective_sort, key, last[0])
         return ArticlePage(
@@ -341,4 +364,9 @@ def _marks(mark: str, values: Sequence[object]) -> str:
 
 
 def _summary(row: Row) -> ArticleSummary:
-    return summary_of((row[0], row[1], row[2], row[3], row[4]), orjson.loads(row[5]), row[6])
+    return summary_of(
+        (row[0], row[1], row[2], row[3], row[4]),
+        orjson.loads(row[5]),
+        row[6],
+        (row[7], row[8], row[9]),
+    )

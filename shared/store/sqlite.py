@@ -22,6 +22,10 @@ from shared.store.read_sql import ReadQueries, Row, sqlite_dialect
 from shared.store.side_tables import BACKFILL_BATCH, BACKFILLED, side_schema, side_writes
 from shared.store.storable import without_nul
 from shared.store.store_errors import sqlite_failure
+from shared.store.story_models import StoryDetail, StoryPage
+from shared.store.story_query import StoryQuery
+from shared.store.story_sql import StoryReads
+from shared.store.story_tables import STORIES_BACKFILLED, StoryWrites, story_schema
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS {t} (
@@ -73,6 +77,7 @@ class SqliteStore:
         self.path = path
         self.table = table
         self._db: sqlite3.Connection | None = None
+        self._stories = StoryWrites(table, "?", stored_time)
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -92,8 +97,11 @@ class SqliteStore:
         self.db.executescript(_SCHEMA.format(t=self.table))
         self.db.executescript(side_schema(self.table))
         self.db.execute(alert_rows.alerts_schema(self.table, "TEXT"))
+        self.db.executescript(story_schema(self.table, "TEXT"))
         self._backfill()
+        await self._backfill_stories()
         self.reads = ReadQueries(sqlite_dialect(), self.table, _Executor(self.db))
+        self.story_reads = StoryReads(self.reads)
 
     def _backfill(self) -> None:
         """A table from an earlier release: fill the side tables from the stored events and
@@ -124,6 +132,32 @@ class SqliteStore:
                 self.db.execute("ROLLBACK")
             raise
 
+    async def _backfill_stories(self) -> None:
+        """A table from an earlier release: its story tables filled from the stories its
+        stored events name, once."""
+        t = self.table
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            done = self.db.execute(f"SELECT 1 FROM {t}_meta WHERE key = ?", (STORIES_BACKFILLED,))
+            if done.fetchone() is None:
+                after = ""
+                while batch := self.db.execute(
+                    f"SELECT id, event FROM {t} WHERE id > ?"
+                    " AND event -> '$.enrichment.story' IS NOT NULL ORDER BY id LIMIT ?",
+                    (after, BACKFILL_BATCH),
+                ).fetchall():
+                    for article_id, event in batch:
+                        await self._stories.write(
+                            _Statements(self.db), article_id, orjson.loads(event)
+                        )
+                    after = batch[-1][0]
+                self.db.execute(f"INSERT INTO {t}_meta VALUES (?, 'done')", (STORIES_BACKFILLED,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
     def _write_sides(self, article_id: str, event: dict[str, Any]) -> None:
         for statement, rows in side_writes(self.table, "?", article_id, facet_rows(event)):
             self.db.executemany(statement, rows)
@@ -146,7 +180,9 @@ class SqliteStore:
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 self.db.execute(_UPSERT.format(t=self.table), values)
-                self._write_sides(row.id, orjson.loads(row.event_json))
+                stored = orjson.loads(row.event_json)
+                self._write_sides(row.id, stored)
+                await self._stories.write(_Statements(self.db), row.id, stored)
                 self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:
@@ -178,6 +214,12 @@ class SqliteStore:
 
     def export(self, query: ArticleQuery) -> AsyncIterator[ArticleSummary]:
         return self.reads.export(query)
+
+    async def stories(self, query: StoryQuery, total_cap: int | None = TOTAL_CAP) -> StoryPage:
+        return await self.story_reads.search(query, total_cap)
+
+    async def story(self, story_id: str) -> StoryDetail | None:
+        return await self.story_reads.get(story_id)
 
     async def count(self) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0])
@@ -249,6 +291,23 @@ def _fts_query(query: str) -> str:
 
 
 EXPORT_BATCH = 500
+
+
+class _Statements:
+    """story_tables' statements on the connection, inside the open BEGIN IMMEDIATE (which
+    already keeps every other writer out)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    async def rows(self, sql: str, params: Sequence[object]) -> list[Row]:
+        return self.db.execute(sql, params).fetchall()
+
+    async def execute(self, sql: str, params: Sequence[object]) -> None:
+        self.db.execute(sql, params)
+
+    async def lock_stories(self) -> None:
+        return None
 
 
 class _Executor:

@@ -16,6 +16,7 @@ from shared.events import ArticleEvent
 from shared.settings import Settings
 from shared.streams import StreamNames, encode_json
 from tests.api.articles import enriched
+from tests.api.stories import in_story
 
 pytestmark = pytest.mark.integration
 
@@ -89,3 +90,16 @@ async def test_a_last_event_id_that_is_no_entry_id_is_a_400(api: httpx.AsyncClie
     answer = await api.get("/api/stream", headers={"Last-Event-ID": "1; DROP TABLE"})
     assert answer.status_code == 400
     assert "Last-Event-ID" in answer.json()["error"]
+
+
+async def test_the_story_filter_and_the_story_on_live_articles(
+    api: httpx.AsyncClient, redis: Redis, settings: Settings
+) -> None:
+    async with api.stream("GET", "/api/stream", params={"story": "s-old"}, timeout=10) as answer:
+        lines = answer.aiter_lines()
+        assert await anext(lines) == "retry: 2000"
+        await publish_enriched(redis, settings, in_story(article("kp-1", "KP"), "s-other"))
+        await publish_enriched(redis, settings, in_story(article("kp-2", "KP"), "s-new", "s-old"))
+        _, data = await asyncio.wait_for(anext(article_frames(lines)), timeout=5)
+    # The article that merged s-old into s-new matches s-old, and says its story as told.
+    assert (data["id"], data["story_id"], data["story_size"]) == ("kp-2", "s-new", 1)

@@ -3,6 +3,7 @@
 import { el, formatDate, markedText } from "./dom.js";
 import { drawChart, bucketRange } from "./chart.js";
 import { renderArticle } from "./article.js";
+import { renderStory, storyLink } from "./story.js";
 import {
   BOXED, REPEATABLE, apiUrl, filterParams, joinValues, pageParams, pageUrl, readQuery,
   splitValues,
@@ -135,8 +136,42 @@ function resultItem(item, { fresh = false } = {}) {
       item.language ? ` · ${item.language}` : "",
       typeof item.tone === "number" ? ` · tone ${item.tone.toFixed(1)}` : ""),
     el("p", { class: "snippet" }, markedText(item.snippet)),
-    countries.length ? el("p", { class: "chips" }, countries) : null);
+    countries.length ? el("p", { class: "chips" }, countries) : null,
+    storyLink(item, query));
 }
+
+// ---- the story view ---------------------------------------------------------------------
+
+let storyShown = null;
+
+async function showStory() {
+  const view = $("story-view");
+  const id = query.story.length === 1 ? query.story[0] : null;
+  if (id === storyShown) return;
+  storyShown = id;
+  if (!id) {
+    view.hidden = true;
+    view.replaceChildren();
+    return;
+  }
+  view.hidden = false;
+  view.replaceChildren(el("p", {}, "Loading the story…"));
+  try {
+    const story = await getJson(`${API}/stories/${encodeURIComponent(id)}`);
+    if (storyShown !== id) return;
+    view.replaceChildren(...renderStory(story));
+    if (story.id !== id) {
+      // A merged story's old id: the view goes on under the story's own id.
+      storyShown = story.id;
+      go({ ...query, story: [story.id] }, { replace: true });
+    }
+  } catch (error) {
+    if (storyShown !== id) return;
+    view.replaceChildren(el("h2", { id: "story-headline" }, "Story not found"),
+      el("p", { class: "error" }, String(error.message ?? error)));
+  }
+}
+
 
 // ---- chart and facets -------------------------------------------------------------------
 
@@ -230,6 +265,7 @@ function summaryOf(event) {
     published_at: article.published_at, language: found.language?.code ?? article.language,
     snippet: (article.lead || article.text || "").slice(0, 240),
     countries: (found.countries ?? []).map((c) => c.alpha2), tone: found.tone?.tone,
+    story_id: found.story?.id, story_size: found.story?.size,
   };
 }
 
@@ -277,6 +313,7 @@ function show() {
     showFacets();
     followLive();
   }
+  showStory();
   showArticle();
 }
 
@@ -306,6 +343,14 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     $("q").focus();
   }
+});
+// Links to a story and back to all articles change the view in place.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-story], a[data-story-close]");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  const base = { ...readQuery(""), interval: query.interval };
+  go(link.dataset.story ? { ...base, story: [link.dataset.story], sort: "oldest" } : base);
 });
 window.addEventListener("popstate", () => {
   query = readQuery(location.search);

@@ -1,6 +1,6 @@
 // The article view: the whole stored event of /api/articles/{id}, with what the enricher found
 // in it laid over the text (entity mentions marked at their offsets), and its places, quotes,
-// tone, topics and near-duplicate beside it.
+// tone, topics, near-duplicate and story beside it.
 import { el, formatDate } from "./dom.js";
 
 export function safeHref(url) {
@@ -31,6 +31,7 @@ export function renderArticle(event, articleLink) {
     section("Tone", toneLine(found.tone)),
     section("Topics", topicList(found.topics ?? [])),
     section("Near-duplicate", duplicateLine(found, articleLink)),
+    found.story ? section("Story", storyLine(found.story)) : null,
     el("h3", {}, "Text"),
     el("div", { class: "text", "data-testid": "article-text" },
       markedEntities(article.text ?? "", found.entities ?? [])),
@@ -74,6 +75,14 @@ function duplicateLine(found, articleLink) {
   return el("p", {}, "Nearly the same as ",
     el("a", { href: articleLink(found.duplicate_of), "data-article": found.duplicate_of },
       found.duplicate_of), similarity);
+}
+
+// The story the article joined when it was enriched (the story view resolves an id merged
+// into another story since).
+function storyLine(story) {
+  const size = `${story.size} article${story.size === 1 ? "" : "s"} when it joined`;
+  return el("p", {}, el("a", { href: `?story=${encodeURIComponent(story.id)}&sort=oldest`,
+    "data-story": story.id }, story.new ? "Started a story" : "Joined a story"), ` (${size})`);
 }
 
 // Entity mentions marked in the text at their offsets; overlapping mentions keep the first.

@@ -1,9 +1,10 @@
 // The whole view lives in the URL's query string, so a view can be bookmarked and shared:
 // the API's own parameter names (q, from, to, source, language, country, entity, topic,
-// place, sort; the repeatable ones repeated), plus `interval` for the chart, `limit` for the
-// page size of the results and `article` for the open article.
+// place, story, sort; the repeatable ones repeated), plus `interval` for the chart, `limit`
+// for the page size of the results and `article` for the open article. One `story` is the
+// story view: its headline and sources above its articles.
 
-export const REPEATABLE = ["source", "language", "country", "entity", "topic", "place"];
+export const REPEATABLE = ["source", "language", "country", "entity", "topic", "place", "story"];
 const SINGLE = ["q", "from", "to", "sort"];
 
 export function readQuery(search) {
