@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 
 from shared.alerts.definition import AlertDefinition, AlertError
 from shared.alerts.figures import start_figures
+from shared.alerts.webhook_guard import check_webhook_target
 from shared.alerts.wire import AlertKeys
 from shared.store.article_store import ArticleStore
 
@@ -23,6 +24,8 @@ class NoSuchAlert(AlertError):
 async def add_alert(
     store: ArticleStore, redis: Redis, keys: AlertKeys, alert: AlertDefinition
 ) -> None:
+    # The SSRF guard first: nothing is stored for a webhook that points inside.
+    await check_webhook_target(alert)
     if not await store.add_alert(alert):
         raise AlertExists(f"an alert named {alert.name!r} exists (remove it first)")
     await start_figures(redis, keys, alert.name)
