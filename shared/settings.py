@@ -236,8 +236,8 @@ class Settings(BaseSettings):
     webhook_backoff_base_s: float = Field(
         default=1.0,
         gt=0,
-        description="Backoff after a delivery's first failed POST; doubles per attempt, with "
-        "full jitter (s).",
+        description="Backoff after a delivery's first failed POST; doubles per attempt (a random "
+        "half of it is jitter) (s).",
     )
     webhook_max_backoff_s: float = Field(
         default=300.0,

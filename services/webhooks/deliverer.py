@@ -7,7 +7,7 @@ For an entry (a match, or a digest of held matches) the deliverer
    redelivery after a crash, a replica, a replayed dead letter never POST them again;
 3. when the alert is paused (its last POST failed), puts it back for the end of the pause,
    without using an attempt, so a receiver that is down costs one POST per backoff, not
-   one per match;
+   one per match; likewise while another copy of the same delivery is being POSTed;
 4. past the alert's rate (POSTs per minute), holds a single match for the window's digest;
 5. POSTs, signed, and returns the records to write on the ack's transaction: delivered
    (2xx); a retry scheduled and the alert paused (5xx, 408, 429, timeout, connection
@@ -57,6 +57,16 @@ class DeliveryPolicy:
     dlq_max_length: int
 
 
+def _with_release(
+    queue: WebhookQueue, key: str, writes: Callable[[Pipeline], None]
+) -> Callable[[Pipeline], None]:
+    def both(pipe: Pipeline) -> None:
+        writes(pipe)
+        queue.release_sending(pipe, key)
+
+    return both
+
+
 class WebhookDeliverer:
     def __init__(
         self,
@@ -94,12 +104,33 @@ class WebhookDeliverer:
             # Spread over a second, so a recovered receiver is not met by all at once.
             due = now + paused_ms / 1000 + self.rng.uniform(0.0, 1.0)
             return Forward(lambda pipe: self.queue.schedule(pipe, entry, entry.attempt, due))
-        if entry.match is not None and not await self.queue.take_rate(
-            self.redis, alert.name, alert.rate_per_minute, now
-        ):
-            log.info("held_for_digest", alert=alert.name, key=entry.idempotency_key)
-            return Forward(lambda pipe: self.queue.hold(pipe, entry, now))
-        return await self._post(alert, entry, matches)
+        key = entry.idempotency_key
+        busy_ms = await self.queue.claim_sending(self.redis, key, self._sending_hold_ms)
+        if busy_ms:
+            # Another copy of this delivery is being POSTed: look again once it is done
+            # (then it is recorded as delivered, or this copy POSTs).
+            due = now + busy_ms / 1000
+            return Forward(lambda pipe: self.queue.schedule(pipe, entry, entry.attempt, due))
+        try:
+            if entry.match is not None and not await self.queue.take_rate(
+                self.redis, alert.name, alert.rate_per_minute, now
+            ):
+                log.info("held_for_digest", alert=alert.name, key=key)
+                writes = _with_release(
+                    self.queue, key, lambda pipe: self.queue.hold(pipe, entry, now)
+                )
+                return Forward(writes)
+            forward = await self._post(alert, entry, matches)
+        except BaseException:
+            await self.redis.delete(self.queue.keys.sending(key))
+            raise
+        return Forward(_with_release(self.queue, key, forward.writes))
+
+    @property
+    def _sending_hold_ms(self) -> int:
+        # Past the POST's timeout, so it ends first; a worker killed mid-POST leaves it to
+        # expire, and the redelivered entry waits that long.
+        return int((self.policy.timeout_s + 5) * 1000)
 
     async def _post(
         self, alert: AlertDefinition, entry: DeliveryEntry, matches: tuple[AlertMatch, ...]

@@ -6,6 +6,9 @@ Keys, under `<prefix>:alerts:webhooks:` (the colon keeps them apart from alert s
     delivered:<alert>:<article id>  "1" with the alerts' seen TTL: the receiver answered 2xx
                                     for this (alert, article); checked before every POST
     retries                         sorted set: deliveries due again, scored by due time
+    sending:<idempotency key>       held while one worker POSTs a delivery (PX, past the
+                                    POST's timeout): a second copy of it, in this worker or
+                                    a replica, waits instead of POSTing too
     paused:<alert>                  set for the backoff after a failed POST (PX): the alert's
                                     other deliveries wait it out instead of POSTing into it
     rate:<alert>:<minute>           POSTs counted in one rate window
@@ -47,6 +50,9 @@ class WebhookKeys:
     @property
     def retries(self) -> str:
         return self._key("retries")
+
+    def sending(self, key: str) -> str:
+        return self._key(f"sending:{key}")
 
     def paused(self, alert: str) -> str:
         return self._key(f"paused:{alert}")
@@ -132,6 +138,17 @@ class WebhookQueue:
     async def paused_ms(self, redis: Redis, alert: str) -> int:
         left: Any = await redis.pttl(self.keys.paused(alert))
         return max(int(left), 0)
+
+    async def claim_sending(self, redis: Redis, key: str, hold_ms: int) -> int:
+        """0: this worker now POSTs the delivery `key`; else the ms another one still
+        holds it for."""
+        if await redis.set(self.keys.sending(key), b"1", nx=True, px=hold_ms):
+            return 0
+        left: Any = await redis.pttl(self.keys.sending(key))
+        return max(int(left), 1)
+
+    def release_sending(self, pipe: Pipeline, key: str) -> None:
+        pipe.delete(self.keys.sending(key))
 
     async def take_rate(self, redis: Redis, alert: str, per_minute: int, now: float) -> bool:
         """Count a POST in the alert's current window; False when the window is full."""

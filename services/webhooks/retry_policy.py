@@ -1,9 +1,9 @@
 """When a failed POST is tried again, and which failures are worth trying again.
 
 * 2xx: delivered. 5xx, 408 and 429, a timeout or a connection error: retried after an
-  exponential backoff with full jitter (base * 2^(attempt-1), a random part of it, at most
-  the cap), or after the receiver's Retry-After when it says so (seconds or an HTTP date,
-  at most the cap). Any other status (3xx, 4xx): permanent, no retry.
+  exponential backoff with jitter (half to all of base * 2^(attempt-1), at most the cap),
+  or after the receiver's Retry-After when it says so (seconds or an HTTP date, at most
+  the cap). Any other status (3xx, 4xx): permanent, no retry.
 """
 
 from __future__ import annotations
@@ -32,10 +32,12 @@ def verdict_of_status(status: int) -> Verdict:
 
 
 def backoff_s(attempt: int, base_s: float, cap_s: float, rng: random.Random) -> float:
-    """Full jitter: uniform in [base/2, base * 2^(attempt-1)] capped, so receivers that
-    recover are not hit by every delivery at the same instant (and never a zero wait)."""
-    ceiling = min(cap_s, base_s * 2 ** max(attempt - 1, 0))
-    return rng.uniform(min(base_s / 2, ceiling), ceiling)
+    """Exponential with jitter: between half and all of base * 2^(attempt-1), at most the
+    cap. The random half spreads the retries of many deliveries, so a receiver that
+    recovers is not hit by all of them at the same instant; the fixed half keeps the sum of
+    the waits growing, so a delivery outlives an outage of about that sum."""
+    ceiling = min(cap_s, base_s * 2.0 ** max(attempt - 1, 0))
+    return ceiling / 2 + rng.uniform(0.0, ceiling / 2)
 
 
 def retry_after_s(header: str | None, now: datetime, cap_s: float) -> float | None:
