@@ -90,6 +90,7 @@ def test_three_alerts_get_exactly_what_the_store_returns_for_their_query_each_on
         assert figures(client, settings, name) == (len(ids), 0)
         assert delivered_records(client, settings, name) == ids
     assert receiver.posts == sum(len(ids) for ids in seen.values())
+    print({name: len(ids) for name, ids in seen.items()})
 
 
 def _publish_enriched(client: redis.Redis, settings: Settings, ids: list[str]) -> None:
@@ -166,3 +167,25 @@ def test_sigkill_of_the_delivering_process_loses_nothing_and_records_each_once(
     assert receiver.duplicates.total() <= 2
     assert client.xlen(StreamNames(settings.stream_prefix).dlq) == 0
     assert client.xlen(AlertKeys(settings.stream_prefix).stream("everything")) == 30
+
+
+def test_no_webhook_secret_nor_url_token_reaches_the_logs_or_the_dlq(
+    settings: Settings, client: redis.Redis, receiver: WebhookReceiver, tmp_path: Path
+) -> None:
+    secret, token = "Sec-7d1e-never-logged-0123", "Tok-5b2a-never-logged"
+    add_alert_cli(settings, receiver, "kp", url=f"{receiver.url}/{token}", secret=secret)
+    logs = tmp_path / "logs"
+    env = {**RETRYING, "NEWSFLOW_LOG_LEVEL": "DEBUG"}
+    with running_stages(settings, logs, ("alerts", "webhooks"), **env):
+        receiver.fail_for(1.5)  # retries (warnings), then a 404 (a dead letter)
+        _publish_enriched(client, settings, ["art-1", "art-2"])
+        wait_until(lambda: len(receiver.processed) == 2, 30, "the deliveries")
+        receiver.status = 404
+        _publish_enriched(client, settings, ["art-3"])
+        dlq = StreamNames(settings.stream_prefix).dlq
+        wait_until(lambda: client.xlen(dlq) == 1, 30, "the dead letter")
+    written = "\n".join(log.read_text(errors="replace") for log in logs.glob("*.log"))
+    assert "will_retry" in written and "dead_lettered" in written and "delivered" in written
+    for hidden in (secret, token):
+        assert hidden not in written
+        assert not any(hidden.encode() in str(entry).encode() for entry in client.xrange(dlq))

@@ -22,13 +22,20 @@ from tests.webhook_receiver import WebhookReceiver
 LOOPBACK_ENV = {"NEWSFLOW_WEBHOOK_ALLOW_NETWORKS": "127.0.0.1"}
 
 
-def add_alert_cli(settings: Settings, receiver: WebhookReceiver, name: str, *options: str) -> None:
+def add_alert_cli(
+    settings: Settings,
+    receiver: WebhookReceiver,
+    name: str,
+    *options: str,
+    url: str | None = None,
+    secret: str | None = None,
+) -> None:
     """`newsflow alerts add NAME ... --webhook URL --secret S`, as a user runs it."""
-    secret = f"{name}-secret-0123456789abcdef"
+    secret = secret or f"{name}-secret-0123456789abcdef"
     env = {**os.environ, **stage_env(settings, **LOOPBACK_ENV)}
     added = subprocess.run(
         [sys.executable, "-m", "newsflow_cli", "alerts", "add", name, *options,
-         "--webhook", receiver.url, "--secret", secret],
+         "--webhook", url or receiver.url, "--secret", secret],
         env=env, capture_output=True, timeout=60, check=False,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr.decode()
