@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -77,3 +79,15 @@ def test_a_digest_entry_posts_the_held_matches_still_undelivered() -> None:
 def test_an_entry_that_is_not_a_delivery_is_rejected(fields: dict[bytes, bytes]) -> None:
     with pytest.raises(Rejected):
         decode_delivery(fields)
+
+
+def test_the_readme_s_receiver_example_accepts_the_worker_s_signature() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    start = readme.index("import hashlib, hmac")
+    example = readme[start : readme.index("```", start)]
+    space: dict[str, Any] = {}
+    exec(example, space)  # the example as a receiver would paste it
+    body = _match().to_json()
+    assert space["verified"](SECRET, body, signature(SECRET, body))
+    assert not space["verified"](SECRET, body + b" ", signature(SECRET, body))
+    assert not space["verified"]("another-secret-here", body, signature(SECRET, body))
