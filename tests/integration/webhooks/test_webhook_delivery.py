@@ -24,6 +24,7 @@ from shared.ssrf import parse_allow_list
 from shared.streams import StreamNames
 from tests.e2e.harness import stage_env
 from tests.integration.webhooks.rig import Rig, webhook_rig
+from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -59,11 +60,15 @@ async def _settled(rig: Rig, handled: int) -> bool:
 
 
 async def test_a_failing_receiver_is_retried_later_while_other_alerts_are_delivered(
-    rig: Rig,
+    settings: Settings, redis: Redis
 ) -> None:
-    # Two alerts on two receivers: one answers 500 for a while, the other is fine.
-    from tests.webhook_receiver import WebhookReceiver
+    # Two alerts on two receivers: one answers 500 for a while, the other is fine. Enough
+    # attempts that the waits' fixed halves (0.1 + 0.2 + 0.4 + 0.5 * 7 s) outlast the outage.
+    async with webhook_rig(settings, redis, webhook_max_attempts=10) as rig:
+        await _down_and_up(rig)
 
+
+async def _down_and_up(rig: Rig) -> None:
     healthy = WebhookReceiver({}).start()
     try:
         await rig.add("down")
