@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 from services.fetcher.download import FetchLimits, make_http_client
 from services.fetcher.polite_client import PoliteClient
 from services.fetcher.politeness import HostPoliteness, PolitenessRules
-from services.fetcher.ssrf import parse_allow_list
 from shared.settings import Settings
+from shared.ssrf import parse_allow_list
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:

@@ -40,6 +40,12 @@ def test_the_alerts_stage_reads_the_enriched_stream_beside_the_store() -> None:
     assert alerts.output is None
 
 
+def test_the_webhook_worker_reads_the_delivery_queue_the_alerts_stage_writes() -> None:
+    webhooks = stage_named("webhooks")
+    assert webhooks.input == "alerts:deliveries" and webhooks.output is None
+    assert webhooks.group == "webhooks"
+
+
 def test_names_groups_and_ports_are_each_stage_s_own() -> None:
     for column in ("name", "group", "metrics_port"):
         values = [getattr(stage, column) for stage in PIPELINE]
