@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.api import (
+    alert_routes,
     export_routes,
     health_routes,
     publish_routes,
@@ -39,7 +40,9 @@ def build_api_app(settings: Settings) -> FastAPI:
     )
     answer_errors_as_json(app)
     count_requests(app)
-    for routes in (read_routes, export_routes, stream_routes, publish_routes, health_routes):
+    for routes in (
+        read_routes, export_routes, stream_routes, publish_routes, alert_routes, health_routes,
+    ):  # fmt: skip
         app.include_router(routes.router)
     # Last, so /api/* and /health/* win: the web page and its files.
     if STATIC_DIR.is_dir():
