@@ -128,7 +128,9 @@ def list_alerts(as_json: JsonOption = False) -> None:
     keys = AlertKeys(settings.stream_prefix)
 
     async def work() -> list[dict[str, Any]]:
-        async with _alerts_of(settings, create=False) as store, redis_connection(settings) as r:
+        async with stored_articles(settings) as store, redis_connection(settings) as r:
+            if store is None:  # no store yet: no alerts yet
+                return []
             return [await _view(r, keys, alert) for alert in await store.list_alerts()]
 
     views = _checked(work)

@@ -1,0 +1,59 @@
+"""An alert finds what the read side finds: the same queries, run by each store's search
+and by the matcher the alerts stage runs over the same real enriched events, give the same
+article ids (and none of the queries is trivially empty or everything)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.alerts.matching import compile_alerts, matching_alerts
+from shared.alerts.definition import AlertDefinition
+from shared.store.article_store import ArticleStore
+from tests.integration.alerts.support import enriched_events
+
+pytestmark = pytest.mark.integration
+
+EVENTS = enriched_events()
+
+QUERIES: dict[str, dict[str, object]] = {
+    "word": {"q": "rehab"},
+    "words": {"q": "police shooting"},
+    "phrase": {"q": '"Red Sox"'},
+    "or": {"q": "earthquake OR tsunami"},
+    "or-phrases": {"q": '"Tara Reid" OR "Lindsay Lohan"'},
+    "not": {"q": "police -shooting"},
+    "not-phrase": {"q": 'police -"Los Angeles"'},
+    "source": {"sources": ["ecbplus"]},
+    "sources-and-q": {"sources": ["ecbplus", "articles.latimes.com"], "q": "said"},
+    "language": {"languages": ["ru", "ja"]},
+    "country": {"countries": ["US"]},
+    "countries": {"countries": ["GR", "TM"]},
+    "entity": {"entities": ["teixeira"]},
+    "topic-label": {"topics": ["Crime, Law and Justice"]},
+    "topic-code": {"topics": ["medtop:15000000"]},
+    "place": {"places": ["los angeles"]},
+    "tone-negative": {"tone_max": -3},
+    "tone-positive": {"tone_min": 2},
+    "tone-band": {"tone_min": -1, "tone_max": 1},
+    "tone-and-country": {"countries": ["US"], "tone_max": 0},
+    "everything": {
+        "q": "police OR court",
+        "languages": ["en"],
+        "topics": ["crime, law and justice"],
+        "tone_max": 5,
+    },
+}
+
+
+@pytest.mark.parametrize("name", QUERIES)
+async def test_the_matcher_agrees_with_the_store(store: ArticleStore, name: str) -> None:
+    for event in EVENTS:
+        await store.upsert(event)
+    definition = AlertDefinition.checked(name=name, query=QUERIES[name])
+    searched = await store.search(definition.query.article_query(), total_cap=None)
+    assert searched.total < len(EVENTS), "a query that finds everything checks nothing"
+    by_store = {item.id for item in searched.items}
+    alerts = compile_alerts([definition])
+    by_matcher = {event.id for event in EVENTS if matching_alerts(alerts, event)}
+    assert by_matcher == by_store
+    assert by_store, "a query that finds nothing checks nothing"

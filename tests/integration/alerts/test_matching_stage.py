@@ -1,0 +1,201 @@
+"""The alerts stage on real Redis and a real store: each alert's stream holds the articles
+its query matches, each once, however often they are enriched; webhook matches are queued
+for the delivery worker; the set of alerts follows adds and removes while it runs; and a
+match is recorded with the entry's ack or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+from redis.asyncio import Redis
+
+from services.alerts.matching import AlertMatcher
+from services.alerts.records import MatchRecords
+from shared.alerts.catalog import remove_alert
+from shared.alerts.figures import read_figures
+from shared.alerts.wire import AlertKeys, idempotency_key
+from shared.article_match import matches
+from shared.delivery import Forward
+from shared.settings import Settings
+from shared.store.backends import opened_store
+from shared.streams import StreamNames
+from tests.integration.alerts.support import (
+    add_alerts,
+    alert,
+    matches_on,
+    publish,
+    running_alerts,
+    settled,
+)
+from tests.integration.store.articles import ARTICLES
+
+pytestmark = pytest.mark.integration
+
+KP = alert("kp-missiles", webhook=True, q="missile", countries=["KP"])
+NEGATIVE = alert("negative-ru", languages=["ru"], tone_max=-2)
+LOCAL = alert("apples", q='apple OR "stock markets" -harvest')
+
+
+def expected(definition: object) -> list[str]:
+    query = definition.query.article_query()  # type: ignore[attr-defined]
+    return [event.id for event in ARTICLES if matches(query, event)]
+
+
+async def test_each_alert_s_stream_holds_its_matches_once(settings: Settings, redis: Redis) -> None:
+    keys = AlertKeys(settings.stream_prefix)
+    await add_alerts(settings, redis, [KP, NEGATIVE, LOCAL])
+    async with running_alerts(settings):
+        await publish(redis, settings, ARTICLES)
+        await settled(redis, settings)
+        # Enriched again (republished, replayed): nothing is recorded twice.
+        await publish(redis, settings, ARTICLES)
+        await settled(redis, settings)
+    assert expected(KP) == ["art001", "art002", "art006"]
+    assert expected(NEGATIVE) == ["art002"]
+    assert expected(LOCAL) == ["art003", "art005"]
+    for definition in (KP, NEGATIVE, LOCAL):
+        found = await matches_on(redis, keys.stream(definition.name))
+        assert [m.article_id for m in found] == expected(definition), definition.name
+        assert all(m.idempotency_key == idempotency_key(m.alert, m.article_id) for m in found)
+        figures = await read_figures(redis, keys, definition.name)
+        assert figures.matched == len(expected(definition))
+    first = (await matches_on(redis, keys.stream(KP.name)))[0]
+    assert first.title == "Missile test near Pyongyang" and first.source == "UNN"
+    assert first.url == "https://example.com/1"
+    # Only the alert with a webhook has deliveries queued, and they carry no secret.
+    queued = await matches_on(redis, keys.deliveries)
+    assert [(m.alert, m.article_id) for m in queued] == [
+        (KP.name, "art001"),
+        (KP.name, "art002"),
+        (KP.name, "art006"),
+    ]
+    raw = b"".join(f[b"data"] for _id, f in await redis.xrange(keys.deliveries))
+    assert b"a-secret-of-the-test" not in raw and b"127.0.0.1:9" not in raw
+
+
+async def test_alerts_added_and_removed_while_it_runs_apply_to_the_next_article(
+    settings: Settings, redis: Redis
+) -> None:
+    keys = AlertKeys(settings.stream_prefix)
+    async with running_alerts(settings):
+        await publish(redis, settings, ARTICLES[:1])
+        await settled(redis, settings)
+        await add_alerts(settings, redis, [KP])
+        await publish(redis, settings, ARTICLES[1:])
+        await settled(redis, settings)
+        async with opened_store(settings) as store:
+            await remove_alert(store, redis, keys, KP.name)
+        await publish(redis, settings, [ARTICLES[0].model_copy(update={"id": "art100"})])
+        await settled(redis, settings)
+    # art001 was enriched before the alert existed, art100 after it was removed.
+    found = [m.article_id for m in await matches_on(redis, keys.stream(KP.name))]
+    assert found == ["art002", "art006"]
+
+
+async def test_a_match_is_recorded_with_the_ack_or_not_at_all(
+    settings: Settings, redis: Redis
+) -> None:
+    """A process killed between matching and its MULTI/EXEC sent nothing: the entry is
+    still pending and its redelivery records the match. A second handling of the same
+    article (a replica that took the lease over) records nothing."""
+    keys = AlertKeys(settings.stream_prefix)
+    await add_alerts(settings, redis, [KP])
+    records = MatchRecords(keys, settings.alert_seen_ttl_s, settings.alert_stream_max_length)
+    async with opened_store(settings) as store:
+        matcher = AlertMatcher(store, redis, keys, records)
+        forward = await matcher.handle(ARTICLES[0])
+    assert isinstance(forward, Forward)
+    async with redis.pipeline(transaction=True) as pipe:
+        forward.writes(pipe)
+        await pipe.reset()  # killed before EXEC: the transaction is never sent
+    assert await redis.exists(keys.stream(KP.name)) == 0
+    async with running_alerts(settings):
+        await publish(redis, settings, ARTICLES[:1])
+        await settled(redis, settings)
+    assert [m.article_id for m in await matches_on(redis, keys.stream(KP.name))] == ["art001"]
+    async with redis.pipeline(transaction=True) as pipe:
+        forward.writes(pipe)
+        recorded = await pipe.execute()
+    assert recorded == [0]
+    assert await redis.xlen(keys.stream(KP.name)) == 1
+    assert await redis.xlen(keys.deliveries) == 1
+    assert (await read_figures(redis, keys, KP.name)).matched == 1
+    assert 0 < await redis.ttl(keys.seen(KP.name, "art001")) <= settings.alert_seen_ttl_s
+
+
+async def test_an_entry_that_is_not_an_event_is_dead_lettered_and_matching_goes_on(
+    settings: Settings, redis: Redis
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    keys = AlertKeys(settings.stream_prefix)
+    await add_alerts(settings, redis, [KP])
+    async with running_alerts(settings):
+        await redis.xadd(names.enriched, {"data": b"{not json"})
+        await redis.xadd(names.enriched, {"data": orjson.dumps({"id": "x"})})
+        await publish(redis, settings, ARTICLES[:1])
+        await settled(redis, settings)
+    letters = [orjson.loads(f[b"data"]) for _id, f in await redis.xrange(names.dlq)]
+    assert [(letter["stage"], letter["reason"]) for letter in letters] == [
+        ("alerts", "invalid_json"),
+        ("alerts", "invalid_event"),
+    ]
+    assert [m.article_id for m in await matches_on(redis, keys.stream(KP.name))] == ["art001"]
+
+
+async def test_the_stage_runs_on_postgresql_too(
+    settings: Settings, redis: Redis, database_url: str
+) -> None:
+    from pydantic import SecretStr
+
+    from tests.integration.conftest import drop_store_tables
+
+    on_postgres = settings.model_copy(update={"database_url": SecretStr(database_url)})
+    try:
+        await add_alerts(on_postgres, redis, [KP, NEGATIVE])
+        async with running_alerts(on_postgres):
+            await publish(redis, on_postgres, ARTICLES)
+            await settled(redis, on_postgres)
+    finally:
+        drop_store_tables(database_url, settings.table_name)
+    keys = AlertKeys(settings.stream_prefix)
+    for definition in (KP, NEGATIVE):
+        found = [m.article_id for m in await matches_on(redis, keys.stream(definition.name))]
+        assert found == expected(definition)
+
+
+async def test_metrics_and_status_show_each_alert_s_figures(
+    settings: Settings, redis: Redis
+) -> None:
+    import httpx
+
+    from shared.pipeline_status import pipeline_status
+    from tests.servers import free_port
+
+    port = free_port()
+    served = settings.model_copy(update={"http_port": port, "http_host": "127.0.0.1"})
+    keys = AlertKeys(settings.stream_prefix)
+    await add_alerts(settings, redis, [KP, NEGATIVE])
+    await redis.hincrby(keys.figures(KP.name), "delivered", 2)  # as the delivery worker does
+    async with running_alerts(served), httpx.AsyncClient() as http:
+        await publish(redis, settings, ARTICLES)
+        await settled(redis, settings)
+        wanted = [
+            f'newsflow_alert_matched{{alert="{KP.name}"}} 3.0',
+            f'newsflow_alert_delivered{{alert="{KP.name}"}} 2.0',
+            f'newsflow_alert_matched{{alert="{NEGATIVE.name}"}} 1.0',
+            f'newsflow_alert_failed{{alert="{NEGATIVE.name}"}} 0.0',
+        ]
+        for _ in range(100):
+            text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+            if all(line in text for line in wanted):
+                break
+            await asyncio.sleep(0.1)
+        assert all(line in text for line in wanted), text[-2000:]
+    status = await pipeline_status(redis, StreamNames(settings.stream_prefix))
+    assert "alerts" in [stage.stage for stage in status.stages]
+    assert status.as_dict()["alerts"] == [
+        {"alert": KP.name, "matched": 3, "delivered": 2, "failed": 0},
+        {"alert": NEGATIVE.name, "matched": 1, "delivered": 0, "failed": 0},
+    ]
