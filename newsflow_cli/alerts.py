@@ -24,6 +24,7 @@ from newsflow_cli.stored_articles import stored_articles
 from shared.alerts.catalog import add_alert, get_alert, remove_alert
 from shared.alerts.definition import NAME_PATTERN, AlertDefinition, AlertError, new_secret
 from shared.alerts.figures import read_figures
+from shared.alerts.webhook_guard import webhook_allow_list
 from shared.alerts.wire import AlertKeys, AlertMatch
 from shared.article_match import ArticleFacts, CompiledQuery
 from shared.settings import Settings
@@ -104,7 +105,10 @@ def add(
     async def work() -> AlertDefinition:
         alert = AlertDefinition.checked(**fields, rate_per_minute=parse_rate(rate))
         async with _alerts_of(settings, create=True) as store, redis_connection(settings) as r:
-            await add_alert(store, r, AlertKeys(settings.stream_prefix), alert)
+            await add_alert(
+                store, r, AlertKeys(settings.stream_prefix), alert,
+                webhook_allow=webhook_allow_list(settings.webhook_allow_networks),
+            )  # fmt: skip
         return alert
 
     alert = _checked(work)

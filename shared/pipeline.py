@@ -85,6 +85,19 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         app="services.alerts.app:app",
         metrics_port=9105,
     ),
+    PipelineStage(
+        name="webhooks",
+        input="alerts:deliveries",
+        output=None,
+        group="webhooks",
+        purpose="POSTs each alert match to its alert's webhook, signed (HMAC-SHA256), once; "
+        "retries with backoff, holds what exceeds the alert's rate for a digest, and "
+        "dead-letters deliveries that keep failing.",
+        reads="Webhook deliveries: field `data`, an AlertMatch (or a digest of held ones); "
+        "field `attempt` on retries.",
+        app="services.webhooks.app:app",
+        metrics_port=9106,
+    ),
 )
 
 

@@ -218,6 +218,35 @@ class Settings(BaseSettings):
         ge=0,
         description="Entries kept on each alert's stream; the oldest go first (0: no limit).",
     )
+    webhook_allow_networks: str = Field(
+        default="",
+        description="Like NEWSFLOW_FETCH_ALLOW_NETWORKS, for webhook targets: loopback, private "
+        "or reserved networks, addresses and host names (each optionally with :port) that "
+        "`alerts add` and the delivery worker accept; empty: public addresses only.",
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, gt=0, description="Most time one webhook POST may take (s)."
+    )
+    webhook_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        description="POSTs of one delivery (5xx, 408, 429, timeout, connection error) before "
+        "it goes to the dead-letter stream.",
+    )
+    webhook_backoff_base_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="Backoff after a delivery's first failed POST; doubles per attempt (a random "
+        "half of it is jitter) (s).",
+    )
+    webhook_max_backoff_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Longest wait before a retry, and longest Retry-After honoured (s).",
+    )
+    webhook_concurrency: int = Field(
+        default=16, ge=1, description="Webhook POSTs the delivery worker makes at once."
+    )
     keep_raw: bool = Field(
         default=False,
         description="Keep the raw document in events after parsing (bigger streams and rows).",

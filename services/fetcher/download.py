@@ -14,7 +14,6 @@ import httpcore
 import httpx
 
 from services.fetcher.charset import page_charset
-from services.fetcher.ssrf import AllowList, GuardedNetworkBackend
 from shared.content_decoding import (
     CorruptContent,
     DecodedTooLarge,
@@ -23,6 +22,7 @@ from shared.content_decoding import (
 )
 from shared.errors import Rejected
 from shared.media_type import media_type_of
+from shared.ssrf import AllowList, GuardedTransport
 
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 FEED_TYPES = frozenset(
@@ -67,30 +67,6 @@ class ServerTrouble(Exception):
         self.retry_after = retry_after
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, with its connection pool opening connections through the
-    SSRF guard. httpx has no public hook for the network backend, so the pool it builds is
-    replaced by an identical one that has the guard."""
-
-    def __init__(
-        self,
-        allow: AllowList,
-        *,
-        inner_backend: httpcore.AsyncNetworkBackend | None = None,
-        limits: httpx.Limits = _POOL_LIMITS,
-    ) -> None:
-        super().__init__(http2=True, limits=limits, trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=True,
-            network_backend=GuardedNetworkBackend(allow, inner_backend),
-        )
-
-
 def make_http_client(
     limits: FetchLimits,
     allow: AllowList,
@@ -100,7 +76,7 @@ def make_http_client(
     # trust_env=False: a proxy from the environment would make every connection go to the
     # proxy's address, and the SSRF guard could no longer see where a request really goes.
     return httpx.AsyncClient(
-        transport=GuardedTransport(allow, inner_backend=inner_backend),
+        transport=GuardedTransport(allow, inner_backend=inner_backend, limits=_POOL_LIMITS),
         follow_redirects=False,
         trust_env=False,
         timeout=httpx.Timeout(

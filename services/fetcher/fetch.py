@@ -5,10 +5,10 @@ from __future__ import annotations
 from services.fetcher.intake import event_from_content, event_from_download
 from services.fetcher.polite_client import NotModified, PoliteClient
 from services.fetcher.seen import SeenSet
-from services.fetcher.ssrf import refusal_of_scheme
 from shared.errors import Rejected
 from shared.events import ArticleEvent
 from shared.logs import get_logger
+from shared.ssrf import refusal_of_scheme
 from shared.streams import Fields, decode_raw_entry
 from shared.urls import is_http_url, normalize_url
 

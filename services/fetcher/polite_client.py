@@ -34,10 +34,10 @@ from services.fetcher.robots import (
     RobotsCache,
     RobotsUnreachable,
 )
-from services.fetcher.ssrf import BlockedAddress, HostNotFound, refusal_of_scheme
 from shared.content_decoding import CorruptContent, DecodedTooLarge
 from shared.errors import Rejected
 from shared.metrics import FETCH_RESPONSES
+from shared.ssrf import BlockedAddress, HostNotFound, refusal_of_scheme
 from shared.urls import host_key
 
 

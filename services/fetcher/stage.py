@@ -12,12 +12,12 @@ from services.fetcher.fetch import fetch_entry
 from services.fetcher.polite_client import PoliteClient
 from services.fetcher.politeness import HostPoliteness, PolitenessRules
 from services.fetcher.seen import SeenSet
-from services.fetcher.ssrf import parse_allow_list
 from shared.backpressure import RoomGate
 from shared.delivery import current_entry_id
 from shared.events import ArticleEvent
 from shared.redis_connection import redis_client
 from shared.settings import Settings
+from shared.ssrf import parse_allow_list
 from shared.stage_app import StageWork
 from shared.streams import Fields, StreamNames
 

@@ -8,7 +8,9 @@ from redis.asyncio import Redis
 
 from shared.alerts.definition import AlertDefinition, AlertError
 from shared.alerts.figures import start_figures
+from shared.alerts.webhook_guard import check_webhook_target
 from shared.alerts.wire import AlertKeys
+from shared.ssrf import AllowList
 from shared.store.article_store import ArticleStore
 
 
@@ -21,8 +23,16 @@ class NoSuchAlert(AlertError):
 
 
 async def add_alert(
-    store: ArticleStore, redis: Redis, keys: AlertKeys, alert: AlertDefinition
+    store: ArticleStore,
+    redis: Redis,
+    keys: AlertKeys,
+    alert: AlertDefinition,
+    *,
+    webhook_allow: AllowList | None = None,
 ) -> None:
+    """`webhook_allow`: NEWSFLOW_WEBHOOK_ALLOW_NETWORKS parsed (None: from the settings)."""
+    # The SSRF guard first: nothing is stored for a webhook that points inside.
+    await check_webhook_target(alert, webhook_allow)
     if not await store.add_alert(alert):
         raise AlertExists(f"an alert named {alert.name!r} exists (remove it first)")
     await start_figures(redis, keys, alert.name)

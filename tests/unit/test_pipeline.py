@@ -34,11 +34,17 @@ def test_the_stages_form_one_chain_from_raw_to_the_store() -> None:
 
 def test_the_other_stages_read_the_chain_s_last_stream_beside_the_store() -> None:
     chain = _chain()
-    others = [stage for stage in PIPELINE if stage not in chain]
+    others = [stage for stage in PIPELINE if stage not in chain and stage.name != "webhooks"]
     assert [stage.name for stage in others] == ["alerts"]
     for stage in others:
         assert stage.output is None
         assert stage.input == chain[-1].input
+
+
+def test_the_webhook_worker_reads_the_delivery_queue_the_alerts_stage_writes() -> None:
+    webhooks = stage_named("webhooks")
+    assert webhooks.input == "alerts:deliveries" and webhooks.output is None
+    assert webhooks.group == "webhooks"
 
 
 def test_names_groups_and_ports_are_each_stage_s_own() -> None:

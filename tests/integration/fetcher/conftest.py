@@ -10,7 +10,7 @@ import pytest
 from services.fetcher.download import FetchLimits, make_http_client
 from services.fetcher.polite_client import PoliteClient
 from services.fetcher.politeness import HostPoliteness, PolitenessRules
-from services.fetcher.ssrf import parse_allow_list
+from shared.ssrf import parse_allow_list
 
 LOOPBACK = "127.0.0.0/8"
 

@@ -4,7 +4,7 @@ import ipaddress
 
 import pytest
 
-from services.fetcher.ssrf import (
+from shared.ssrf import (
     AllowList,
     is_public_address,
     parse_allow_list,

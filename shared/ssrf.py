@@ -1,4 +1,5 @@
-"""SSRF guard: the fetcher only talks to the public internet unless told otherwise.
+"""SSRF guard: the fetcher and the webhook delivery worker only talk to the public
+internet unless told otherwise (each has its own allow-list setting).
 
 A URL is checked twice: its scheme before anything is sent, and every address its host
 resolves to at the moment a connection is opened. The second check lives in the network
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpcore
+import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -64,7 +66,7 @@ class AllowList:
         )
 
 
-def parse_allow_list(spec: str) -> AllowList:
+def parse_allow_list(spec: str, setting: str = "NEWSFLOW_FETCH_ALLOW_NETWORKS") -> AllowList:
     """`"127.0.0.1/32, [::1]:8080, intranet.example:8443"` -> networks and host names, each
     with the port it names or none (every port)."""
     networks: list[AllowedNetwork] = []
@@ -72,13 +74,13 @@ def parse_allow_list(spec: str) -> AllowList:
     for item in (part.strip() for part in spec.split(",")):
         if not item:
             continue
-        target, port = _split_port(item)
+        target, port = _split_port(item, setting)
         try:
             networks.append(AllowedNetwork(ipaddress.ip_network(target, strict=False), port))
         except ValueError:
             if not _HOST_NAME.fullmatch(target):
                 raise ValueError(
-                    f"NEWSFLOW_FETCH_ALLOW_NETWORKS: {item!r} is not a network, address or "
+                    f"{setting}: {item!r} is not a network, address or "
                     "host name, optionally with :port"
                 ) from None
             hosts.add((target.lower().rstrip("."), port))
@@ -91,20 +93,20 @@ _PORTED = re.compile(
 )
 
 
-def _split_port(item: str) -> tuple[str, int | None]:
+def _split_port(item: str, setting: str) -> tuple[str, int | None]:
     """`[::1]:8080` -> ("::1", 8080); `10.0.0.0/8:80` -> ("10.0.0.0/8", 80); a bare IPv6
     address or network (`::1`, `fd00::/8`) has no port: a port needs the brackets."""
     match = _PORTED.fullmatch(item)
     if match is None:
         if "[" in item or "]" in item:
-            raise ValueError(f"NEWSFLOW_FETCH_ALLOW_NETWORKS: malformed entry {item!r}")
+            raise ValueError(f"{setting}: malformed entry {item!r}")
         return item, None
     target = match["bracketed"] or match["plain"]
     port_text = match["port6"] if match["bracketed"] else match["port"]
     if port_text is None:
         return target, None
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(f"NEWSFLOW_FETCH_ALLOW_NETWORKS: bad port in {item!r}")
+        raise ValueError(f"{setting}: bad port in {item!r}")
     return target, int(port_text)
 
 
@@ -187,6 +189,28 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return list(seen)
 
 
+async def refusal_of_url(url: str, allow: AllowList) -> str | None:
+    """Why `url` must not be called, checked now (scheme, then every address its host
+    resolves to), or None when it may. For a one-off check (a webhook at `alerts add`);
+    connections are checked again as they open, by `GuardedNetworkBackend`."""
+    refusal = refusal_of_scheme(url)
+    if refusal is not None:
+        return refusal
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError:
+        return f"bad port in {url[:200]}"
+    if not host:
+        return f"no host in {url[:200]}"
+    try:
+        addresses = await resolve(host, port)
+    except OSError as exc:
+        return f"{host} does not resolve: {getattr(exc, 'strerror', None) or exc}"
+    return refusal_of_addresses(host, addresses, allow, port)
+
+
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     """Opens TCP connections only to addresses the allow-list or the public internet hold."""
 
@@ -243,3 +267,27 @@ def _ip_literal(host: str) -> IPAddress | None:
         return ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
     except ValueError:
         return None
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport, with its connection pool opening connections through the
+    SSRF guard. httpx has no public hook for the network backend, so the pool it builds is
+    replaced by an identical one that has the guard."""
+
+    def __init__(
+        self,
+        allow: AllowList,
+        *,
+        inner_backend: httpcore.AsyncNetworkBackend | None = None,
+        limits: httpx.Limits,
+    ) -> None:
+        super().__init__(http2=True, limits=limits, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=True,
+            network_backend=GuardedNetworkBackend(allow, inner_backend),
+        )
