@@ -31,6 +31,7 @@ from shared.alerts.definition import (
     new_secret,
 )
 from shared.alerts.figures import FIGURES
+from shared.alerts.webhook_guard import webhook_allow_list
 from shared.alerts.wire import AlertKeys, AlertMatch
 from shared.errors import Rejected
 from shared.store.article_query import MAX_FILTER_VALUES, MAX_QUERY_CHARS
@@ -294,10 +295,15 @@ async def alert_matches(
     response_model=CreatedAlert,
     summary="Save a search as an alert (needs `Authorization: Bearer <NEWSFLOW_API_TOKEN>`).",
     description="The query is checked as `/api/articles` checks it, and refused with the same "
-    "message. A generated webhook secret is in this answer only.",
+    "message; the webhook must pass the SSRF guard (public addresses only, unless "
+    "NEWSFLOW_WEBHOOK_ALLOW_NETWORKS allows). A generated webhook secret is in this answer "
+    "only.",
     responses={
         **_AUTH_ERRORS,
-        400: {"description": "A malformed alert: name, query, webhook or rate."},
+        400: {
+            "description": "A malformed alert: name, query, webhook (or one the SSRF guard "
+            "refuses) or rate."
+        },
         409: {"description": "An alert of this name exists."},
     },
 )
@@ -309,7 +315,14 @@ async def create_alert(new: NewAlert, resources: Writer) -> JSONResponse:
         fields["webhook"]["secret"] = new.webhook.secret or new_secret()
     alert = AlertDefinition.checked(**fields)  # AlertError/QueryError: a 400
     try:
-        await add_alert(resources.store, resources.redis, _keys(resources), alert)
+        # The SSRF guard's check of the webhook (AlertError, a 400) comes first in add_alert.
+        await add_alert(
+            resources.store,
+            resources.redis,
+            _keys(resources),
+            alert,
+            webhook_allow=webhook_allow_list(resources.settings.webhook_allow_networks),
+        )
     except AlertExists as taken:
         raise HTTPException(409, taken.message) from None
     [view] = await views_of(resources.redis, _keys(resources), [alert])

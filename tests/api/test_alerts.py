@@ -31,15 +31,22 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 KP_ALERT: dict[str, Any] = {
     "name": "kp-conflict",
     "query": {"q": "Pyongyang -winter", "countries": ["KP"], "tone_max": 0},
-    "webhook": {"url": "https://hooks.example.org/services/T0/B0/very-private-key"},
+    "webhook": {"url": "http://127.0.0.1:8787/services/T0/B0/very-private-key"},
     "rate_per_minute": 10,
 }
+
+
+# Webhooks on this test's loopback are let through the SSRF guard (nothing listens there:
+# adding an alert calls nobody).
+ALLOWED = "127.0.0.1/32"
 
 
 @pytest.fixture
 async def alerts_api(store_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The api with a token, on each store in turn."""
-    with_token = store_settings.model_copy(update={"api_token": SecretStr(TOKEN)})
+    with_token = store_settings.model_copy(
+        update={"api_token": SecretStr(TOKEN), "webhook_allow_networks": ALLOWED}
+    )
     async with served_api(with_token) as url, httpx.AsyncClient(base_url=url) as client:
         yield client
 
@@ -102,7 +109,7 @@ async def test_an_alert_is_created_listed_shown_and_removed(
     assert isinstance(secret, str) and len(secret) >= 32
     fingerprint = "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
     assert created["webhook"] == {
-        "origin": "https://hooks.example.org",
+        "origin": "http://127.0.0.1:8787",
         "secret_fingerprint": fingerprint,
     }
     assert created["query"] == {
@@ -144,7 +151,7 @@ async def test_a_given_secret_is_kept_and_not_answered_back(
     given = "a-secret-of-my-own-0123456789"
     answer = await alerts_api.post(
         "/api/alerts",
-        json={"name": "mine", "webhook": {"url": "https://example.org/hook", "secret": given}},
+        json={"name": "mine", "webhook": {"url": "http://127.0.0.1:1/hook", "secret": given}},
         headers=AUTH,
     )
     assert answer.status_code == 201, answer.text
@@ -174,6 +181,39 @@ async def test_a_taken_name_is_a_409(
     async with opened_store(store_settings) as store:
         kept = await store.get_alert("kp-conflict")
     assert kept is not None and kept.query.q == "Pyongyang -winter"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.2:8787/x",  # loopback, outside the allowed /32
+        "http://10.1.2.3/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:8787/x",
+        "http://[::ffff:10.0.0.1]/x",
+        "http://0x7f000002/",  # 127.0.0.2 spelled as one hex number
+        "https://hooks.example.org/x",  # does not resolve (no DNS here)
+        "http://" + "x" * 64 + ".example/",  # a label IDNA cannot encode
+    ],
+)
+async def test_a_webhook_the_ssrf_guard_refuses_is_a_400(
+    alerts_api: httpx.AsyncClient, store_settings: Settings, url: str
+) -> None:
+    body = {"name": "inside", "webhook": {"url": url}}
+    answer = await alerts_api.post("/api/alerts", json=body, headers=AUTH)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"].startswith("webhook refused")
+    assert await stored_names(store_settings) == []
+
+
+async def test_without_an_allow_list_loopback_webhooks_are_refused(settings: Settings) -> None:
+    with_token = settings.model_copy(update={"api_token": SecretStr(TOKEN)})
+    async with served_api(with_token) as url, httpx.AsyncClient(base_url=url) as api:
+        body = {"name": "local", "webhook": {"url": "http://127.0.0.1:8787/hook"}}
+        answer = await api.post("/api/alerts", json=body, headers=AUTH)
+    assert answer.status_code == 400
+    assert "non-public address 127.0.0.1" in answer.json()["error"]
+    assert await stored_names(settings) == []
 
 
 # ---- validation ---------------------------------------------------------------------------

@@ -128,6 +128,8 @@ def process_env(settings: Settings) -> dict[str, str]:
         "NEWSFLOW_API_HOST": "127.0.0.1",
         "NEWSFLOW_API_PORT": str(settings.api_port),
         "NEWSFLOW_API_TOKEN": API_TOKEN,
+        # The page's tests save alerts with webhooks on the loopback (nothing is called).
+        "NEWSFLOW_WEBHOOK_ALLOW_NETWORKS": "127.0.0.1/32",
         "PYTHONPATH": str(ROOT),
     }
 
