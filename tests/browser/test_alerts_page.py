@@ -169,6 +169,9 @@ def test_refusals_are_shown_and_a_generated_secret_once(page: Any, api: Api) -> 
     assert shown_secret not in view.inner_text()
     assert shown_secret not in api.get("/api/alerts").text
     assert shown_secret not in api.get("/api/alerts/kyiv").text
+    # Nor does the api's log (the fixture's `newsflow serve` writes it beside the store).
+    log = (api.settings.sqlite_path.parent / "api.log").read_text()
+    assert "kyiv" in api.get("/api/alerts/kyiv").text and shown_secret not in log
 
 
 def test_alert_text_is_shown_as_text(page: Any, api: Api) -> None:
