@@ -204,6 +204,8 @@ async def refusal_of_url(url: str, allow: AllowList) -> str | None:
         return f"bad port in {url[:200]}"
     if not host:
         return f"no host in {url[:200]}"
+    if allow.allows_host(host, port):
+        return None
     try:
         addresses = await resolve(host, port)
     # ValueError: a name IDNA cannot encode (an empty label, one over 63 characters) is

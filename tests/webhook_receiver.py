@@ -107,9 +107,12 @@ class WebhookReceiver:
     def _answer(
         request: BaseHTTPRequestHandler, status: int, retry_after: str | None = None
     ) -> None:
-        request.send_response(status)
-        if retry_after is not None:
-            request.send_header("Retry-After", retry_after)
-        request.send_header("Content-Length", "2")
-        request.end_headers()
-        request.wfile.write(b"{}")
+        try:
+            request.send_response(status)
+            if retry_after is not None:
+                request.send_header("Retry-After", retry_after)
+            request.send_header("Content-Length", "2")
+            request.end_headers()
+            request.wfile.write(b"{}")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the worker was killed mid-POST: nobody to answer

@@ -58,11 +58,14 @@ class DeliveryPolicy:
 
 
 def _with_release(
-    queue: WebhookQueue, key: str, writes: Callable[[Pipeline], None]
+    queue: WebhookQueue, alert: str, key: str, writes: Callable[[Pipeline], None]
 ) -> Callable[[Pipeline], None]:
+    """`writes`, then the delivery's sending lock and the alert's probe let go."""
+
     def both(pipe: Pipeline) -> None:
         writes(pipe)
         queue.release_sending(pipe, key)
+        pipe.delete(queue.keys.probe(alert))
 
     return both
 
@@ -104,6 +107,9 @@ class WebhookDeliverer:
             # Spread over a second, so a recovered receiver is not met by all at once.
             due = now + paused_ms / 1000 + self.rng.uniform(0.0, 1.0)
             return Forward(lambda pipe: self.queue.schedule(pipe, entry, entry.attempt, due))
+        if not await self.queue.claim_probe(self.redis, alert.name, self._sending_hold_ms):
+            due = now + self.rng.uniform(0.5, 1.5)
+            return Forward(lambda pipe: self.queue.schedule(pipe, entry, entry.attempt, due))
         key = entry.idempotency_key
         busy_ms = await self.queue.claim_sending(self.redis, key, self._sending_hold_ms)
         if busy_ms:
@@ -117,14 +123,14 @@ class WebhookDeliverer:
             ):
                 log.info("held_for_digest", alert=alert.name, key=key)
                 writes = _with_release(
-                    self.queue, key, lambda pipe: self.queue.hold(pipe, entry, now)
+                    self.queue, alert.name, key, lambda pipe: self.queue.hold(pipe, entry, now)
                 )
                 return Forward(writes)
             forward = await self._post(alert, entry, matches)
         except BaseException:
-            await self.redis.delete(self.queue.keys.sending(key))
+            await self.redis.delete(self.queue.keys.sending(key), self.queue.keys.probe(alert.name))
             raise
-        return Forward(_with_release(self.queue, key, forward.writes))
+        return Forward(_with_release(self.queue, alert.name, key, forward.writes))
 
     @property
     def _sending_hold_ms(self) -> int:
@@ -146,7 +152,12 @@ class WebhookDeliverer:
         if result.verdict is Verdict.DELIVERED:
             log.info("delivered", alert=alert.name, status=result.status, matches=len(matches),
                      attempt=entry.attempt)  # fmt: skip
-            return Forward(lambda pipe: self.queue.record_delivered(pipe, alert.name, article_ids))
+
+            def delivered(pipe: Pipeline) -> None:
+                self.queue.record_delivered(pipe, alert.name, article_ids)
+                self.queue.receiver_answers(pipe, alert.name)
+
+            return Forward(delivered)
         if result.verdict is Verdict.RETRY and entry.attempt < self.policy.max_attempts:
             return self._retry(alert.name, entry, result)
         return self._give_up(alert.name, entry, result, len(matches))
@@ -168,7 +179,8 @@ class WebhookDeliverer:
 
         def writes(pipe: Pipeline) -> None:
             self.queue.schedule(pipe, entry, entry.attempt + 1, due)
-            self.queue.pause(pipe, alert, delay)
+            # Failing until a POST gets through; long enough to outlive the next pause.
+            self.queue.pause(pipe, alert, delay, failing_s=delay + policy.max_backoff_s + 60)
 
         return Forward(writes)
 

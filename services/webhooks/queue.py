@@ -11,6 +11,9 @@ Keys, under `<prefix>:alerts:webhooks:` (the colon keeps them apart from alert s
                                     a replica, waits instead of POSTing too
     paused:<alert>                  set for the backoff after a failed POST (PX): the alert's
                                     other deliveries wait it out instead of POSTing into it
+    failing:<alert>                 set by a failed POST, removed by a delivered one: after
+                                    the pause one delivery probes (probe:<alert>, PX) while
+                                    the others wait, so a receiver still down gets one POST
     rate:<alert>:<minute>           POSTs counted in one rate window
     held:<alert>                    list of matches held past the rate, for the digest
     digests                         sorted set: alerts whose held matches are due, by time
@@ -56,6 +59,12 @@ class WebhookKeys:
 
     def paused(self, alert: str) -> str:
         return self._key(f"paused:{alert}")
+
+    def failing(self, alert: str) -> str:
+        return self._key(f"failing:{alert}")
+
+    def probe(self, alert: str) -> str:
+        return self._key(f"probe:{alert}")
 
     def rate(self, alert: str, window: int) -> str:
         return self._key(f"rate:{alert}:{window}")
@@ -150,6 +159,13 @@ class WebhookQueue:
     def release_sending(self, pipe: Pipeline, key: str) -> None:
         pipe.delete(self.keys.sending(key))
 
+    async def claim_probe(self, redis: Redis, alert: str, hold_ms: int) -> bool:
+        """True when the alert's receiver is not known to fail, or this worker is the one
+        to try it again; False: another POST to it is on its way, wait for its outcome."""
+        if not await redis.exists(self.keys.failing(alert)):
+            return True
+        return bool(await redis.set(self.keys.probe(alert), b"1", nx=True, px=hold_ms))
+
     async def take_rate(self, redis: Redis, alert: str, per_minute: int, now: float) -> bool:
         """Count a POST in the alert's current window; False when the window is full."""
         window = int(now // RATE_WINDOW_S)
@@ -172,8 +188,13 @@ class WebhookQueue:
         member = orjson.dumps({"data": entry.data.decode(), "attempt": attempt})
         pipe.zadd(self.keys.retries, {member: due})
 
-    def pause(self, pipe: Pipeline, alert: str, seconds: float) -> None:
+    def pause(self, pipe: Pipeline, alert: str, seconds: float, failing_s: float) -> None:
         pipe.set(self.keys.paused(alert), b"1", px=max(int(seconds * 1000), 1))
+        pipe.set(self.keys.failing(alert), b"1", px=max(int(failing_s * 1000), 1))
+        pipe.delete(self.keys.probe(alert))
+
+    def receiver_answers(self, pipe: Pipeline, alert: str) -> None:
+        pipe.delete(self.keys.failing(alert), self.keys.probe(alert))
 
     def hold(self, pipe: Pipeline, entry: DeliveryEntry, now: float) -> None:
         """Past the rate: keep the match for the digest sent when the window ends."""

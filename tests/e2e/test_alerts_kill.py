@@ -16,6 +16,7 @@ from shared.alerts.catalog import add_alert
 from shared.alerts.definition import AlertDefinition
 from shared.alerts.wire import AlertKeys, AlertMatch
 from shared.settings import Settings
+from shared.ssrf import parse_allow_list
 from shared.store.backends import opened_store
 from shared.streams import StreamNames, encode_json
 from tests.e2e.harness import group_done, running_stages, wait_until
@@ -41,7 +42,10 @@ def add_alerts(settings: Settings) -> None:
         client = redis.asyncio.Redis.from_url(settings.redis_url.get_secret_value())
         async with opened_store(settings) as store:
             for alert in ALERTS:
-                await add_alert(store, client, keys, alert)
+                await add_alert(
+                    store, client, keys, alert,
+                    webhook_allow=parse_allow_list("hooks.example.org"),
+                )  # fmt: skip
         await client.aclose()
 
     asyncio.run(add())

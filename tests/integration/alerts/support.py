@@ -19,6 +19,7 @@ from shared.alerts.wire import AlertKeys, AlertMatch
 from shared.events import ArticleEvent
 from shared.pipeline import stage_named
 from shared.settings import Settings
+from shared.ssrf import parse_allow_list
 from shared.stage import StageRunner
 from shared.stage_app import StageApp
 from shared.store.backends import opened_store
@@ -42,7 +43,7 @@ async def add_alerts(settings: Settings, redis: Redis, alerts: Iterable[AlertDef
     keys = AlertKeys(settings.stream_prefix)
     async with opened_store(settings) as store:
         for alert in alerts:
-            await add_alert(store, redis, keys, alert)
+            await add_alert(store, redis, keys, alert, webhook_allow=parse_allow_list("127.0.0.1"))
 
 
 async def publish(redis: Redis, settings: Settings, events: Iterable[ArticleEvent]) -> int:

@@ -31,6 +31,8 @@ def env(settings: Settings, tmp_path: Path) -> dict[str, str]:
         "NEWSFLOW_SQLITE_PATH": str(settings.sqlite_path),
         "NEWSFLOW_STREAM_PREFIX": settings.stream_prefix,
         "NEWSFLOW_TABLE_NAME": settings.table_name,
+        # The SSRF guard at `add`: example.org does not resolve here.
+        "NEWSFLOW_WEBHOOK_ALLOW_NETWORKS": "example.org",
     }
 
 
