@@ -124,8 +124,8 @@ class Settings(BaseSettings):
         default=None,
         ge=0,
         le=65535,
-        description="Port of /metrics and /health; unset: 9101-9105 (fetcher, parser, "
-        "enricher, sink, alerts); 0: no endpoint.",
+        description="Port of /metrics and /health; unset: 9101-9106 (fetcher, parser, "
+        "enricher, sink, alerts, webhooks); 0: no endpoint.",
     )
     api_host: str = Field(
         default="127.0.0.1",

@@ -17,6 +17,7 @@ import orjson
 import pytest
 import redis
 
+from shared.pipeline import HTTP_SERVICES, PIPELINE
 from shared.settings import Settings
 from shared.streams import StreamNames
 from tests.conftest import SEED
@@ -71,7 +72,7 @@ def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
     try:
         wait_until(lambda: groups_ready(client, names, ("fetcher", "sink")), 60, "the stages")
         stages = children_of(up.pid)
-        assert len(stages) == 5  # the four stages and the api
+        assert len(stages) == len(PIPELINE) + len(HTTP_SERVICES)  # every stage and the api
         xadd_like_redis_cli(client, settings, names.raw)
         wait_until(lambda: client.xlen(names.enriched) == 1, 10, "the enriched event")
         [(_entry_id, fields)] = client.xrange(names.enriched)
