@@ -112,5 +112,7 @@ def newsflow(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[
 
 
 def sink_settled(client: redis.Redis, names: StreamNames) -> bool:
-    (group,) = client.xinfo_groups(names.input_of("sink"))
+    # The enriched stream has the alerts stage's group too.
+    groups = client.xinfo_groups(names.input_of("sink"))
+    group = next(g for g in groups if g["name"] in ("sink", b"sink"))
     return int(group["lag"] or 0) == 0 and int(group["pending"]) == 0

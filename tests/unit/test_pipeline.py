@@ -32,13 +32,12 @@ def test_the_stages_form_one_chain_from_raw_to_the_store() -> None:
     assert chain[-1].output is None
 
 
-def test_the_other_stages_read_the_chain_s_last_stream_beside_the_store() -> None:
+def test_the_alerts_stage_reads_the_enriched_stream_beside_the_store() -> None:
     chain = _chain()
-    others = [stage for stage in PIPELINE if stage not in chain and stage.name != "webhooks"]
-    assert [stage.name for stage in others] == ["alerts"]
-    for stage in others:
-        assert stage.output is None
-        assert stage.input == chain[-1].input
+    alerts = stage_named("alerts")
+    assert alerts not in chain
+    assert alerts.input == chain[-1].input == "enriched"
+    assert alerts.output is None
 
 
 def test_the_webhook_worker_reads_the_delivery_queue_the_alerts_stage_writes() -> None:
