@@ -137,8 +137,8 @@ class Settings(BaseSettings):
     )
     api_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token that POST /api/articles needs; unset: publishing over HTTP "
-        "is off (403).",
+        description="Bearer token that POST /api/articles and the writes of /api/alerts need; "
+        "unset: writing over HTTP is off (403).",
     )
     otlp_endpoint: str | None = Field(
         default=None,

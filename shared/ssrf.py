@@ -208,7 +208,9 @@ async def refusal_of_url(url: str, allow: AllowList) -> str | None:
         return None
     try:
         addresses = await resolve(host, port)
-    except OSError as exc:
+    # ValueError: a name IDNA cannot encode (an empty label, one over 63 characters) is
+    # refused by getaddrinfo before any lookup.
+    except (OSError, ValueError) as exc:
         return f"{host} does not resolve: {getattr(exc, 'strerror', None) or exc}"
     return refusal_of_addresses(host, addresses, allow, port)
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.api import (
+    alert_routes,
     export_routes,
     health_routes,
     publish_routes,
@@ -47,6 +48,7 @@ def build_api_app(settings: Settings) -> FastAPI:
         export_routes,
         stream_routes,
         publish_routes,
+        alert_routes,
         source_routes,
         health_routes,
     ):

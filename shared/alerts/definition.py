@@ -114,7 +114,7 @@ class AlertDefinition(BaseModel):
     @field_validator("name")
     @classmethod
     def _slug(cls, name: str) -> str:
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise ValueError(
                 "must be 1-64 lower-case letters, digits, - or _, starting with a letter or digit"
             )

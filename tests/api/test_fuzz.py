@@ -1,9 +1,11 @@
 """Any query string gets results or a 400 with a JSON message, never a 500, on both stores;
-and what looks like SQL in a parameter is searched for, not run."""
+what looks like SQL in a parameter is searched for, not run; any body posted to
+/api/alerts and any alert name is answered 2xx or 4xx, never 500."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -12,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from shared.settings import Settings
 from tests.api.articles import store_articles
@@ -127,3 +130,87 @@ def test_odd_bytes_in_the_query_string_are_never_a_500(base_url: str, query_stri
     for path in ("/api/articles", "/api/counts", "/api/top/entities", "/api/stories"):
         answer = httpx.get(f"{base_url}{path}?{query_string}", timeout=30)
         assert answer.status_code in (200, 400), (path, answer.status_code, answer.text)
+
+
+# ---- /api/alerts: any body, any name ------------------------------------------------------
+
+ALERT_TOKEN = "fuzz-alerts-token"
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | VALUES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+QUERY_KEYS = st.sampled_from(
+    ("q", "sources", "languages", "countries", "entities", "topics", "places", "tone_min",
+     "tone_max", "date_from", "sort")
+)  # fmt: skip
+NEAR_ALERTS = st.fixed_dictionaries(
+    {"name": st.one_of(st.sampled_from(("kp", "a-b_1", "deliveries", "", "Kp")), st.text())},
+    optional={
+        "query": st.dictionaries(QUERY_KEYS, JSON_VALUES | st.lists(VALUES), max_size=4),
+        "webhook": st.one_of(
+            st.none(),
+            st.fixed_dictionaries(
+                {"url": st.sampled_from(("https://example.org/h", "ftp://x", "http://", "x"))
+                 | st.text()},
+                optional={"secret": st.text(max_size=40)},
+            ),
+        ),
+        "rate_per_minute": JSON_VALUES,
+    },
+)  # fmt: skip
+
+
+@pytest.fixture
+def writer_url(store_settings: Settings) -> Iterator[str]:
+    with_token = store_settings.model_copy(update={"api_token": SecretStr(ALERT_TOKEN)})
+    with served_api_in_thread(with_token) as url:
+        yield url
+
+
+@hypothesis_settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=st.one_of(NEAR_ALERTS, JSON_VALUES))
+@example(body={"name": "kp", "query": {"q": "\ud800"}})
+@example(body={"name": "kp", "query": {"tone_min": float("nan")}})
+@example(body={"name": "kp", "webhook": {"url": "https://example.org/h", "secret": "\x00" * 16}})
+def test_no_alert_body_is_a_500(writer_url: str, body: object) -> None:
+    headers = {"Authorization": f"Bearer {ALERT_TOKEN}"}
+    # The standard library's JSON, because it writes what a careless client may send: NaN,
+    # and lone surrogates as \ud800 escapes.
+    raw = json.dumps(body).encode()
+    headers["Content-Type"] = "application/json"
+    answer = httpx.post(f"{writer_url}/api/alerts", content=raw, headers=headers, timeout=30)
+    assert answer.status_code in (201, 400, 409), (answer.status_code, answer.text)
+    if answer.status_code == 201:
+        name = answer.json()["name"]
+        assert httpx.get(f"{writer_url}/api/alerts/{name}", timeout=30).status_code == 200
+        removed = httpx.delete(f"{writer_url}/api/alerts/{name}", headers=headers, timeout=30)
+        assert removed.status_code == 204
+    else:
+        assert isinstance(answer.json()["error"], str)
+
+
+@hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(name=st.text(min_size=1, max_size=120).filter(lambda s: s not in (".", "..")))
+@example(name="\x00")
+@example(name="kp\n")
+def test_no_alert_name_is_a_500(writer_url: str, name: str) -> None:
+    quoted = quote(name, safe="")
+    headers = {"Authorization": f"Bearer {ALERT_TOKEN}"}
+    for method, path in (
+        ("GET", f"/api/alerts/{quoted}"),
+        ("GET", f"/api/alerts/{quoted}/matches"),
+        ("DELETE", f"/api/alerts/{quoted}"),
+    ):
+        answer = httpx.request(method, writer_url + path, headers=headers, timeout=30)
+        # A name that ends the path with "/" is redirected to the path without it (and a
+        # DELETE of "/api/alerts/" is one of the list, which has none: 405).
+        assert answer.status_code in (307, 400, 404, 405), (method, path, answer.text)

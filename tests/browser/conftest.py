@@ -35,6 +35,9 @@ ARTIFACTS = Path(os.environ.get("NEWSFLOW_TEST_ARTIFACTS", ROOT / "test-artifact
 
 pytestmark = pytest.mark.browser
 
+# The api's token in these tests: the page's writes (save as alert, remove) need it.
+API_TOKEN = "browser-tests-token"
+
 
 def _missing() -> str | None:
     try:
@@ -91,32 +94,44 @@ def api(
             "stream_prefix": f"test-{uuid.uuid4().hex[:12]}",
             "api_port": free_port(),
             "api_host": "127.0.0.1",
+            "api_token": API_TOKEN,
         }
     )
     # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
     with ThreadPoolExecutor(1) as thread:
         thread.submit(asyncio.run, _store(settings, articles)).result()
-    env = {
+    log = (workdir / "api.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsflow_cli", "serve"],
+        cwd=ROOT,
+        env=process_env(settings),
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{settings.api_port}"
+    try:
+        wait_ready(url, proc, workdir / "api.log")
+        yield Api(url, settings, articles)
+    finally:
+        stop_process(proc, within_s=10)
+        log.close()
+
+
+def process_env(settings: Settings) -> dict[str, str]:
+    """The environment of a newsflow process over the api fixture's store and streams."""
+    return {
         **os.environ,
-        "REDIS_URL": redis_url,
+        "REDIS_URL": settings.redis_url.get_secret_value(),
         "DATABASE_URL": "",
         "NEWSFLOW_SQLITE_PATH": str(settings.sqlite_path),
         "NEWSFLOW_STREAM_PREFIX": settings.stream_prefix,
         "NEWSFLOW_API_HOST": "127.0.0.1",
         "NEWSFLOW_API_PORT": str(settings.api_port),
+        "NEWSFLOW_API_TOKEN": API_TOKEN,
+        # The page's tests save alerts with webhooks on the loopback (nothing is called).
+        "NEWSFLOW_WEBHOOK_ALLOW_NETWORKS": "127.0.0.1/32",
         "PYTHONPATH": str(ROOT),
     }
-    log = (workdir / "api.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newsflow_cli", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{settings.api_port}"
-    try:
-        _wait_ready(url, proc, workdir / "api.log")
-        yield Api(url, settings, articles)
-    finally:
-        stop_process(proc, within_s=10)
-        log.close()
 
 
 async def _store(settings: Settings, articles: list[ArticleEvent]) -> None:
@@ -125,18 +140,19 @@ async def _store(settings: Settings, articles: list[ArticleEvent]) -> None:
             await store.upsert(event.stamped("sink"))
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Until `url`/health/ready answers 200 (the api, or a stage's endpoint)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"newsflow serve exited: {log.read_text()[-2000:]}")
+            pytest.fail(f"{proc.args} exited: {log.read_text()[-2000:]}")
         try:
             if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    pytest.fail(f"the api did not get ready in 30 s: {log.read_text()[-2000:]}")
+    pytest.fail(f"{url} did not get ready in 30 s: {log.read_text()[-2000:]}")
 
 
 # Package scope, not session: sync Playwright runs an event loop in this thread while it is

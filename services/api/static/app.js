@@ -4,9 +4,10 @@ import { el, formatDate, markedText } from "./dom.js";
 import { drawChart, bucketRange } from "./chart.js";
 import { renderArticle } from "./article.js";
 import { renderStory, storyLink } from "./story.js";
+import { setupAlerts } from "./alerts.js";
 import {
   BOXED, REPEATABLE, apiUrl, filterParams, joinValues, pageParams, pageUrl, readQuery,
-  splitValues,
+  searchOf, splitValues,
   withValue, withoutValue,
 } from "./query.js";
 
@@ -223,6 +224,13 @@ function showActiveFilters() {
         onclick: () => go(withoutValue(query, name, value)) }, `${name}: ${value} ✕`));
     }
   }
+  // The tone range has no box of its own (it comes from a link or an alert): a chip says it.
+  for (const name of ["tone_min", "tone_max"]) {
+    if (!query[name]) continue;
+    chips.push(el("button", { type: "button", class: "chip active",
+      "aria-label": `Remove filter ${name} ${query[name]}`,
+      onclick: () => go({ ...query, [name]: "", article: null }) }, `${name}: ${query[name]} ✕`));
+  }
   $("active-filters").replaceChildren(...chips);
 }
 
@@ -325,6 +333,16 @@ for (const id of ["sort", "interval", "from", "to"]) {
   $(id).addEventListener("change", () => go(readForm()));
 }
 $("more").addEventListener("click", showMore);
+setupAlerts({
+  api: API,
+  // What "Save as alert" saves: the form as typed, searched first so the results are it.
+  applySearch: () => {
+    const next = readForm();
+    if (pageUrl(next) !== pageUrl(query)) go(next);
+    return query;
+  },
+  runQuery: (saved) => go(searchOf(saved, query.interval)),
+});
 $("live").addEventListener("change", followLive);
 $("article-close").addEventListener("click", () => $("article").close());
 $("article").addEventListener("close", () => {

@@ -1,11 +1,11 @@
 // The whole view lives in the URL's query string, so a view can be bookmarked and shared:
 // the API's own parameter names (q, from, to, source, language, country, entity, topic,
-// place, story, sort; the repeatable ones repeated), plus `interval` for the chart, `limit`
-// for the page size of the results and `article` for the open article. One `story` is the
-// story view: its headline and sources above its articles.
+// place, story, tone_min, tone_max, sort; the repeatable ones repeated), plus `interval` for
+// the chart, `limit` for the page size of the results and `article` for the open article. One
+// `story` is the story view: its headline and sources above its articles.
 
 export const REPEATABLE = ["source", "language", "country", "entity", "topic", "place", "story"];
-const SINGLE = ["q", "from", "to", "sort"];
+const SINGLE = ["q", "from", "to", "tone_min", "tone_max", "sort"];
 
 export function readQuery(search) {
   const params = new URLSearchParams(search);
@@ -74,4 +74,33 @@ export function withoutValue(query, name, value) {
   const next = { ...query, article: null };
   next[name] = query[name].filter((v) => v !== value);
   return next;
+}
+
+// The filters an alert keeps (POST /api/alerts's `query`): dates, sort and paging are not
+// among them, an alert looks at each article as it is enriched.
+const ALERT_LISTS = { source: "sources", language: "languages", country: "countries",
+  entity: "entities", topic: "topics", place: "places" };
+
+function toneOf(text) {
+  if (text === "" || text === null || text === undefined) return null;
+  const number = Number(text);
+  return Number.isFinite(number) ? number : text; // the api says what is wrong with it
+}
+
+export function alertQuery(query) {
+  const saved = { q: query.q || null };
+  for (const [name, key] of Object.entries(ALERT_LISTS)) saved[key] = [...query[name]];
+  saved.tone_min = toneOf(query.tone_min);
+  saved.tone_max = toneOf(query.tone_max);
+  return saved;
+}
+
+// The search of an alert's query: the page's view of the same filters.
+export function searchOf(saved, interval = "month") {
+  const query = { interval, limit: "", article: null, from: "", to: "", sort: "",
+    q: saved.q ?? "",
+    tone_min: saved.tone_min === null || saved.tone_min === undefined ? "" : String(saved.tone_min),
+    tone_max: saved.tone_max === null || saved.tone_max === undefined ? "" : String(saved.tone_max) };
+  for (const [name, key] of Object.entries(ALERT_LISTS)) query[name] = [...(saved[key] ?? [])];
+  return query;
 }
