@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
         description="This process's consumer name inside its stage's group.",
     )
+    consumer_prefix: str | None = Field(
+        default=None,
+        description="Start of the consumer names `newsflow up` gives its processes "
+        "(`<prefix>-<stage>-<replica>`); unset: `<hostname>-<pid of newsflow up>`, unique "
+        "per supervisor, so several `newsflow up` can share one Redis.",
+    )
     batch_size: int = Field(default=16, ge=1, description="Entries read per XREADGROUP.")
     block_ms: int = Field(default=1000, ge=1, description="XREADGROUP block time (ms).")
     max_deliveries: int = Field(
