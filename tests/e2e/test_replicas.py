@@ -74,7 +74,14 @@ def test_two_enricher_replicas_share_the_group_and_nothing_is_done_twice(
         replicas={"enricher": 2},
         consumer_prefix="replicas-test",
         metrics_ports=ports,
-        env=stage_env(settings, NEWSFLOW_LOG_LEVEL="DEBUG", NEWSFLOW_HTTP_HOST="127.0.0.1"),
+        # The default claim idle time: the tests' 2 s would let a replica slowed by a loaded
+        # machine lose its entries to the other (at-least-once, by design).
+        env=stage_env(
+            settings,
+            NEWSFLOW_LOG_LEVEL="DEBUG",
+            NEWSFLOW_HTTP_HOST="127.0.0.1",
+            NEWSFLOW_CLAIM_IDLE_MS="30000",
+        ),
         log_dir=logs,
     )
     procs.start()
