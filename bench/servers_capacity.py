@@ -70,6 +70,11 @@ def pipeline_entries() -> dict[str, list[dict[str, Any]]]:
     return {"raw": raw, "fetched": fetched, "parsed": parsed, "enriched": enriched}
 
 
+def encode_json_data(fields: dict[str, Any]) -> bytes:
+    data = fields["data"]
+    return data if isinstance(data, bytes) else str(data).encode()
+
+
 def entry_bytes(fields: dict[str, Any]) -> int:
     return sum(len(k) + len(v if isinstance(v, bytes | str) else str(v)) for k, v in fields.items())
 
@@ -144,6 +149,32 @@ async def redis_capacity(url: str, n: int) -> None:
             )
     for c in clients:
         await c.aclose()
+    await dedup_memory(url, n)
+
+
+async def dedup_memory(url: str, n: int) -> None:
+    """Redis memory per article of the near-duplicate index (what NEWSFLOW_DEDUP_WINDOW_S
+    bounds): n distinct texts (each a shuffle of a bench page's words)."""
+    import random
+
+    from services.enricher.duplicates import DuplicateIndex
+
+    words = [
+        e.article.text.split() for e in (ArticleEvent.from_json(encode_json_data(f)) for f in
+        pipeline_entries()["parsed"]) if e.article is not None
+    ]  # fmt: skip
+    redis = Redis.from_url(url)
+    await redis.flushdb()
+    before = int((await redis.info("memory"))["used_memory"])
+    index = DuplicateIndex(redis, "dedup-bench", window_s=86_400)
+    shuffler = random.Random(1)
+    for i in range(n):
+        text = list(words[i % len(words)])
+        shuffler.shuffle(text)
+        await index.check_and_add(f"article-{i}", " ".join(text))
+    after = int((await redis.info("memory"))["used_memory"])
+    print(f"  near-duplicate index: {(after - before) / n / 1024:.1f} KiB of Redis per article")
+    await redis.aclose()
 
 
 async def upsert_rate(settings: Settings, events: list[ArticleEvent], connections: int) -> float:
@@ -177,8 +208,24 @@ def postgres_capacity(n: int) -> None:
             fresh = [e.model_copy(update={"id": f"{e.id}-{connections}"}) for e in events]
             rate = asyncio.run(upsert_rate(settings, fresh, connections))
             print(f"  upsert, {connections} connection(s): {rate:7.0f} rows/s ({n} new articles)")
+        print(
+            f"  stored size: {table_bytes(table) / (2 * n) / 1024:.1f} KiB per article, indexes "
+            "and side tables included"
+        )
     finally:
         drop_store_tables(os.environ["DATABASE_URL"], table)
+
+
+def table_bytes(table: str) -> int:
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        row = conn.execute(
+            "SELECT sum(pg_total_relation_size(quote_ident(tablename))) FROM pg_tables "
+            "WHERE schemaname = current_schema() AND tablename LIKE %s",
+            (f"{table}%",),
+        ).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def main() -> None:
