@@ -105,10 +105,18 @@ def up(
     api: Annotated[
         bool, typer.Option(help="Run the api beside them (NEWSFLOW_API_HOST/PORT).")
     ] = True,
+    scale: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scale",
+            metavar="STAGE=N",
+            help="Run N processes of STAGE (default: from the cores and each stage's cost).",
+        ),
+    ] = None,
 ) -> None:
     """Run the four stages and the api as local processes (no Docker needed). Ctrl-C stops
     them."""
-    run_stages(stages, with_api=api)
+    run_stages(stages, with_api=api, scale=scale)
 
 
 @app.command()

@@ -1,5 +1,5 @@
-"""Run the four stages (and the api) as local processes: what `newsflow up` and the
-end-to-end tests use.
+"""Run the stages (and the api) as local processes, each stage as one or more replicas:
+what `newsflow up` and the end-to-end tests use.
 
 Each stage is the same `faststream run services.<stage>.app:app` that docker compose runs,
 and the api the same `newsflow serve`, so a local run and a container run exercise one code
@@ -18,7 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from shared.pipeline import HTTP_SERVICES, PIPELINE, STAGE_NAMES
+from newsflow_cli.replicas import consumer_name, process_name, replica_metrics_port
+from shared.pipeline import HTTP_SERVICES, PIPELINE, STAGE_NAMES, stage_named
 
 APP_MODULES: Mapping[str, str] = {stage.name: stage.app for stage in PIPELINE}
 HTTP_SERVICE_NAMES: tuple[str, ...] = tuple(service.name for service in HTTP_SERVICES)
@@ -32,44 +33,79 @@ def stage_command(stage: str) -> list[str]:
 
 
 class StageProcesses:
-    """Start stages, watch them, stop them with SIGTERM (then SIGKILL after a grace)."""
+    """Start stages, watch them, stop them with SIGTERM (then SIGKILL after a grace).
+
+    A stage with `replicas[stage] = N` runs as N processes named `stage`, `stage.2` ...
+    (`newsflow_cli/replicas.py`), each with its own metrics port when NEWSFLOW_HTTP_PORT is
+    not given, and, with `consumer_prefix`, its own stable consumer name; without one each
+    process takes its default (hostname and pid). Methods take these process names; a
+    stage's first replica is named after the stage."""
 
     def __init__(
         self,
         stages: Sequence[str] = STAGE_NAMES,
         *,
+        replicas: Mapping[str, int] | None = None,
+        consumer_prefix: str | None = None,
+        metrics_ports: Mapping[str, int] | None = None,
         env: Mapping[str, str] | None = None,
         log_dir: Path | None = None,
         grace_s: float = 20.0,
     ) -> None:
         self.stages = list(stages)
         self.env = {**os.environ, **(env or {})}
+        self.consumer_prefix = consumer_prefix
+        # process name -> its /metrics port, over NEWSFLOW_HTTP_PORT and the defaults
+        self.metrics_ports = dict(metrics_ports or {})
         self.log_dir = log_dir
         self.grace_s = grace_s
+        # process name -> (stage, replica number from 1)
+        self.replicas: dict[str, tuple[str, int]] = {
+            process_name(stage, k): (stage, k)
+            for stage in self.stages
+            for k in range(1, (replicas or {}).get(stage, 1) + 1)
+        }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
 
     def start(self) -> None:
-        for stage in self.stages:
-            self.start_stage(stage)
+        for name in self.replicas:
+            self.start_stage(name)
 
-    def start_stage(self, stage: str) -> subprocess.Popen[bytes]:
+    def env_of(self, name: str) -> dict[str, str]:
+        """The environment of one process: a replica's consumer name and metrics port."""
+        stage, replica = self.replicas.get(name, (name, 1))
+        if stage in HTTP_SERVICE_NAMES:
+            return self.env
+        env = dict(self.env)
+        if self.consumer_prefix is not None:
+            env["NEWSFLOW_CONSUMER_NAME"] = consumer_name(self.consumer_prefix, stage, replica)
+        if name in self.metrics_ports:
+            env["NEWSFLOW_HTTP_PORT"] = str(self.metrics_ports[name])
+        elif replica > 1 and not env.get("NEWSFLOW_HTTP_PORT"):
+            env["NEWSFLOW_HTTP_PORT"] = str(replica_metrics_port(stage_named(stage), replica))
+        return env
+
+    def start_stage(self, name: str) -> subprocess.Popen[bytes]:
+        """(Re)start one process: a stage's first replica by the stage's name, another by
+        its own (`enricher.2`)."""
+        stage, _ = self.replicas.get(name, (name, 1))
         out: IO[bytes] | None = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = self._logs.get(stage) or (self.log_dir / f"{stage}.log").open("ab")
-            self._logs[stage] = out
+            out = self._logs.get(name) or (self.log_dir / f"{name}.log").open("ab")
+            self._logs[name] = out
         proc = subprocess.Popen(
             stage_command(stage),
-            env=self.env,
+            env=self.env_of(name),
             stdout=out if out is not None else None,
             stderr=subprocess.STDOUT if out is not None else None,
         )
-        self.procs[stage] = proc
+        self.procs[name] = proc
         return proc
 
-    def kill_stage(self, stage: str) -> None:
-        proc = self.procs[stage]
+    def kill_stage(self, name: str) -> None:
+        proc = self.procs[name]
         proc.kill()
         proc.wait()
 

@@ -9,6 +9,7 @@ import time
 
 from newsflow_cli.console import err
 from newsflow_cli.queue_server import queue_server
+from newsflow_cli.replicas import default_consumer_prefix, parse_scale, replicas_to_run
 from newsflow_cli.running import (
     EXIT_CANNOT_RUN,
     fail,
@@ -32,33 +33,53 @@ def redis_ping(settings: Settings) -> None:
     run_async(ping)
 
 
-def run_stages(stages: list[str] | None, *, with_api: bool = True) -> None:
+def run_stages(
+    stages: list[str] | None, *, with_api: bool = True, scale: list[str] | None = None
+) -> None:
     settings = load_settings(find_embedded=False)
     chosen = stages or list(STAGES)
     unknown = set(chosen) - set(STAGES)
     if unknown:
         raise fail(f"unknown stage(s): {', '.join(sorted(unknown))}", EXIT_CANNOT_RUN)
+    try:
+        replicas = replicas_to_run(chosen, parse_scale(scale or [], chosen))
+    except ValueError as exc:
+        raise fail(str(exc), EXIT_CANNOT_RUN) from None
     with queue_server(settings) as settings_in_use:
-        supervise_stages(chosen, settings_in_use, with_api=with_api)
+        supervise_stages(chosen, settings_in_use, with_api=with_api, replicas=replicas)
 
 
-def supervise_stages(chosen: list[str], settings: Settings, *, with_api: bool) -> None:
+def supervise_stages(
+    chosen: list[str],
+    settings: Settings,
+    *,
+    with_api: bool,
+    replicas: dict[str, int] | None = None,
+) -> None:
     redis_ping(settings)
+    replicas = replicas or {}
     if with_api:
         # Before anything starts: a taken port would only show as an api restarting forever.
         check_port_free(settings)
         chosen = [*chosen, *HTTP_SERVICE_NAMES]
     store = "PostgreSQL" if settings.uses_postgres else f"SQLite at {settings.sqlite_path}"
+    shown = [f"{name} x{replicas[name]}" if replicas.get(name, 1) > 1 else name for name in chosen]
     err.print(
-        f"starting {', '.join(chosen)} (streams {settings.stream_prefix}:*, store {store})",
+        f"starting {', '.join(shown)} (streams {settings.stream_prefix}:*, store {store})",
         soft_wrap=True,
     )
     if with_api:
         err.print(f"api and web page on http://{settings.api_host}:{settings.api_port}/")
+    env = {"REDIS_URL": settings.redis_url.get_secret_value()}
+    if settings.http_port is not None:
+        # Set in a .env file, which the stages (run elsewhere than here) may not read.
+        env["NEWSFLOW_HTTP_PORT"] = str(settings.http_port)
     procs = StageProcesses(
         chosen,
+        replicas=replicas,
+        consumer_prefix=settings.consumer_prefix or default_consumer_prefix(),
         # The URL of the server in use (an embedded one is known only here).
-        env={"REDIS_URL": settings.redis_url.get_secret_value()},
+        env=env,
         grace_s=settings.shutdown_grace_s + 5,
     )
     stopping = False

@@ -30,6 +30,9 @@ class PipelineStage:
     reads: str  # what an entry of `input` holds, for its AsyncAPI document
     app: str  # the FastStream app, as `faststream run` takes it
     metrics_port: int  # /metrics and /health when NEWSFLOW_HTTP_PORT is unset
+    # CPU ms one article costs the stage (bench/stage_cost.py): `newsflow up` gives each
+    # stage processes in proportion (newsflow_cli/replicas.py), docs/scaling.md sizes by it.
+    cpu_ms: float = 1.0
 
 
 PIPELINE: Final[tuple[PipelineStage, ...]] = (
@@ -42,6 +45,7 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         reads="Raw articles: flat fields (url or content, content_type, source, trace_id) "
         "or field `data`, a RawSubmission.",
         app="services.fetcher.app:app",
+        cpu_ms=1.0,
         metrics_port=9101,
     ),
     PipelineStage(
@@ -52,6 +56,7 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         purpose="Turns HTML, scraped plain text or JSON into one normalized article.",
         reads="Fetched articles: field `data`, an ArticleEvent with `source` and `raw`.",
         app="services.parser.app:app",
+        cpu_ms=18.0,
         metrics_port=9102,
     ),
     PipelineStage(
@@ -62,6 +67,7 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         purpose="Adds what the text says about itself: the analyses of its registry.",
         reads="Parsed articles: field `data`, an ArticleEvent with `article`.",
         app="services.enricher.app:app",
+        cpu_ms=75.0,
         metrics_port=9103,
     ),
     PipelineStage(
@@ -72,6 +78,7 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         purpose="Stores articles in PostgreSQL or SQLite, upserting on the article id.",
         reads="Enriched articles: field `data`, an ArticleEvent with `enrichment`.",
         app="services.sink.app:app",
+        cpu_ms=3.0,
         metrics_port=9104,
     ),
     PipelineStage(

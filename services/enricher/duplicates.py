@@ -8,14 +8,20 @@ prefix, so replicas share the index and it survives restarts.
 
 Looking up and adding happen in one Lua script: of two copies enriched at the same time
 by two replicas, exactly one is first and the other is marked its duplicate.
+
+The index is bounded in time (`NEWSFLOW_DEDUP_WINDOW_S`): the script also records when each
+article was added (a sorted set), and each lookup first forgets a few articles older than the
+window (their band memberships, signature and original), so the index holds about one
+window's articles whatever the volume, and the cost of forgetting is spread over the lookups.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from redis.asyncio import Redis
@@ -23,6 +29,7 @@ from redis.asyncio import Redis
 from services.enricher.analysis import Outcome
 from services.enricher.minhash import MinHash
 from shared.events import ArticleEvent
+from shared.settings import get_settings
 from shared.streams import StreamNames
 
 NUM_PERM: Final = 128
@@ -34,13 +41,19 @@ DEFAULT_THRESHOLD: Final = 0.8
 _SEED: Final = 1
 _WORD = re.compile(r"\w+")
 
-# KEYS: the band keys, then the signatures hash, then the originals hash.
-# ARGV: article id, signature bytes. Returns the ids sharing a band, before adding this one.
+# Articles past the window forgotten per lookup: more than arrive per lookup (one), so the
+# index shrinks back to the window after a pause or a change of the window.
+FORGET_PER_LOOKUP: Final = 8
+
+# KEYS: the band keys, then the signatures hash, then the originals hash, then the sorted
+# set of when each article was added.
+# ARGV: article id, signature bytes, now (s). Returns the ids sharing a band, before adding
+# this one.
 _LOOKUP_AND_ADD: Final = """
 local id = ARGV[1]
 local candidates = {}
 local seen = {}
-local bands = #KEYS - 2
+local bands = #KEYS - 3
 for i = 1, bands do
   for _, member in ipairs(redis.call('SMEMBERS', KEYS[i])) do
     if member ~= id and not seen[member] then
@@ -53,6 +66,7 @@ for i = 1, bands do
   redis.call('SADD', KEYS[i], id)
 end
 redis.call('HSETNX', KEYS[bands + 1], id, ARGV[2])
+redis.call('ZADD', KEYS[bands + 3], 'NX', ARGV[3], id)
 return candidates
 """
 
@@ -97,15 +111,25 @@ def band_digests(values: np.ndarray) -> list[str]:
 
 
 class DuplicateIndex:
-    """Every article seen so far, in Redis under `<prefix>:dedup:*`."""
+    """Every article of the last `window_s` seconds (0: every article seen), in Redis under
+    `<prefix>:dedup:*`."""
 
-    def __init__(self, redis: Redis, prefix: str, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        threshold: float = DEFAULT_THRESHOLD,
+        *,
+        window_s: int = 0,
+    ) -> None:
         names = StreamNames(prefix)
         self._redis = redis
         self._threshold = threshold
+        self.window_s = window_s
         self._band_key = names.stream("dedup:band:{band}:{digest}")
         self._signatures = names.stream("dedup:signatures")
         self._originals = names.stream("dedup:originals")
+        self._added = names.stream("dedup:added")
         self._script = redis.register_script(_LOOKUP_AND_ADD)
 
     async def close(self) -> None:
@@ -130,10 +154,12 @@ class DuplicateIndex:
         values = signature(text)
         if values is None:
             return None
-        keys = [self._band_key.format(band=i, digest=d) for i, d in enumerate(band_digests(values))]
+        now = time.time()
+        if self.window_s > 0:
+            await self.forget_older_than(now - self.window_s, FORGET_PER_LOOKUP)
         candidates = await self._script(
-            keys=[*keys, self._signatures, self._originals],
-            args=[article_id, values.tobytes()],
+            keys=[*self._band_keys(values), self._signatures, self._originals, self._added],
+            args=[article_id, values.tobytes(), now],
         )
         best = await self._best_match(values, [_text(c) for c in candidates])
         if best is None:
@@ -144,6 +170,30 @@ class DuplicateIndex:
             best = DuplicateMatch(_text(original), best.similarity)
         await self._redis.hsetnx(self._originals, article_id, best.original_id)
         return best
+
+    def _band_keys(self, values: np.ndarray) -> list[str]:
+        return [self._band_key.format(band=i, digest=d) for i, d in enumerate(band_digests(values))]
+
+    async def forget_older_than(self, cutoff: float, limit: int) -> int:
+        """Forget up to `limit` articles added before `cutoff` (epoch s): they are no longer
+        anyone's original. Replicas doing this at once remove the same members twice, which
+        is harmless."""
+        old: Any = await self._redis.zrangebyscore(
+            self._added, "-inf", f"({cutoff}", start=0, num=limit
+        )
+        if not old:
+            return 0
+        stored = await self._redis.hmget(self._signatures, old)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for article_id, raw in zip(old, stored, strict=True):
+                if raw is not None:
+                    for key in self._band_keys(np.frombuffer(_bytes(raw), dtype=np.uint64)):
+                        pipe.srem(key, article_id)
+            pipe.hdel(self._signatures, *old)
+            pipe.hdel(self._originals, *old)
+            pipe.zrem(self._added, *old)
+            await pipe.execute()
+        return len(old)
 
     async def _best_match(self, values: np.ndarray, candidates: list[str]) -> DuplicateMatch | None:
         if not candidates:
@@ -158,6 +208,11 @@ class DuplicateIndex:
             if score >= self._threshold and (best is None or score > best.similarity):
                 best = DuplicateMatch(candidate, round(score, 4))
         return best
+
+
+def open_index(redis: Redis, prefix: str) -> DuplicateIndex:
+    """The index the enricher stage opens, bounded by `NEWSFLOW_DEDUP_WINDOW_S`."""
+    return DuplicateIndex(redis, prefix, window_s=get_settings().dedup_window_s)
 
 
 def _text(value: bytes | str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from services.enricher.analysis import Analysis, Outcome, not_run
-from services.enricher.duplicates import DuplicateIndex
+from services.enricher.duplicates import open_index
 from services.enricher.geography import countries_of, places_of
 from services.enricher.inputs import NER_LANGUAGES, ArticleInputs
 from services.enricher.keywords import KEYWORD_LANGUAGES, extract_keywords
@@ -155,7 +155,7 @@ ANALYSES: Final[tuple[Analysis, ...]] = (
         fills=("duplicate_of", "similarity"),
         run=_without_redis,
         needs=frozenset({"text", "redis"}),
-        on_redis=DuplicateIndex,
+        on_redis=open_index,
         detail="MinHash LSH in Redis",
         what="the earlier article this one nearly duplicates (MinHash LSH, its index in "
         "Redis, shared by every enricher replica)",

