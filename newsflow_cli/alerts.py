@@ -115,7 +115,7 @@ def add(
     out.print(f"added alert {alert.name}: {alert.query.described()}", highlight=False)
     out.print(f"stream: {AlertKeys(settings.stream_prefix).stream(alert.name)}", highlight=False)
     if alert.webhook is not None:
-        out.print(f"webhook: {alert.webhook.url} ({alert.webhook.fingerprint})", highlight=False)
+        out.print(f"webhook: {alert.webhook.origin} ({alert.webhook.fingerprint})", highlight=False)
         if generated:
             # The one time it is shown: the receiver needs it to check signatures.
             out.print(
@@ -146,7 +146,7 @@ def list_alerts(as_json: JsonOption = False) -> None:
     for column in ("alert", "query", "webhook", "rate", "matched", "delivered", "failed"):
         table.add_column(column, overflow="fold")
     for v in views:
-        hook = v["webhook"]["url"] if v["webhook"] else "-"
+        hook = v["webhook"]["origin"] if v["webhook"] else "-"
         f = v["figures"]
         table.add_row(
             v["name"], v["described"], hook, f"{v['rate_per_minute']}/min",
@@ -173,7 +173,7 @@ def show(name: NameArgument, as_json: JsonOption = False) -> None:
         out.print(f"{key}: {view[key]}", highlight=False)
     hook = view["webhook"]
     out.print(
-        f"webhook: {hook['url']} ({hook['secret_fingerprint']})" if hook else "webhook: -",
+        f"webhook: {hook['origin']} ({hook['secret_fingerprint']})" if hook else "webhook: -",
         highlight=False,
     )
     figures = view["figures"]

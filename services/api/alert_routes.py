@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated, Any, Final
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
 from fastapi.responses import JSONResponse, Response
@@ -167,11 +166,6 @@ class AlertMatches(BaseModel):
     items: list[AlertMatch] = Field(description="The alert's stream, the newest first.")
 
 
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
-
-
 async def views_of(redis: Redis, keys: AlertKeys, alerts: list[AlertDefinition]) -> list[AlertView]:
     """Each alert with its figures and its stream's length, in one round trip to Redis."""
     async with redis.pipeline(transaction=False) as pipe:
@@ -188,10 +182,7 @@ async def views_of(redis: Redis, keys: AlertKeys, alerts: list[AlertDefinition])
                 query=alert.query,
                 webhook=None
                 if alert.webhook is None
-                else WebhookView(
-                    origin=origin_of(alert.webhook.url),
-                    secret_fingerprint=alert.webhook.fingerprint,
-                ),
+                else WebhookView(**alert.webhook.public_view()),
                 rate_per_minute=alert.rate_per_minute,
                 created_at=alert.created_at,
                 stream=keys.stream(alert.name),

@@ -92,6 +92,16 @@ class WebhookTarget(BaseModel):
     def fingerprint(self) -> str:
         return secret_fingerprint(self.secret.get_secret_value())
 
+    @property
+    def origin(self) -> str:
+        """scheme://host[:port]: what is shown of the URL, whose path often holds a
+        credential (Slack-style hooks)."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def public_view(self) -> dict[str, str]:
+        return {"origin": self.origin, "secret_fingerprint": self.fingerprint}
+
 
 class AlertDefinition(BaseModel):
     """One alert, as stored (`ArticleStore.add_alert`) and loaded by the matching stage."""
@@ -145,13 +155,10 @@ class AlertDefinition(BaseModel):
         return cls.model_validate_json(text)
 
     def public_view(self) -> dict[str, Any]:
-        """For `alerts list/show`, /api/alerts and logs: the secret as its fingerprint."""
+        """For `alerts list/show` and logs: the secret as its fingerprint, the webhook as its
+        origin."""
         document = self.model_dump(mode="json", exclude={"webhook"})
-        document["webhook"] = (
-            None
-            if self.webhook is None
-            else {"url": self.webhook.url, "secret_fingerprint": self.webhook.fingerprint}
-        )
+        document["webhook"] = None if self.webhook is None else self.webhook.public_view()
         return document
 
 

@@ -95,7 +95,7 @@ def test_the_secret_is_shown_once_and_then_only_its_fingerprint(env: dict[str, s
         assert "sha256:" in shown.stdout or args == ("list",)
     view = orjson.loads(newsflow(env, "show", "kp", "--json").stdout)
     assert view["webhook"] == {
-        "url": "https://example.org/h",
+        "origin": "https://example.org",
         "secret_fingerprint": view["webhook"]["secret_fingerprint"],
     }
     assert "an alert named 'kp' exists" in refusal(newsflow(env, "add", "kp", "--q", "other"))

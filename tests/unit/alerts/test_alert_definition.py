@@ -62,7 +62,7 @@ def test_the_secret_is_stored_but_never_shown() -> None:
     shown = alert.public_view()
     assert SECRET not in str(shown) and SECRET not in repr(alert) and SECRET not in str(alert)
     assert shown["webhook"] == {
-        "url": "https://hooks.example.org/x",
+        "origin": "https://hooks.example.org",
         "secret_fingerprint": secret_fingerprint(SECRET),
     }
     assert secret_fingerprint(SECRET) != secret_fingerprint(SECRET + "x")
