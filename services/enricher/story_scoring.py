@@ -109,24 +109,34 @@ def heaviest(vector: Mapping[str, float], size: int) -> dict[str, float]:
     return dict(heapq.nlargest(size, vector.items(), key=lambda item: item[1]))
 
 
-def _cosine(vector: Mapping[str, float], centroid: Mapping[str, float]) -> float:
-    norm = math.sqrt(sum(v * v for v in centroid.values()))
-    if norm == 0.0:
-        return 0.0
-    dot = sum(w * centroid.get(key, 0.0) for key, w in vector.items())
-    return max(0.0, min(1.0, dot / norm))
+def channels_of(vector: Mapping[str, float]) -> frozenset[str]:
+    return frozenset(channel(key) for key in vector)
 
 
-def cosine(vector: Mapping[str, float], centroid: Mapping[str, float]) -> float:
+def cosine(
+    vector: Mapping[str, float],
+    centroid: Mapping[str, float],
+    channels: frozenset[str] | None = None,
+) -> float:
     """The channels' cosines of a (channel-unit) vector and a centroid, weighed by their
-    shares among the channels the vector has."""
-    mine = _split(vector)
-    theirs = _split(centroid)
-    total = sum(SHARES[name] for name in mine)
+    shares among the `channels` the vector has. One pass over the centroid, which is
+    the shorter of the two."""
+    channels = channels_of(vector) if channels is None else channels
+    total = sum(SHARES[name] for name in channels)
     if total == 0.0:
         return 0.0
-    score = sum(SHARES[name] * _cosine(part, theirs.get(name, {})) for name, part in mine.items())
-    return min(1.0, score / total)
+    dots: dict[str, float] = {}
+    norms: dict[str, float] = {}
+    for key, weight in centroid.items():
+        name = CHANNEL_OF[key[0]]
+        norms[name] = norms.get(name, 0.0) + weight * weight
+        mine = vector.get(key)
+        if mine is not None:
+            dots[name] = dots.get(name, 0.0) + mine * weight
+    score = sum(
+        SHARES[name] * dots[name] / math.sqrt(norms[name]) for name in channels if name in dots
+    )
+    return max(0.0, min(1.0, score / total))
 
 
 def is_open(story: StoryProfile, at: float, quiet_s: float) -> bool:
@@ -145,10 +155,11 @@ def best_match(
 ) -> Match | None:
     """The open story the article matches best at or above the threshold, if any."""
     best: Match | None = None
+    channels = channels_of(vector)
     for story in stories:
         if not is_open(story, at, quiet_s):
             continue
-        score = cosine(vector, story.centroid)
+        score = cosine(vector, story.centroid, channels)
         if score >= threshold and (best is None or score > best.score):
             best = Match(story, score)
     return best
