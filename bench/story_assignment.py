@@ -10,7 +10,7 @@ meet full postings), then times the assignment (features, index reads, scoring, 
 of the 462 real articles, already enriched, one after the other against it.
 
 pipeline: the four stages as processes (as `newsflow up` runs them, a second enricher
-beside the first for two replicas), the articles published as HTML pages in the shuffled
+beside the first for two replicas), the articles published as plain text in the shuffled
 order of `tests.story_corpus.SEED`, and B-cubed of the story ids on the enriched stream.
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import html
 import os
 import platform
 import random
@@ -139,15 +138,7 @@ async def cost(stories: int) -> None:
         await client.aclose()
 
 
-def _page(title: str, text: str) -> str:
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n"))
-    return (
-        f"<html><head><title>{html.escape(title)}</title></head><body><article>"
-        f"<h1>{html.escape(title)}</h1>{paragraphs}</article></body></html>"
-    )
-
-
-def pipeline(replicas: int) -> None:
+def pipeline(replicas: int, quiet_s: float | None) -> None:
     corpus = load_corpus()
     prefix = f"bench-stories-{uuid.uuid4().hex[:8]}"
     names = StreamNames(prefix)
@@ -160,8 +151,11 @@ def pipeline(replicas: int) -> None:
         submissions.append(
             RawSubmission(
                 url=url,
-                content=_page(event.article.title or "", event.article.text),
-                content_type="text/html",
+                # As plain text: the HTML extractor finds too little text in 15 of the
+                # shortest pages (`no_text`); the title is the first paragraph and the hint.
+                content=f"{event.article.title}\n\n{event.article.text}",
+                content_type="text/plain",
+                hint_title=event.article.title,
             )
         )
         gold[url] = corpus.gold[event.id]
@@ -171,6 +165,8 @@ def pipeline(replicas: int) -> None:
             "NEWSFLOW_SQLITE_PATH": str(Path(tmp) / "stories.db"),
             "NEWSFLOW_TABLE_NAME": "stories_bench",
         }
+        if quiet_s is not None:
+            env["NEWSFLOW_STORY_QUIET_S"] = str(quiet_s)
         client = redis.Redis.from_url(Settings().redis_url.get_secret_value())
         procs = StageProcesses(env=env, log_dir=Path(tmp) / "logs")
         procs.start()
@@ -191,13 +187,14 @@ def pipeline(replicas: int) -> None:
             for submission in submissions:
                 pipe.xadd(names.raw, encode_json(submission.to_json()))
             pipe.execute()
-            while client.xlen(names.enriched) < len(submissions):
+            while client.xlen(names.enriched) + client.xlen(names.dlq) < len(submissions):
                 if procs.exited():
                     raise RuntimeError(f"a stage exited: {procs.exited()}")
                 time.sleep(0.5)
             elapsed = time.perf_counter() - started
             stories: dict[str, str] = {}
-            for _, fields in client.xrange(names.enriched):
+            for _, fields in client.xrange(names.enriched) or []:
+                assert fields is not None
                 event = decode_event_entry(fields)
                 assert event.enrichment is not None and event.enrichment.story is not None
                 assert event.source.url is not None
@@ -211,10 +208,12 @@ def pipeline(replicas: int) -> None:
             if keys:
                 client.delete(*keys)
             client.close()
+    lost = len(gold) - len(stories)
+    gold = {url: gold[url] for url in stories}
     score = bcubed(stories, gold)
     print(
         f"newsflow up, {replicas} enricher(s), seed {SEED}: {len(stories)} articles in "
-        f"{elapsed:.0f}s, {len(set(stories.values()))} stories, B-cubed P "
+        f"{elapsed:.0f}s ({lost} dead-lettered), {len(set(stories.values()))} stories, B-cubed P "
         f"{score.precision:.3f} R {score.recall:.3f} F1 {score.f1:.3f}"
     )
 
@@ -226,12 +225,20 @@ def main() -> None:
     cost_args.add_argument("--stories", type=int, default=100_000)
     pipeline_args = sub.add_parser("pipeline")
     pipeline_args.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
+    pipeline_args.add_argument(
+        "--quiet-s",
+        type=float,
+        default=None,
+        help="NEWSFLOW_STORY_QUIET_S for the run (the parser dates 89 of the articles from "
+        "their text, 2005-2013, the others get their arrival: a quiet period longer than "
+        "that span leaves time out of the evaluation)",
+    )
     args = parser.parse_args()
     if args.command == "cost":
         asyncio.run(cost(args.stories))
     else:
         for replicas in args.replicas:
-            pipeline(replicas)
+            pipeline(replicas, args.quiet_s)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from services.enricher.story_scoring import StoryProfile
 # Stories read per query feature, most recently active first.
 POSTING_READ: Final = 64
 # Candidate stories scored per article: those sharing the most weight with it.
-CANDIDATES: Final = 32
+CANDIDATES: Final = 16
 # Stories kept per feature: a feature common enough to fill it is no evidence anyway.
 POSTING_CAP: Final = 512
 

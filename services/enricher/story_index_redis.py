@@ -142,10 +142,6 @@ class RedisStoryIndex:
         self._commit = redis.register_script(_COMMIT)
         self._candidates = redis.register_script(_CANDIDATES)
 
-    def key_pattern(self) -> str:
-        """Every key of the index (for its size in the bench, and for tests)."""
-        return self._story.replace("story:{}", "*")
-
     async def snapshot(
         self,
         article_id: str,
