@@ -211,8 +211,9 @@ def pipeline(replicas: int, quiet_s: float | None) -> None:
     lost = len(gold) - len(stories)
     gold = {url: gold[url] for url in stories}
     score = bcubed(stories, gold)
+    quiet = f"quiet period {quiet_s:g}s" if quiet_s else "default quiet period"
     print(
-        f"newsflow up, {replicas} enricher(s), seed {SEED}: {len(stories)} articles in "
+        f"newsflow up, {replicas} enricher(s), {quiet}, seed {SEED}: {len(stories)} articles in "
         f"{elapsed:.0f}s ({lost} dead-lettered), {len(set(stories.values()))} stories, B-cubed P "
         f"{score.precision:.3f} R {score.recall:.3f} F1 {score.f1:.3f}"
     )

@@ -1,8 +1,9 @@
 """What an article says about the event it reports: weighted features for story assignment.
 
-Features are of four kinds, each a string key: a word's lemma (`w:`), a named entity
-(`e:`, person, organisation, event or group, case-folded), a place by its GeoNames id
-(`p:`, so "Kyiv" and "Київ" are one feature) and a focus country (`c:`). Where a word
+Features are of five kinds, each a string key: a word's lemma (`w:`), a number (`n:`,
+tolls, scores, years), a named entity (`e:`, person, organisation, event or group,
+case-folded), a place by its GeoNames id (`p:`, so "Kyiv" and "Київ" are one feature) and
+a focus country (`c:`). Where a word
 stands weighs on it: the title counts `TITLE_WEIGHT` times a body word, the lead
 `LEAD_WEIGHT` times. Pure: the index (story_index.py) and the scoring (story_scoring.py)
 take it from here.

@@ -40,20 +40,32 @@ from shared.streams import StreamNames
 KEEP_VERSIONS: Final = 4096
 _LONG_FEATURE: Final = 64
 
+# Features travel joined by newlines, one argument (packing and parsing hundreds of
+# arguments and replies was most of the client's time); `_field` keeps them newline-free.
+_SPLIT: Final = """
+local function split(joined)
+  local out = {}
+  for item in string.gmatch(joined, '[^\\n]+') do table.insert(out, item) end
+  return out
+end
+"""
+
 # KEYS: version, changed, story, article, df, then one posting key per query feature.
 # ARGV: read version ('' = unchecked), the story's size before, profile JSON, story id,
-# ttl (s), story's last time, posting floor, posting cap, kept versions, q (the number of
-# query features), the q query features, then every feature to count.
-_COMMIT: Final = """
+# ttl (s), story's last time, posting floor, posting cap, kept versions, the query
+# features, every feature to count.
+_COMMIT: Final = (
+    _SPLIT
+    + """
 local known = redis.call('GET', KEYS[4])
 if known then return {'replayed', known} end
-local q = tonumber(ARGV[10])
+local query = split(ARGV[10])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if ARGV[1] ~= '' then
   local read = tonumber(ARGV[1])
   if read < current - tonumber(ARGV[9]) then return {'conflict'} end
-  for i = 1, q do
-    local changed = redis.call('ZSCORE', KEYS[2], ARGV[10 + i])
+  for i = 1, #query do
+    local changed = redis.call('ZSCORE', KEYS[2], query[i])
     if changed and tonumber(changed) > read then return {'conflict'} end
   end
   local stored = redis.call('GET', KEYS[3])
@@ -65,20 +77,41 @@ local ttl = tonumber(ARGV[5])
 local version = redis.call('INCR', KEYS[1])
 redis.call('SET', KEYS[3], ARGV[3], 'EX', ttl)
 redis.call('SET', KEYS[4], ARGV[4], 'EX', ttl)
-for i = 1, q do
+for i = 1, #query do
   local key = KEYS[5 + i]
   redis.call('ZADD', key, ARGV[6], ARGV[4])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ARGV[7])
   redis.call('ZREMRANGEBYRANK', key, 0, -tonumber(ARGV[8]) - 1)
   redis.call('EXPIRE', key, ttl)
-  redis.call('ZADD', KEYS[2], version, ARGV[10 + i])
+  redis.call('ZADD', KEYS[2], version, query[i])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (version - tonumber(ARGV[9])))
-for i = 11 + q, #ARGV do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
+for _, feature in ipairs(split(ARGV[11])) do redis.call('HINCRBY', KEYS[5], feature, 1) end
 redis.call('HINCRBY', KEYS[5], '#', 1)
 redis.call('EXPIRE', KEYS[5], ttl)
 return {'committed', ARGV[4]}
 """
+)
+
+# KEYS: version, the article's entry, the duplicated article's entry, the df buckets now
+# and before. ARGV: the features. Returns the version, the two stories ('' for none) and
+# the document count then each feature's, comma-joined.
+_SNAPSHOT: Final = (
+    _SPLIT
+    + """
+local features = split(ARGV[1])
+local now = redis.call('HMGET', KEYS[4], '#', unpack(features))
+local before = redis.call('HMGET', KEYS[5], '#', unpack(features))
+local counts = {}
+for i = 1, #now do counts[i] = (tonumber(now[i]) or 0) + (tonumber(before[i]) or 0) end
+return {
+  redis.call('GET', KEYS[1]) or '0',
+  redis.call('GET', KEYS[2]) or '',
+  redis.call('GET', KEYS[3]) or '',
+  table.concat(counts, ','),
+}
+"""
+)
 
 
 # KEYS: one posting key per query feature. ARGV: posting floor, stories read per posting,
@@ -118,6 +151,10 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def _joined(features: Sequence[str]) -> str:
+    return "\n".join(feature.replace("\n", " ") for feature in features)
+
+
 def _key_part(feature: str) -> str:
     # Entity names can be long; a key names them by digest past a length.
     if len(feature) <= _LONG_FEATURE:
@@ -141,6 +178,7 @@ class RedisStoryIndex:
         self._df = names.stream("stories:df:{}")
         self._commit = redis.register_script(_COMMIT)
         self._candidates = redis.register_script(_CANDIDATES)
+        self._snapshot = redis.register_script(_SNAPSHOT)
 
     async def snapshot(
         self,
@@ -151,21 +189,21 @@ class RedisStoryIndex:
         window_s: float,
     ) -> Snapshot:
         bucket = window_bucket(at, window_s)
-        fields = ["#", *features]
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.get(self._version)
-            pipe.get(self._article.format(article_id))
-            pipe.get(self._article.format(duplicate_of or article_id))
-            pipe.hmget(self._df.format(bucket), fields)
-            pipe.hmget(self._df.format(bucket - 1), fields)
-            version, story, duplicate_story, now, before = await pipe.execute()
-        counts = [int(a or 0) + int(b or 0) for a, b in zip(now, before, strict=True)]
+        keys = [
+            self._version,
+            self._article.format(article_id),
+            self._article.format(duplicate_of or article_id),
+            self._df.format(bucket),
+            self._df.format(bucket - 1),
+        ]
+        version, story, duplicate_story, joined = await self._snapshot(
+            keys=keys, args=[_joined(features)]
+        )
+        counts = [int(c) for c in _text(joined).split(",")]
         return Snapshot(
-            version=int(version or 0),
-            story_of_article=_text(story) if story is not None else None,
-            story_of_duplicate=(
-                _text(duplicate_story) if duplicate_of and duplicate_story is not None else None
-            ),
+            version=int(version),
+            story_of_article=_text(story) or None,
+            story_of_duplicate=(_text(duplicate_story) or None) if duplicate_of else None,
             documents=counts[0],
             frequencies=dict(zip(features, counts[1:], strict=True)),
         )
@@ -221,9 +259,8 @@ class RedisStoryIndex:
             posting_floor(change.at, change.window_s),
             POSTING_CAP,
             KEEP_VERSIONS,
-            len(query),
-            *query,
-            *change.features,
+            _joined(query),
+            _joined(change.features),
         ]
         outcome, *rest = await self._commit(keys=keys, args=args)
         result = _text(outcome)

@@ -3,8 +3,9 @@
 An article is a unit TF-IDF vector over its features (story_features.py), the document
 frequencies counted over the recent articles (the index keeps them per time window). A
 story is the sum of its articles' vectors, cut to its `PROFILE_SIZE` heaviest features
-(the index keeps that much per story); the match is the cosine of article and story. The
-article joins the best open story at or above the threshold, else starts its own.
+(the index keeps that much per story); the match is the cosine of article and story, the
+words and the names each a channel of its own. The article joins the best open story at
+or above the threshold, else starts its own.
 """
 
 from __future__ import annotations
