@@ -20,7 +20,7 @@ from typing import Final, Literal, Protocol
 from services.enricher.story_scoring import StoryProfile
 
 # Stories read per query feature, most recently active first.
-POSTING_READ: Final = 64
+POSTING_READ: Final = 32
 # Candidate stories scored per article: those sharing the most weight with it.
 CANDIDATES: Final = 16
 # Stories kept per feature: a feature common enough to fill it is no evidence anyway.
