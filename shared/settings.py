@@ -311,6 +311,19 @@ class Settings(BaseSettings):
         description="Address space of the enricher's work process, spaCy model included; an "
         "entry that needs more is dead-lettered as `memory` (MB); 0: no cap.",
     )
+    story_quiet_s: float = Field(
+        default=2 * 86_400.0,
+        gt=0,
+        description="A story takes no new articles once this long passes without one (by "
+        "publication time, else arrival); its index entries expire after twice that (s).",
+    )
+    story_threshold: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="Least similarity (cosine of words and names) for an article to join "
+        "an open story rather than start one.",
+    )
     log_level: str = Field(default="WARNING", description="Log level of the stages.")
     log_json: bool = Field(default=True, description="Log as JSON lines (false: console).")
 

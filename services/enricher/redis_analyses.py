@@ -38,16 +38,15 @@ class RedisAnalyses:
         if enrichment is None or event.article is None:
             return event
         language = enrichment.language.code if enrichment.language else "und"
-        fields: dict[str, object] = {}
-        runs = list(enrichment.analyses)
         for analysis, opened in self._opened:
             if not analysis.runs_for(language):
                 continue  # enrich_event already recorded why
+            # Each sees what the ones before it filled (stories read `duplicate_of`).
             outcome = await opened.analyse(event)
-            fields.update(outcome.fields)
-            runs = _replaced(runs, analysis.record(outcome))
-        updated = enrichment.model_copy(update={**fields, "analyses": runs})
-        return event.model_copy(update={"enrichment": updated})
+            runs = _replaced(enrichment.analyses, analysis.record(outcome))
+            enrichment = enrichment.model_copy(update={**outcome.fields, "analyses": runs})
+            event = event.model_copy(update={"enrichment": enrichment})
+        return event
 
 
 def _replaced(runs: list[AnalysisRun], run: AnalysisRun) -> list[AnalysisRun]:

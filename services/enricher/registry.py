@@ -17,6 +17,7 @@ from services.enricher.inputs import NER_LANGUAGES, ArticleInputs
 from services.enricher.keywords import KEYWORD_LANGUAGES, extract_keywords
 from services.enricher.lemmas import LOCAL_LANGUAGES
 from services.enricher.quotes import find_quotes
+from services.enricher.story_analysis import StoryAnalysis
 from services.enricher.tone import measure_tone
 from services.enricher.topics import classify_topics
 from services.enricher.word_classes import WordClasses, english_word_classes
@@ -159,6 +160,17 @@ ANALYSES: Final[tuple[Analysis, ...]] = (
         detail="MinHash LSH in Redis",
         what="the earlier article this one nearly duplicates (MinHash LSH, its index in "
         "Redis, shared by every enricher replica)",
+    ),
+    Analysis(
+        "stories",
+        fills=("story",),
+        run=_without_redis,
+        needs=frozenset({"redis"}),
+        on_redis=StoryAnalysis,
+        detail="TF-IDF of lemmas, entities, places; index in Redis",
+        what="the story the article joined (id, size, whether it started it, similarity): "
+        "the best open story by its words, entities, places and countries, or a new one; "
+        "a near-duplicate joins its original's story (index in Redis, every replica's)",
     ),
 )
 

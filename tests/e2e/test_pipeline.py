@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from shared.settings import Settings
-from shared.streams import StreamNames
+from shared.streams import StreamNames, decode_event_entry
 from tests.conftest import SEED
 from tests.e2e.harness import group_done, running_stages, stage_env, stored_count, wait_until
 
@@ -56,6 +56,8 @@ def test_seed_flows_from_a_raw_xadd_to_the_store(
         assert event["article"]["title"] == HEADLINE
         assert event["source"]["name"] == "UNN"
         assert event["enrichment"]["language"]["code"] == "en"
+        story = event["enrichment"]["story"]
+        assert story["new"] and story["size"] == 1
         stamps = event["timestamps"]
         assert stamps["received_at"] <= stamps["parsed_at"] <= stamps["enriched_at"]
 
@@ -70,6 +72,10 @@ def test_seed_flows_from_a_raw_xadd_to_the_store(
             "the sink to take the second copy",
         )
         assert stored_count(settings) == 1
+        # ... and in one story: the copy finds the story its id joined, not counted twice.
+        copy = decode_event_entry(client.xrange(names.enriched)[1][1])
+        assert copy.enrichment is not None and copy.enrichment.story is not None
+        assert copy.enrichment.story.id == story["id"] and copy.enrichment.story.size == 1
 
         search = subprocess.run(
             [sys.executable, "-m", "newsflow_cli", "search", "Pyongyang", "--json"],

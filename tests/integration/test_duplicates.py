@@ -88,7 +88,11 @@ async def test_edited_copy_is_a_duplicate_of_the_first_across_instances(
     duplicates_runs = [a for a in copy.enrichment.analyses if a.name == "duplicates"]
     assert len(duplicates_runs) == 1 and duplicates_runs[0].ran
     assert duplicates_runs[0].detail == "MinHash LSH in Redis"
-    assert copy.enrichment.analyses[-1] == duplicates_runs[0]  # in registry order, last
+    names = [a.name for a in copy.enrichment.analyses]
+    assert names[-2:] == ["duplicates", "stories"]  # in registry order
+    # The copy joins its original's story.
+    assert original.enrichment.story is not None and copy.enrichment.story is not None
+    assert copy.enrichment.story.id == original.enrichment.story.id
 
 
 async def test_copy_of_a_copy_points_at_the_first(

@@ -40,6 +40,7 @@ def _local(language: str) -> list[tuple[str, bool, str | None]]:
         ("topics", False, not_for),
         ("quotes", True, None),
         ("duplicates", False, "needs the shared index in Redis"),
+        ("stories", False, "needs the shared index in Redis"),
     ]  # fmt: skip
 
 
@@ -69,4 +70,5 @@ def test_japanese_article_has_only_the_language_independent_analyses() -> None:
         ("topics", False, not_for),
         ("quotes", True, None),
         ("duplicates", False, "needs the shared index in Redis"),
+        ("stories", False, "needs the shared index in Redis"),
     ]  # fmt: skip

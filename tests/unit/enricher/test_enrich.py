@@ -31,10 +31,12 @@ def test_every_analysis_is_accounted_for() -> None:
     runs = {a.name: a for a in enrichment.enrichment.analyses}
     assert set(runs) == {
         "language", "entities", "countries", "places", "tone", "keywords", "topics", "quotes",
-        "duplicates",
+        "duplicates", "stories",
     }  # fmt: skip
-    # Without the stage's Redis index, duplicates are not looked for, and the event says so.
+    # Without the stage's Redis index, duplicates and stories are not looked for, and the
+    # event says so.
     assert not runs["duplicates"].ran
+    assert not runs["stories"].ran
 
 
 def test_event_without_article_is_rejected() -> None:

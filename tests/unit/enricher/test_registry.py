@@ -75,6 +75,7 @@ def test_the_enrichment_records_the_registry_in_its_order() -> None:
         "tone": "no tone lexicon for language 'de' (VADER's is English only)",
         "topics": "not available for language 'de' (English only so far)",
         "duplicates": "needs the shared index in Redis",
+        "stories": "needs the shared index in Redis",
     }
 
 

@@ -1,0 +1,126 @@
+"""What an article says about the event it reports: weighted features for story assignment.
+
+Features are of five kinds, each a string key: a word's lemma (`w:`), a number (`n:`,
+tolls, scores, years), a named entity (`e:`, person, organisation, event or group,
+case-folded), a place by its GeoNames id (`p:`, so "Kyiv" and "Київ" are one feature) and
+a focus country (`c:`). Where a word
+stands weighs on it: the title counts `TITLE_WEIGHT` times a body word, the lead
+`LEAD_WEIGHT` times. Pure: the index (story_index.py) and the scoring (story_scoring.py)
+take it from here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+
+from services.enricher.lemmas import lemma, stop_words
+from services.enricher.text import WORD
+from shared.events import ArticleEvent, Enrichment
+
+# Headlines and leads name the event; the body adds background that two similar events
+# share (what rehab is, how earthquakes are measured).
+TITLE_WEIGHT: Final = 3.0
+LEAD_WEIGHT: Final = 2.0
+# An entity or place mention is worth this many words: the same kind of event in another
+# place or with another person is a different event.
+ENTITY_WEIGHT: Final = 2.0
+PLACE_WEIGHT: Final = 2.0
+COUNTRY_WEIGHT: Final = 0.5
+_ENTITY_TYPES: Final = frozenset({"person", "organisation", "event", "group"})
+_MIN_WORD: Final = 3
+# simplemma's dictionaries; words of other languages are kept as written, case-folded.
+_LEMMATIZED: Final = frozenset(SUPPORTED_LANGUAGES)
+_NUMBER = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?![\w])")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFeatures:
+    """An article's features with their raw weights, and the time it reports on."""
+
+    article_id: str
+    weights: Mapping[str, float]
+    at: float  # POSIX seconds: published, else received
+    duplicate_of: str | None = None
+
+
+def article_time(event: ArticleEvent) -> datetime:
+    article = event.article
+    if article is not None and article.published_at is not None:
+        return article.published_at
+    return event.source.received_at
+
+
+def _numbers(text: str) -> list[str]:
+    # Years, scores, tolls and sums tell one event from another of its kind.
+    return ["n:" + number.replace(",", "") for number in _NUMBER.findall(text)]
+
+
+def _words(text: str, language: str, stops: frozenset[str]) -> list[str]:
+    out = _numbers(text)
+    for match in WORD.finditer(text):
+        word = match.group().casefold()
+        if len(word) < _MIN_WORD or word in stops:
+            continue
+        root = lemma(word, language) if language in _LEMMATIZED else word
+        if len(root) >= _MIN_WORD and root not in stops:
+            out.append("w:" + root)
+    return out
+
+
+def _lead_and_body(text: str, lead: str | None) -> tuple[str, str]:
+    if lead:
+        return lead, text
+    first, _, rest = text.strip().partition("\n\n")
+    return first, rest
+
+
+def _damped(counts: Mapping[str, float]) -> dict[str, float]:
+    # Sublinear: the tenth mention of a word says less than the second.
+    return {key: 1.0 + math.log(count) for key, count in counts.items() if count >= 1.0}
+
+
+def word_weights(title: str, lead: str, body: str, language: str) -> dict[str, float]:
+    stops = stop_words(language)
+    counts: defaultdict[str, float] = defaultdict(float)
+    for text, weight in ((title, TITLE_WEIGHT), (lead, LEAD_WEIGHT), (body, 1.0)):
+        for word in _words(text, language, stops):
+            counts[word] += weight
+    return _damped(counts)
+
+
+def named_weights(enrichment: Enrichment) -> dict[str, float]:
+    counts: defaultdict[str, float] = defaultdict(float)
+    for entity in enrichment.entities:
+        if entity.type in _ENTITY_TYPES:
+            counts["e:" + entity.text.casefold()] += entity.count * ENTITY_WEIGHT
+    for place in enrichment.places:
+        counts[f"p:{place.geonames_id}"] += max(place.count, 1) * PLACE_WEIGHT
+    for country in enrichment.countries:
+        if country.focus:
+            counts["c:" + country.alpha2] += COUNTRY_WEIGHT
+    return {key: 1.0 + math.log(count) if count >= 1.0 else count for key, count in counts.items()}
+
+
+def article_features(event: ArticleEvent) -> ArticleFeatures | None:
+    """The event's features; None when it has no article or enrichment to read."""
+    article, enrichment = event.article, event.enrichment
+    if article is None or enrichment is None:
+        return None
+    language = enrichment.language.code if enrichment.language else "en"
+    lead, body = _lead_and_body(article.text, article.lead)
+    weights = word_weights(article.title or "", lead, body, language)
+    weights.update(named_weights(enrichment))
+    return ArticleFeatures(
+        article_id=event.id,
+        weights=weights,
+        at=article_time(event).timestamp(),
+        duplicate_of=enrichment.duplicate_of,
+    )

@@ -1,0 +1,159 @@
+"""Story assignment on a real Redis: replicas at the same time do not split an event, a
+restarted enricher and a replayed article find their stories, the index stays bounded by
+the window."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from redis.asyncio import Redis
+
+from services.enricher.redis_analyses import RedisAnalyses
+from services.enricher.stories import StoryAssigner
+from services.enricher.story_index import Commit
+from services.enricher.story_index_redis import KEEP_VERSIONS, RedisStoryIndex, ttl_for
+from services.enricher.story_scoring import StoryProfile, started
+from shared.events import ArticleEvent, StoryLink
+from shared.settings import Settings
+from tests.unit.enricher.story_events import (
+    DAY,
+    QUAKE_A,
+    QUAKE_A2,
+    QUAKE_B,
+    T0,
+    story_event,
+    story_features,
+)
+
+pytestmark = pytest.mark.integration
+
+TABRIZ = (("Tabriz", 113646),)
+
+
+@pytest.fixture
+async def clients(settings: Settings) -> AsyncIterator[tuple[Redis, Redis]]:
+    url = settings.redis_url.get_secret_value()
+    first, second = Redis.from_url(url), Redis.from_url(url)
+    yield first, second
+    keys = [k async for k in first.scan_iter(f"{settings.stream_prefix}:*")]
+    if keys:
+        await first.delete(*keys)
+    await first.aclose()
+    await second.aclose()
+
+
+def _assigner(redis: Redis, prefix: str, quiet_s: float = 2 * DAY) -> StoryAssigner:
+    return StoryAssigner(RedisStoryIndex(redis, prefix), threshold=0.25, quiet_s=quiet_s)
+
+
+async def test_two_replicas_at_once_do_not_split_a_new_event(
+    settings: Settings, clients: tuple[Redis, Redis]
+) -> None:
+    prefix = settings.stream_prefix
+    replicas = [_assigner(client, prefix) for client in clients]
+    texts = [QUAKE_A, QUAKE_A2] * 4
+    articles = [story_features(f"a{i}", *text, places=TABRIZ) for i, text in enumerate(texts)]
+    # Each pair starts at once on the two replicas: both read an index without the story.
+    links = []
+    for i in range(0, len(articles), 2):
+        links += await asyncio.gather(
+            replicas[0].assign(articles[i]), replicas[1].assign(articles[i + 1])
+        )
+    assert len({link.id for link in links}) == 1
+    assert sorted(link.size for link in links) == list(range(1, len(articles) + 1))
+    assert sum(link.new for link in links) == 1
+
+
+async def test_a_commit_over_a_changed_read_conflicts_in_redis(
+    settings: Settings, clients: tuple[Redis, Redis]
+) -> None:
+    index_a, index_b = (RedisStoryIndex(c, settings.stream_prefix) for c in clients)
+    at = T0.timestamp()
+    read = await index_a.snapshot("a1", None, ["w:tabriz"], at, DAY)
+    other = started("s-other", {"w:tabriz": 1.0}, at)
+    committed = await index_b.commit(Commit("b1", other, ["w:tabriz"], [], at, DAY), None)
+    assert committed.outcome == "committed"
+    mine = Commit("a1", started("s-mine", {"w:tabriz": 1.0}, at), ["w:tabriz"], [], at, DAY)
+    assert (await index_a.commit(mine, read.version)).outcome == "conflict"
+    # Re-read, it finds the other replica's story.
+    again = await index_a.snapshot("a1", None, ["w:tabriz"], at, DAY)
+    assert again.version > read.version
+    found = await index_a.candidates({"w:tabriz": 1.0}, at, DAY)
+    assert [story.id for story in found] == ["s-other"]
+    # A stale story size conflicts too: "b2" joined meanwhile.
+    two = StoryProfile("s-other", 2, at, at, {"w:tabriz": 2.0})
+    assert (await index_b.commit(Commit("b2", two, [], [], at, DAY), again.version)).outcome == (
+        "committed"
+    )
+    stale = Commit("a1", two, [], [], at, DAY)
+    assert (await index_a.commit(stale, again.version)).outcome == "conflict"
+
+
+async def test_a_restarted_enricher_continues_and_a_replay_lands_in_the_same_story(
+    settings: Settings, clients: tuple[Redis, Redis]
+) -> None:
+    url = settings.redis_url.get_secret_value()
+    events = [
+        story_event("a1", *QUAKE_A, places=TABRIZ),
+        story_event("b1", *QUAKE_B),
+    ]
+    before = RedisAnalyses(Redis.from_url(url), settings.stream_prefix)
+    first = [await before.run(event) for event in events]
+    await before.close()  # the enricher stops
+
+    after = RedisAnalyses(Redis.from_url(url), settings.stream_prefix)
+    replayed = [await after.run(event) for event in events]
+    later = await after.run(story_event("a2", *QUAKE_A2, places=TABRIZ))
+    await after.close()
+
+    links = [_story(event) for event in first]
+    again = [_story(event) for event in replayed]
+    assert [link.id for link in links] == [link.id for link in again]
+    assert all(link.new for link in again)  # each started its story, then and now
+    assert _story(later).id == links[0].id
+    assert _story(later).size == 2  # the replay did not count twice
+    assert later.enrichment is not None
+    assert any(r.name == "stories" and r.ran for r in later.enrichment.analyses)
+
+
+def _story(event: ArticleEvent) -> StoryLink:
+    assert event.enrichment is not None and event.enrichment.story is not None
+    return event.enrichment.story
+
+
+async def test_the_index_is_bounded_by_the_window(
+    settings: Settings, clients: tuple[Redis, Redis]
+) -> None:
+    redis, _ = clients
+    prefix = settings.stream_prefix
+    assigner = _assigner(redis, prefix, quiet_s=DAY)
+    await assigner.assign(story_features("a1", *QUAKE_A, places=TABRIZ))
+    await assigner.assign(story_features("b1", *QUAKE_B))
+    keys = [k.decode() async for k in redis.scan_iter(f"{prefix}:stories:*")]
+    unbounded = {f"{prefix}:stories:version", f"{prefix}:stories:changed"}
+    assert unbounded <= set(keys)
+    for key in set(keys) - unbounded:
+        ttl = await redis.ttl(key)
+        assert 0 < ttl <= ttl_for(DAY), key
+    # `changed` keeps the last KEEP_VERSIONS commits' features, no more.
+    assert await redis.zcard(f"{prefix}:stories:changed") <= 2 * 24
+    assert KEEP_VERSIONS > 0
+
+
+async def test_a_story_quiet_for_longer_than_the_period_takes_no_new_article(
+    settings: Settings, clients: tuple[Redis, Redis]
+) -> None:
+    redis, _ = clients
+    assigner = _assigner(redis, settings.stream_prefix, quiet_s=DAY)
+    first = await assigner.assign(story_features("a1", *QUAKE_A, places=TABRIZ))
+    soon = await assigner.assign(
+        story_features("a2", *QUAKE_A2, places=TABRIZ, at=T0 + timedelta(hours=20))
+    )
+    late = await assigner.assign(
+        story_features("a3", *QUAKE_A2, places=TABRIZ, at=T0 + timedelta(days=3))
+    )
+    assert soon.id == first.id
+    assert late.new and late.id != first.id

@@ -1,0 +1,149 @@
+"""Story assignment's algorithm without Redis: features, scoring, the assigner over the
+in-memory index (the Redis index has its own tests in tests/integration/test_stories.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.enricher.bcubed import bcubed
+from services.enricher.stories import StoryAssigner, story_id_for
+from services.enricher.story_index import Commit, MemoryStoryIndex
+from services.enricher.story_scoring import (
+    StoryProfile,
+    best_match,
+    cosine,
+    is_open,
+    joined,
+    started,
+    tfidf_vector,
+)
+from tests.unit.enricher.story_events import (
+    DAY,
+    QUAKE_A,
+    QUAKE_A2,
+    QUAKE_B,
+    T0,
+    features_of,
+    story_event,
+    story_features,
+)
+
+
+def test_title_and_lead_weigh_more_than_the_body() -> None:
+    weights = story_features("a", "Flood in Dnipro", "Lead line.\n\nBody mentions rain.").weights
+    assert weights["w:flood"] > weights["w:rain"]
+    assert weights["w:lead"] > weights["w:rain"]
+
+
+def test_numbers_and_names_are_features_and_places_are_by_geonames_id() -> None:
+    english = story_features(
+        "en",
+        "Strike on Kyiv",
+        "At 3 a.m. 1,200 homes lost power.",
+        people=("Vitali Klitschko",),
+        places=(("Kyiv", 703448),),
+    )
+    ukrainian = story_features(
+        "uk",
+        "Удар по Києву",
+        "Без світла 1200 будинків.",
+        places=(("Київ", 703448),),
+        language="uk",
+    )
+    assert "n:1200" in english.weights and "n:1200" in ukrainian.weights
+    assert "e:vitali klitschko" in english.weights
+    # One place in two languages is one feature; so is the focus country.
+    assert {"p:703448", "c:UA"} <= set(english.weights) & set(ukrainian.weights)
+
+
+def test_the_time_is_published_else_received() -> None:
+    event = story_event("a", *QUAKE_A, at=T0)
+    assert features_of(event).at == T0.timestamp()
+    assert event.article is not None
+    published = T0 - timedelta(days=3)
+    event.article.published_at = published
+    assert features_of(event).at == published.timestamp()
+
+
+def test_cosine_weighs_words_and_names_by_their_shares() -> None:
+    vector = tfidf_vector({"w:quake": 1.0, "e:tabriz": 1.0}, {}, 10)
+    assert cosine(vector, {"w:quake": 2.0, "e:tabriz": 1.0}) == pytest.approx(1.0)
+    only_words = cosine(vector, {"w:quake": 1.0})
+    only_names = cosine(vector, {"e:tabriz": 1.0})
+    assert only_words == pytest.approx(0.7) and only_names == pytest.approx(0.3)
+    # An article without names is scored on its words alone.
+    assert cosine(tfidf_vector({"w:quake": 1.0}, {}, 10), {"w:quake": 1.0}) == 1.0
+
+
+def test_a_story_closes_after_its_quiet_period_either_side() -> None:
+    story = StoryProfile("s", 2, first=1000.0, last=5000.0, centroid={"w:x": 1.0})
+    assert is_open(story, 5000.0 + DAY, DAY) and is_open(story, 1000.0 - DAY, DAY)
+    assert not is_open(story, 5001.0 + DAY, DAY)
+    assert best_match({"w:x": 1.0}, [story], at=5001.0 + DAY, quiet_s=DAY, threshold=0.1) is None
+
+
+def test_joining_adds_the_vector_and_keeps_the_heaviest() -> None:
+    story = joined(started("s", {"w:a": 1.0}, 10.0), {"w:a": 0.6, "w:b": 0.8}, 20.0)
+    assert (story.size, story.first, story.last) == (2, 10.0, 20.0)
+    assert story.centroid == {"w:a": 1.6, "w:b": 0.8}
+    assert StoryProfile.from_json("s", story.to_json()) == story
+
+
+async def test_the_same_event_joins_and_the_same_kind_of_event_starts_its_own() -> None:
+    assigner = StoryAssigner(MemoryStoryIndex(), threshold=0.25, quiet_s=2 * DAY)
+    first = await assigner.assign(story_features("a1", *QUAKE_A, places=(("Tabriz", 113646),)))
+    second = await assigner.assign(story_features("a2", *QUAKE_A2, places=(("Tabriz", 113646),)))
+    other = await assigner.assign(story_features("b1", *QUAKE_B, places=(("Jakarta", 1642911),)))
+    assert first.new and first.id == story_id_for("a1") and first.size == 1
+    assert not second.new and second.id == first.id and second.size == 2
+    assert second.score is not None and second.score >= 0.25
+    assert other.new and other.id != first.id
+
+
+async def test_after_the_quiet_period_the_same_words_start_a_new_story() -> None:
+    assigner = StoryAssigner(MemoryStoryIndex(), threshold=0.25, quiet_s=DAY)
+    first = await assigner.assign(story_features("a1", *QUAKE_A))
+    later = await assigner.assign(story_features("a2", *QUAKE_A2, at=T0 + timedelta(days=2)))
+    assert later.new and later.id != first.id
+
+
+async def test_a_near_duplicate_joins_its_originals_story_whatever_the_score() -> None:
+    assigner = StoryAssigner(MemoryStoryIndex(), threshold=0.99, quiet_s=DAY)
+    original = await assigner.assign(story_features("a1", *QUAKE_A))
+    copy = await assigner.assign(story_features("a2", *QUAKE_A2, duplicate_of="a1"))
+    assert copy.id == original.id and copy.size == 2
+
+
+async def test_an_article_assigned_again_lands_in_the_same_story() -> None:
+    assigner = StoryAssigner(MemoryStoryIndex(), threshold=0.25, quiet_s=DAY)
+    first = await assigner.assign(story_features("a1", *QUAKE_A))
+    await assigner.assign(story_features("a2", *QUAKE_A2))
+    again = await assigner.assign(story_features("a1", *QUAKE_A))
+    assert again.id == first.id and again.new and again.size == 2
+
+
+async def test_a_commit_over_a_changed_read_conflicts() -> None:
+    index = MemoryStoryIndex()
+    article = story_features("a1", *QUAKE_A)
+    snapshot = await index.snapshot("a1", None, list(article.weights), article.at, DAY)
+    # Another replica starts a story under the same features after this one read.
+    other = started("s-other", {"w:tabriz": 1.0}, article.at)
+    await index.commit(Commit("b1", other, ["w:tabriz"], ["w:tabriz"], article.at, DAY), 0)
+    mine = started("s-mine", {"w:tabriz": 1.0}, article.at)
+    change = Commit("a1", mine, ["w:tabriz"], ["w:tabriz"], article.at, DAY)
+    assert (await index.commit(change, snapshot.version)).outcome == "conflict"
+    assert (await index.commit(change, None)).outcome == "committed"
+
+
+def test_bcubed_scores_a_known_clustering() -> None:
+    gold = {"1": "a", "2": "a", "3": "b", "4": "b"}
+    assert bcubed(gold, gold).f1 == 1.0
+    singletons = bcubed({k: k for k in gold}, gold)
+    assert (singletons.precision, singletons.recall) == (1.0, 0.5)
+    lumped = bcubed({k: "x" for k in gold}, gold)
+    assert (lumped.precision, lumped.recall) == (0.5, 1.0)
+    assert lumped.f1 == pytest.approx(2 / 3)
+    with pytest.raises(ValueError):
+        bcubed({"1": "a"}, gold)
