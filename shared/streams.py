@@ -151,7 +151,10 @@ def entry_ids(fields: Fields) -> tuple[str | None, str | None]:
         except orjson.JSONDecodeError:
             return None, None
         if isinstance(document, Mapping):
-            return _str_or_none(document.get("id")), _str_or_none(document.get("trace_id"))
+            # An article event names it `id`; an alert's match (shared/alerts/wire.py),
+            # `article_id`.
+            article_id = document.get("id", document.get("article_id"))
+            return _str_or_none(article_id), _str_or_none(document.get("trace_id"))
         return None, None
     trace = fields.get(b"trace_id", fields.get("trace_id"))
     return None, _str_or_none(trace)

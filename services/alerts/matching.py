@@ -66,6 +66,7 @@ def match_of(alert: str, event: ArticleEvent, now: datetime) -> AlertMatch:
         published_at=article.published_at if article else None,
         matched_at=now,
         idempotency_key=idempotency_key(alert, event.id),
+        trace_id=event.trace_id,
     )
 
 

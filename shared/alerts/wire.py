@@ -73,6 +73,9 @@ class AlertMatch(BaseModel):
     published_at: datetime | None = None
     matched_at: datetime
     idempotency_key: str = Field(description="alert:article_id, the same on every delivery.")
+    trace_id: str | None = Field(
+        default=None, description="The article's trace id, for following it in the logs."
+    )
 
     def to_json(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json"))

@@ -129,4 +129,5 @@ def test_the_match_entry_carries_the_article_and_the_idempotency_key() -> None:
         "published_at": "2024-11-01T00:00:00Z",
         "matched_at": "2026-12-02T00:00:00Z",
         "idempotency_key": "kp:art001",
+        "trace_id": EVENT.trace_id,
     }
