@@ -22,7 +22,7 @@ from typing import Final
 PROFILE_SIZE: Final = 80
 # The features of an article looked up in the index for candidate stories, and indexed
 # for the story it joins.
-QUERY_SIZE: Final = 24
+QUERY_SIZE: Final = 16
 
 
 @dataclass(frozen=True, slots=True)
