@@ -3,6 +3,10 @@ size, and the ECB+ development stories through `newsflow up` with one and two en
 
     REDIS_URL=redis://localhost:6379/0 python bench/story_assignment.py cost --stories 100000
     REDIS_URL=redis://localhost:6379/0 python bench/story_assignment.py pipeline --replicas 1 2
+    python bench/story_assignment.py memory --seeds 0 1 2 3 4
+
+memory: the algorithm alone, over the in-memory index, the articles enriched once and then
+assigned in the shuffled order of each seed: the fast loop for trying a change.
 
 cost: synthesizes the open stories through the index's own commit script (their features
 drawn from the development set's vocabulary by its frequencies, so that the real articles
@@ -38,7 +42,7 @@ from services.enricher.bcubed import bcubed
 from services.enricher.enrich import enrich_events
 from services.enricher.stories import StoryAssigner
 from services.enricher.story_features import ArticleFeatures, article_features
-from services.enricher.story_index import Commit
+from services.enricher.story_index import Commit, MemoryStoryIndex
 from services.enricher.story_index_redis import RedisStoryIndex
 from services.enricher.story_scoring import PROFILE_SIZE, QUERY_SIZE, StoryProfile
 from shared.events import ArticleEvent, RawSubmission
@@ -219,6 +223,35 @@ def pipeline(replicas: int, quiet_s: float | None) -> None:
     )
 
 
+async def _assign_in_memory(events: dict[str, ArticleEvent], order: list[str]) -> dict[str, str]:
+    assigner = StoryAssigner(MemoryStoryIndex(), threshold=THRESHOLD, quiet_s=QUIET_S)
+    stories = {}
+    for article_id in order:
+        features = article_features(events[article_id])
+        assert features is not None
+        stories[article_id] = (await assigner.assign(features)).id
+    return stories
+
+
+def memory(seeds: list[int]) -> None:
+    corpus = load_corpus()
+    enriched: dict[str, ArticleEvent] = {}
+    for start in range(0, len(corpus.events), 32):
+        enriched.update((e.id, e) for e in enrich_events(corpus.events[start : start + 32]))
+    scores = []
+    for seed in seeds:
+        order = [event.id for event in load_corpus(seed).events]
+        score = bcubed(asyncio.run(_assign_in_memory(enriched, order)), corpus.gold)
+        scores.append(score)
+        print(f"seed {seed}: P {score.precision:.3f} R {score.recall:.3f} F1 {score.f1:.3f}")
+    f1 = [s.f1 for s in scores]
+    print(
+        f"mean over {len(seeds)} seeds: P {statistics.mean(s.precision for s in scores):.3f} "
+        f"R {statistics.mean(s.recall for s in scores):.3f} F1 {statistics.mean(f1):.3f} "
+        f"({min(f1):.3f}-{max(f1):.3f})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -234,8 +267,12 @@ def main() -> None:
         "their text, 2005-2013, the others get their arrival: a quiet period longer than "
         "that span leaves time out of the evaluation)",
     )
+    memory_args = sub.add_parser("memory")
+    memory_args.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     args = parser.parse_args()
-    if args.command == "cost":
+    if args.command == "memory":
+        memory(args.seeds)
+    elif args.command == "cost":
         asyncio.run(cost(args.stories))
     else:
         for replicas in args.replicas:

@@ -18,6 +18,7 @@ from services.enricher.story_features import ArticleFeatures
 from services.enricher.story_index import Commit, Snapshot, StoryIndex
 from services.enricher.story_scoring import (
     QUERY_SIZE,
+    ArticleTime,
     Match,
     StoryProfile,
     best_match,
@@ -55,21 +56,24 @@ class StoryAssigner:
 
     async def _attempt(self, article: ArticleFeatures, *, checked: bool) -> StoryLink | None:
         features = list(article.weights)
+        # The index's own housekeeping (document-frequency buckets, postings' window) is
+        # in arrival time, the clock its keys expire by; only the quiet check reads both.
+        received = article.time.received
         snapshot = await self._index.snapshot(
-            article.article_id, article.duplicate_of, features, article.at, self._quiet_s
+            article.article_id, article.duplicate_of, features, received, self._quiet_s
         )
         if snapshot.story_of_article is not None:
             return await self._replayed(article.article_id, snapshot.story_of_article)
         vector = tfidf_vector(article.weights, snapshot.frequencies, snapshot.documents)
         query = list(heaviest(vector, QUERY_SIZE))
-        match = await self._duplicate_story(vector, article.at, snapshot)
+        match = await self._duplicate_story(vector, article.time, snapshot)
         if match is None:
-            match = await self._best_story(vector, query, article.at)
+            match = await self._best_story(vector, query, article.time)
         if match is None:
-            story = started(story_id_for(article.article_id), vector, article.at)
+            story = started(story_id_for(article.article_id), vector, article.time)
         else:
-            story = joined(match.story, vector, article.at)
-        change = Commit(article.article_id, story, query, features, article.at, self._quiet_s)
+            story = joined(match.story, vector, article.time)
+        change = Commit(article.article_id, story, query, features, received, self._quiet_s)
         done = await self._index.commit(change, snapshot.version if checked else None)
         if done.outcome == "conflict":
             return None
@@ -84,21 +88,23 @@ class StoryAssigner:
         )
 
     async def _duplicate_story(
-        self, vector: dict[str, float], at: float, snapshot: Snapshot
+        self, vector: dict[str, float], time: ArticleTime, snapshot: Snapshot
     ) -> Match | None:
         if snapshot.story_of_duplicate is None:
             return None
         found = await self._index.profiles([snapshot.story_of_duplicate])
-        if not found or not is_open(found[0], at, self._quiet_s):
+        if not found or not is_open(found[0], time, self._quiet_s):
             return None
         return Match(found[0], cosine(vector, found[0].centroid))
 
     async def _best_story(
-        self, vector: dict[str, float], query: list[str], at: float
+        self, vector: dict[str, float], query: list[str], time: ArticleTime
     ) -> Match | None:
         weights = {feature: vector[feature] for feature in query}
-        profiles = await self._index.candidates(weights, at, self._quiet_s)
-        return best_match(vector, profiles, at=at, quiet_s=self._quiet_s, threshold=self._threshold)
+        profiles = await self._index.candidates(weights, time.received, self._quiet_s)
+        return best_match(
+            vector, profiles, time=time, quiet_s=self._quiet_s, threshold=self._threshold
+        )
 
     async def _replayed(self, article_id: str, story_id: str) -> StoryLink:
         found: list[StoryProfile] = await self._index.profiles([story_id])

@@ -16,12 +16,12 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
 from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
 
 from services.enricher.lemmas import lemma, stop_words
+from services.enricher.story_scoring import ArticleTime
 from services.enricher.text import WORD
 from shared.events import ArticleEvent, Enrichment
 
@@ -43,19 +43,21 @@ _NUMBER = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?![\w])")
 
 @dataclass(frozen=True, slots=True)
 class ArticleFeatures:
-    """An article's features with their raw weights, and the time it reports on."""
+    """An article's features with their raw weights, and when it came and was published."""
 
     article_id: str
     weights: Mapping[str, float]
-    at: float  # POSIX seconds: published, else received
+    time: ArticleTime
     duplicate_of: str | None = None
 
 
-def article_time(event: ArticleEvent) -> datetime:
+def article_time(event: ArticleEvent) -> ArticleTime:
     article = event.article
-    if article is not None and article.published_at is not None:
-        return article.published_at
-    return event.source.received_at
+    published = article.published_at if article is not None else None
+    return ArticleTime(
+        received=event.source.received_at.timestamp(),
+        published=published.timestamp() if published is not None else None,
+    )
 
 
 def _numbers(text: str) -> list[str]:
@@ -121,6 +123,6 @@ def article_features(event: ArticleEvent) -> ArticleFeatures | None:
     return ArticleFeatures(
         article_id=event.id,
         weights=weights,
-        at=article_time(event).timestamp(),
+        time=article_time(event),
         duplicate_of=enrichment.duplicate_of,
     )

@@ -42,7 +42,7 @@ class Commit:
     story: StoryProfile  # as it is with the article in it
     query: Sequence[str]  # the article's features that index the story
     features: Sequence[str]  # every feature of the article, counted for document frequency
-    at: float
+    at: float  # the article's arrival: document-frequency bucket and postings' window
     window_s: float
 
 

@@ -22,29 +22,54 @@ from typing import Final
 PROFILE_SIZE: Final = 80
 # The features of an article looked up in the index for candidate stories, and indexed
 # for the story it joins.
-QUERY_SIZE: Final = 24
+QUERY_SIZE: Final = 16
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleTime:
+    """When an article came (POSIX seconds), and when it says it was published, if it does.
+
+    Two clocks: a feed's fresh news has published close to arrival, but an archive page
+    dated years ago arrives today, and an article the parser finds no date in has only
+    its arrival. Times are compared on one clock (`is_open`), never across the two."""
+
+    received: float
+    published: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class StoryProfile:
-    """A story as the index keeps it: size, time span and its heaviest features."""
+    """A story as the index keeps it: size, its articles' arrival span (`first`, `last`),
+    the published span of those that have a date (None while none has), and its heaviest
+    features."""
 
     id: str
     size: int
     first: float
     last: float
     centroid: Mapping[str, float] = field(default_factory=dict)
+    published_first: float | None = None
+    published_last: float | None = None
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"size": self.size, "first": self.first, "last": self.last, "c": self.centroid},
-            separators=(",", ":"),
-        )
+        data: dict[str, object] = {"size": self.size, "first": self.first, "last": self.last}
+        if self.published_first is not None:
+            data["pf"], data["pl"] = self.published_first, self.published_last
+        data["c"] = self.centroid
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, story_id: str, data: str | bytes) -> StoryProfile:
         raw = json.loads(data)
-        return cls(story_id, int(raw["size"]), raw["first"], raw["last"], raw["c"])
+        return cls(
+            story_id,
+            int(raw["size"]),
+            raw["first"],
+            raw["last"],
+            raw["c"],
+            raw.get("pf"),
+            raw.get("pl"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,17 +165,24 @@ def cosine(
     return max(0.0, min(1.0, score / total))
 
 
-def is_open(story: StoryProfile, at: float, quiet_s: float) -> bool:
+def is_open(story: StoryProfile, time: ArticleTime, quiet_s: float) -> bool:
     """A story takes new members until it has been quiet for `quiet_s`, either side of
-    its span (an article published earlier may still arrive later)."""
-    return story.first - quiet_s <= at <= story.last + quiet_s
+    its span (an article published earlier may still arrive later). A dated article is
+    checked against the published span of the story's dated articles; an undated one,
+    or one meeting a story none of whose articles is dated, by arrival against the
+    story's arrival span: an undated article is not years away from a dated story
+    because its only time is its arrival."""
+    if time.published is not None and story.published_first is not None:
+        assert story.published_last is not None
+        return story.published_first - quiet_s <= time.published <= story.published_last + quiet_s
+    return story.first - quiet_s <= time.received <= story.last + quiet_s
 
 
 def best_match(
     vector: Mapping[str, float],
     stories: Iterable[StoryProfile],
     *,
-    at: float,
+    time: ArticleTime,
     quiet_s: float,
     threshold: float,
 ) -> Match | None:
@@ -158,7 +190,7 @@ def best_match(
     best: Match | None = None
     channels = channels_of(vector)
     for story in stories:
-        if not is_open(story, at, quiet_s):
+        if not is_open(story, time, quiet_s):
             continue
         score = cosine(vector, story.centroid, channels)
         if score >= threshold and (best is None or score > best.score):
@@ -166,19 +198,36 @@ def best_match(
     return best
 
 
-def started(story_id: str, vector: Mapping[str, float], at: float) -> StoryProfile:
-    return StoryProfile(story_id, 1, at, at, heaviest(vector, PROFILE_SIZE))
+def started(story_id: str, vector: Mapping[str, float], time: ArticleTime) -> StoryProfile:
+    published = time.published
+    return StoryProfile(
+        story_id, 1, time.received, time.received, heaviest(vector, PROFILE_SIZE),
+        published, published,
+    )  # fmt: skip
 
 
-def joined(story: StoryProfile, vector: Mapping[str, float], at: float) -> StoryProfile:
+def _widened(
+    low: float | None, high: float | None, at: float | None
+) -> tuple[float | None, float | None]:
+    if at is None:
+        return low, high
+    return min(at, low if low is not None else at), max(at, high if high is not None else at)
+
+
+def joined(story: StoryProfile, vector: Mapping[str, float], time: ArticleTime) -> StoryProfile:
     """The story with one more article: its vector added to the centroid, cut to size."""
+    published_first, published_last = _widened(
+        story.published_first, story.published_last, time.published
+    )
     summed = dict(story.centroid)
     for key, weight in vector.items():
         summed[key] = summed.get(key, 0.0) + weight
     return replace(
         story,
         size=story.size + 1,
-        first=min(story.first, at),
-        last=max(story.last, at),
+        first=min(story.first, time.received),
+        last=max(story.last, time.received),
+        published_first=published_first,
+        published_last=published_last,
         centroid={k: round(v, 5) for k, v in heaviest(summed, PROFILE_SIZE).items()},
     )

@@ -15,7 +15,7 @@ from services.enricher.redis_analyses import RedisAnalyses
 from services.enricher.stories import StoryAssigner
 from services.enricher.story_index import Commit
 from services.enricher.story_index_redis import KEEP_VERSIONS, RedisStoryIndex, ttl_for
-from services.enricher.story_scoring import StoryProfile, started
+from services.enricher.story_scoring import ArticleTime, StoryProfile, started
 from shared.events import ArticleEvent, StoryLink
 from shared.settings import Settings
 from tests.unit.enricher.story_events import (
@@ -73,10 +73,11 @@ async def test_a_commit_over_a_changed_read_conflicts_in_redis(
     index_a, index_b = (RedisStoryIndex(c, settings.stream_prefix) for c in clients)
     at = T0.timestamp()
     read = await index_a.snapshot("a1", None, ["w:tabriz"], at, DAY)
-    other = started("s-other", {"w:tabriz": 1.0}, at)
+    other = started("s-other", {"w:tabriz": 1.0}, ArticleTime(at))
     committed = await index_b.commit(Commit("b1", other, ["w:tabriz"], [], at, DAY), None)
     assert committed.outcome == "committed"
-    mine = Commit("a1", started("s-mine", {"w:tabriz": 1.0}, at), ["w:tabriz"], [], at, DAY)
+    mine_story = started("s-mine", {"w:tabriz": 1.0}, ArticleTime(at))
+    mine = Commit("a1", mine_story, ["w:tabriz"], [], at, DAY)
     assert (await index_a.commit(mine, read.version)).outcome == "conflict"
     # Re-read, it finds the other replica's story.
     again = await index_a.snapshot("a1", None, ["w:tabriz"], at, DAY)
@@ -157,3 +158,34 @@ async def test_a_story_quiet_for_longer_than_the_period_takes_no_new_article(
     )
     assert soon.id == first.id
     assert late.new and late.id != first.id
+
+
+async def test_dated_and_undated_articles_of_one_event_meet_on_one_clock(
+    settings: Settings, clients: tuple[Redis, Redis]
+) -> None:
+    # An archive page dated five years ago, then the same event's articles arriving the
+    # same hour: one undated, one dated the day after; the profile keeps both spans.
+    redis, _ = clients
+    assigner = _assigner(redis, settings.stream_prefix, quiet_s=2 * DAY)
+    long_ago = T0 - timedelta(days=5 * 365)
+    archived = await assigner.assign(
+        story_features("a1", *QUAKE_A, places=TABRIZ, published=long_ago)
+    )
+    undated = await assigner.assign(
+        story_features("a2", *QUAKE_A2, places=TABRIZ, at=T0 + timedelta(hours=1))
+    )
+    dated = await assigner.assign(
+        story_features("a3", *QUAKE_A2, places=TABRIZ, published=long_ago + timedelta(days=1))
+    )
+    other_year = await assigner.assign(
+        story_features("a4", *QUAKE_A2, places=TABRIZ, published=T0 - timedelta(days=365))
+    )
+    assert undated.id == archived.id and dated.id == archived.id and dated.size == 3
+    assert other_year.new
+    index = RedisStoryIndex(redis, settings.stream_prefix)
+    (story,) = await index.profiles([archived.id])
+    assert (story.first, story.last) == (T0.timestamp(), (T0 + timedelta(hours=1)).timestamp())
+    assert (story.published_first, story.published_last) == (
+        long_ago.timestamp(),
+        (long_ago + timedelta(days=1)).timestamp(),
+    )

@@ -30,6 +30,7 @@ def story_event(
     people: tuple[str, ...] = (),
     places: tuple[tuple[str, int], ...] = (),
     at: datetime = T0,
+    published: datetime | None = None,
     language: str = "en",
     duplicate_of: str | None = None,
 ) -> ArticleEvent:
@@ -46,7 +47,7 @@ def story_event(
         trace_id=article_id,
         source=Source(received_at=at),
         raw=Raw(),
-        article=Article(title=title, text=text),
+        article=Article(title=title, text=text, published_at=published),
         enrichment=Enrichment(
             language=LanguageGuess(code=language, confidence=1.0),
             word_count=len(text.split()),

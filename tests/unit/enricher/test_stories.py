@@ -11,6 +11,7 @@ from services.enricher.bcubed import bcubed
 from services.enricher.stories import StoryAssigner, story_id_for
 from services.enricher.story_index import Commit, MemoryStoryIndex
 from services.enricher.story_scoring import (
+    ArticleTime,
     StoryProfile,
     best_match,
     cosine,
@@ -58,13 +59,13 @@ def test_numbers_and_names_are_features_and_places_are_by_geonames_id() -> None:
     assert {"p:703448", "c:UA"} <= set(english.weights) & set(ukrainian.weights)
 
 
-def test_the_time_is_published_else_received() -> None:
+def test_the_time_is_the_arrival_and_the_published_time_when_there_is_one() -> None:
     event = story_event("a", *QUAKE_A, at=T0)
-    assert features_of(event).at == T0.timestamp()
+    assert features_of(event).time == ArticleTime(T0.timestamp(), None)
     assert event.article is not None
     published = T0 - timedelta(days=3)
     event.article.published_at = published
-    assert features_of(event).at == published.timestamp()
+    assert features_of(event).time == ArticleTime(T0.timestamp(), published.timestamp())
 
 
 def test_cosine_weighs_words_and_names_by_their_shares() -> None:
@@ -79,14 +80,37 @@ def test_cosine_weighs_words_and_names_by_their_shares() -> None:
 
 def test_a_story_closes_after_its_quiet_period_either_side() -> None:
     story = StoryProfile("s", 2, first=1000.0, last=5000.0, centroid={"w:x": 1.0})
-    assert is_open(story, 5000.0 + DAY, DAY) and is_open(story, 1000.0 - DAY, DAY)
-    assert not is_open(story, 5001.0 + DAY, DAY)
-    assert best_match({"w:x": 1.0}, [story], at=5001.0 + DAY, quiet_s=DAY, threshold=0.1) is None
+    assert is_open(story, ArticleTime(5000.0 + DAY), DAY)
+    assert is_open(story, ArticleTime(1000.0 - DAY), DAY)
+    assert not is_open(story, ArticleTime(5001.0 + DAY), DAY)
+    late = ArticleTime(5001.0 + DAY)
+    assert best_match({"w:x": 1.0}, [story], time=late, quiet_s=DAY, threshold=0.1) is None
+
+
+YEARS = 5 * 365 * DAY
+
+
+def test_times_are_compared_on_one_clock_published_with_published_else_arrival() -> None:
+    # A story of articles published five years before they arrived (an archive).
+    dated = StoryProfile("s", 2, 10 * YEARS, 10 * YEARS + 60, {}, 5 * YEARS, 5 * YEARS + DAY)
+    # A dated article: against the story's published span, wherever its arrival.
+    assert is_open(dated, ArticleTime(10 * YEARS, 5 * YEARS + 2 * DAY), DAY)
+    assert not is_open(dated, ArticleTime(10 * YEARS, 5 * YEARS + 3 * DAY), DAY)
+    # An undated article has only its arrival: against the story's arrival span, not
+    # years away from the published one.
+    assert is_open(dated, ArticleTime(10 * YEARS + 3600), DAY)
+    assert not is_open(dated, ArticleTime(10 * YEARS + 2 * DAY), DAY)
+    # A dated article meeting a story none of whose articles is dated: by arrival too.
+    undated = StoryProfile("u", 2, 10 * YEARS, 10 * YEARS + 60, {})
+    assert is_open(undated, ArticleTime(10 * YEARS + 3600, 5 * YEARS), DAY)
+    assert not is_open(undated, ArticleTime(10 * YEARS + 2 * DAY, 10 * YEARS), DAY)
 
 
 def test_joining_adds_the_vector_and_keeps_the_heaviest() -> None:
-    story = joined(started("s", {"w:a": 1.0}, 10.0), {"w:a": 0.6, "w:b": 0.8}, 20.0)
+    first = started("s", {"w:a": 1.0}, ArticleTime(10.0))
+    story = joined(first, {"w:a": 0.6, "w:b": 0.8}, ArticleTime(20.0, 5.0))
     assert (story.size, story.first, story.last) == (2, 10.0, 20.0)
+    assert (story.published_first, story.published_last) == (5.0, 5.0)
     assert story.centroid == {"w:a": 1.6, "w:b": 0.8}
     assert StoryProfile.from_json("s", story.to_json()) == story
 
@@ -109,6 +133,22 @@ async def test_after_the_quiet_period_the_same_words_start_a_new_story() -> None
     assert later.new and later.id != first.id
 
 
+async def test_an_undated_article_joins_a_dated_story_by_arrival_not_years_away() -> None:
+    assigner = StoryAssigner(MemoryStoryIndex(), threshold=0.25, quiet_s=2 * DAY)
+    long_ago = T0 - timedelta(days=5 * 365)
+    archived = await assigner.assign(story_features("a1", *QUAKE_A, published=long_ago))
+    undated = await assigner.assign(story_features("a2", *QUAKE_A2, at=T0 + timedelta(hours=1)))
+    dated = await assigner.assign(
+        story_features("a3", *QUAKE_A2, published=long_ago + timedelta(days=1))
+    )
+    # The same words published four years later are another event, though they arrive now.
+    other_year = await assigner.assign(
+        story_features("a4", *QUAKE_A2, published=long_ago + timedelta(days=4 * 365))
+    )
+    assert undated.id == archived.id and dated.id == archived.id and dated.size == 3
+    assert other_year.new
+
+
 async def test_a_near_duplicate_joins_its_originals_story_whatever_the_score() -> None:
     assigner = StoryAssigner(MemoryStoryIndex(), threshold=0.99, quiet_s=DAY)
     original = await assigner.assign(story_features("a1", *QUAKE_A))
@@ -127,12 +167,13 @@ async def test_an_article_assigned_again_lands_in_the_same_story() -> None:
 async def test_a_commit_over_a_changed_read_conflicts() -> None:
     index = MemoryStoryIndex()
     article = story_features("a1", *QUAKE_A)
-    snapshot = await index.snapshot("a1", None, list(article.weights), article.at, DAY)
+    at = article.time.received
+    snapshot = await index.snapshot("a1", None, list(article.weights), at, DAY)
     # Another replica starts a story under the same features after this one read.
-    other = started("s-other", {"w:tabriz": 1.0}, article.at)
-    await index.commit(Commit("b1", other, ["w:tabriz"], ["w:tabriz"], article.at, DAY), 0)
-    mine = started("s-mine", {"w:tabriz": 1.0}, article.at)
-    change = Commit("a1", mine, ["w:tabriz"], ["w:tabriz"], article.at, DAY)
+    other = started("s-other", {"w:tabriz": 1.0}, article.time)
+    await index.commit(Commit("b1", other, ["w:tabriz"], ["w:tabriz"], at, DAY), 0)
+    mine = started("s-mine", {"w:tabriz": 1.0}, article.time)
+    change = Commit("a1", mine, ["w:tabriz"], ["w:tabriz"], at, DAY)
     assert (await index.commit(change, snapshot.version)).outcome == "conflict"
     assert (await index.commit(change, None)).outcome == "committed"
 
