@@ -136,6 +136,14 @@ DEAD_LETTER_STREAM: Final = "dlq"
 
 STAGE_NAMES: Final[tuple[str, ...]] = tuple(stage.name for stage in PIPELINE)
 
+# The stages every article passes: the one reading the raw stream and those reading what a
+# stage writes. Not the webhooks stage: its queue holds alerts' matches, not articles.
+ARTICLE_FLOW: Final[tuple[str, ...]] = tuple(
+    stage.name
+    for stage in PIPELINE
+    if stage.input == "raw" or any(other.output == stage.input for other in PIPELINE)
+)
+
 
 def stage_named(name: str) -> PipelineStage:
     for stage in PIPELINE:

@@ -18,7 +18,7 @@ import pytest
 import redis
 from pydantic import SecretStr
 
-from shared.pipeline import PIPELINE
+from shared.pipeline import ARTICLE_FLOW, stage_named
 from shared.settings import Settings
 from shared.streams import STAGES, StreamNames
 from tests.e2e.harness import group_done, stage_env, stored_count, wait_until
@@ -102,7 +102,7 @@ def test_two_supervisors_share_every_stage_and_nothing_is_done_twice(
 
         publish_distinct_articles(client, names, ARTICLES)
         wait_until(lambda: stored_count(settings) == ARTICLES, 240, "every article stored")
-        for stage in PIPELINE:
+        for stage in (stage_named(name) for name in ARTICLE_FLOW):
             stream = names.stream(stage.input)
             wait_until(
                 lambda s=stream, g=stage.group: group_done(client, s, g), 30, f"{stage.name} done"
@@ -121,7 +121,7 @@ def test_two_supervisors_share_every_stage_and_nothing_is_done_twice(
                 stop_process(supervisor, 5)
     handled = {prefix: handled_by_stage(log) for prefix, log in logs.items()}
     try:
-        for stage in STAGES:
+        for stage in ARTICLE_FLOW:
             every = Counter(e for prefix in PREFIXES for e in handled[prefix][stage])
             assert len(every) == ARTICLES, stage
             assert set(every.values()) == {1}, f"{stage}: an entry was handled twice"

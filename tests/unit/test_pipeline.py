@@ -11,7 +11,14 @@ from pydantic import ValidationError
 
 from newsflow_cli.supervisor import APP_MODULES
 from shared.events import DeadLetter
-from shared.pipeline import PIPELINE, STAGE_NAMES, PipelineStage, reader_of, stage_named
+from shared.pipeline import (
+    ARTICLE_FLOW,
+    PIPELINE,
+    STAGE_NAMES,
+    PipelineStage,
+    reader_of,
+    stage_named,
+)
 from shared.schema_file import event_json_schema
 from shared.streams import StreamNames
 
@@ -89,3 +96,7 @@ def test_a_dead_letter_names_a_stage_of_the_table() -> None:
         DeadLetter.model_validate({**letter, "stage": "summarizer"})
     schema = event_json_schema(analysis_names=())["$defs"]["DeadLetter"]["properties"]["stage"]
     assert schema == {"enum": list(STAGE_NAMES), "title": "Stage", "type": "string"}
+
+
+def test_the_article_flow_is_every_stage_an_article_reaches_not_the_webhooks_queue() -> None:
+    assert ARTICLE_FLOW == ("fetcher", "parser", "enricher", "sink", "alerts")
