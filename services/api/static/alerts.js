@@ -67,7 +67,7 @@ export function setupAlerts({ api, applySearch, runQuery }) {
     const terms = queryTerms(saving);
     $("alert-query").replaceChildren(...(terms.length ? terms : [["Matches", "every article"]])
       .flatMap(([label, value]) => [el("dt", {}, label), el("dd", {}, value)]));
-    const ignored = ["from", "to", "sort"].filter((name) => query[name]);
+    const ignored = ["from", "to", "sort", "story"].filter((name) => query[name]?.length);
     $("alert-ignored").hidden = ignored.length === 0;
     $("alert-ignored").textContent = ignored.length
       ? `Not part of an alert (it looks at each new article): ${ignored.join(", ")}.` : "";

@@ -101,6 +101,7 @@ export function searchOf(saved, interval = "month") {
     q: saved.q ?? "",
     tone_min: saved.tone_min === null || saved.tone_min === undefined ? "" : String(saved.tone_min),
     tone_max: saved.tone_max === null || saved.tone_max === undefined ? "" : String(saved.tone_max) };
+  for (const name of REPEATABLE) query[name] = [];
   for (const [name, key] of Object.entries(ALERT_LISTS)) query[name] = [...(saved[key] ?? [])];
   return query;
 }
