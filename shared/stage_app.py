@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from dataclasses import dataclass, field
 
 from faststream import FastStream
-from faststream.redis.annotations import RedisStreamMessage
+from faststream.redis.message import DefaultStreamMessage
 
 from shared.broker import make_broker, stage_specification
 from shared.delivery import Handler
@@ -88,8 +88,8 @@ class StageApp:
             raise RuntimeError("the stage app has not started")
         return self._runner
 
-    async def _consume(self, message: RedisStreamMessage) -> None:
-        await self.runner.on_message(message)
+    async def _consume(self, raw: DefaultStreamMessage) -> None:
+        await self.runner.on_entry(raw)
 
     async def _start(self) -> None:
         work = await self._resources.enter_async_context(self._open_work(self.settings))

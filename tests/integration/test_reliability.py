@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from faststream.redis import RedisBroker
-from faststream.redis.annotations import RedisStreamMessage
+from faststream.redis.message import DefaultStreamMessage
 from redis.asyncio import Redis
 
 from services.fetcher.intake import event_from_content
@@ -128,11 +128,13 @@ async def test_shutdown_finishes_the_entry_in_hand(settings: Settings, redis: Re
         return await intake(fields)
 
     runner = StageRunner(stage_named("fetcher"), slow, settings)
-    broker = RedisBroker(settings.redis_url.get_secret_value(), graceful_timeout=5)
+    broker = RedisBroker(
+        settings.redis_url.get_secret_value(), graceful_timeout=5, apply_types=False
+    )
 
     @broker.subscriber(**runner.subscription)
-    async def fetch(message: RedisStreamMessage) -> None:
-        await runner.on_message(message)
+    async def fetch(raw: DefaultStreamMessage) -> None:
+        await runner.on_entry(raw)
 
     await runner.start()
     await broker.start()
