@@ -10,6 +10,7 @@ Every entry is plain UTF-8 JSON that any Redis client can read and write:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -142,10 +143,20 @@ def _validation_summary(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+# How `ArticleEvent.to_json` begins: the ids read off the first bytes of the stages' own
+# entries, without parsing a document of up to megabytes a second time per stage.
+_EVENT_HEAD = re.compile(
+    rb'\{"id":"([^"\\]{1,200})","schema_version":\d+,"trace_id":"([^"\\]{1,200})"'
+)
+
+
 def entry_ids(fields: Fields) -> tuple[str | None, str | None]:
     """Best-effort article id and trace id of an entry, for logs and dead letters."""
     data: Any = fields.get(b"data", fields.get("data"))
     if data is not None:
+        head = _EVENT_HEAD.match(data[:512].encode() if isinstance(data, str) else data[:512])
+        if head is not None:
+            return head[1].decode(), head[2].decode()
         try:
             document = orjson.loads(data)
         except orjson.JSONDecodeError:

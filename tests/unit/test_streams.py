@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import orjson
 import pytest
 
 from services.fetcher.intake import event_from_content
 from shared.errors import Rejected
-from shared.events import RawSubmission
-from shared.streams import StreamNames, decode_event_entry, decode_raw_entry, encode_json
+from shared.events import ArticleEvent, Raw, RawSubmission, Source
+from shared.streams import (
+    StreamNames,
+    decode_event_entry,
+    decode_raw_entry,
+    encode_json,
+    entry_ids,
+)
 
 
 def test_flat_fields_as_redis_cli_writes_them() -> None:
@@ -66,3 +74,22 @@ def test_content_over_the_cap_is_rejected() -> None:
     with pytest.raises(Rejected) as caught:
         event_from_content(RawSubmission(content="x" * 2000), max_bytes=1024)
     assert caught.value.reason == "too_large"
+
+
+def test_entry_ids_reads_a_stage_event_off_its_first_bytes_as_a_full_parse_would() -> None:
+    event = ArticleEvent(
+        id="a" * 40,
+        trace_id="trace-1",
+        source=Source(url="https://example.com/x", received_at=datetime(2026, 1, 1, tzinfo=UTC)),
+        raw=Raw(content="<p>" + "x" * 5000 + "</p>", content_type="text/html"),
+    )
+    assert entry_ids({b"data": event.to_json()}) == ("a" * 40, "trace-1")
+    assert entry_ids({"data": event.to_json().decode()}) == ("a" * 40, "trace-1")
+
+
+def test_entry_ids_of_other_documents_parse_them() -> None:
+    assert entry_ids({b"data": b'{"trace_id": "t", "id": "i"}'}) == ("i", "t")
+    assert entry_ids({b"data": b'{"id":"a\\"b","schema_version":1,"trace_id":"t"}'}) == ('a"b', "t")
+    assert entry_ids({b"data": b'{"article_id": "m", "trace_id": "t"}'}) == ("m", "t")
+    assert entry_ids({b"data": b"not json"}) == (None, None)
+    assert entry_ids({b"trace_id": b"t"}) == (None, "t")
