@@ -8,7 +8,8 @@ published to the raw stream, and the clock stops when the last one is stored (SQ
 temp dir unless DATABASE_URL is set). Latency is each article's `stored_at - received_at`.
 
 Bare: the same stage functions called in one process, one after the other (intake, parse,
-enrich, upsert into SQLite), with no Redis in between.
+enrich, the enricher's Redis analyses (near-duplicates, stories) on a prefix of their own,
+upsert into SQLite with the story tables), with no stream in between.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ import redis
 
 from newsflow_cli.supervisor import StageProcesses
 from services.enricher.enrich import enrich_event
+from services.enricher.redis_analyses import RedisAnalyses
 from services.fetcher.intake import event_from_content
 from services.parser.decode import decode_document
 from services.parser.parse import parse_event
 from shared.events import RawSubmission
+from shared.redis_connection import redis_client
 from shared.settings import Settings
 from shared.store.backends import opened_store
 from shared.store.sqlite import SqliteStore
@@ -67,15 +70,28 @@ def submissions(pages: list[tuple[str, str]], n: int, run: str) -> list[RawSubmi
 
 
 async def bare(subs: list[RawSubmission], db: Path) -> float:
+    """Articles/s of the stage functions in this process, the enricher's Redis analyses
+    included (they are part of the stage's work), on a Redis prefix deleted after."""
     store = SqliteStore(db, "bench")
     await store.open()
-    start = time.perf_counter()
-    for sub in subs:
-        event = event_from_content(sub, max_bytes=MAX_BYTES)
-        event = enrich_event(parse_event(event, max_bytes=MAX_BYTES))
-        await store.upsert(event)
-    elapsed = time.perf_counter() - start
-    await store.close()
+    settings = Settings()
+    prefix = f"bench-bare-{uuid.uuid4().hex[:8]}"
+    on_redis = RedisAnalyses(redis_client(settings), prefix)
+    try:
+        start = time.perf_counter()
+        for sub in subs:
+            event = event_from_content(sub, max_bytes=MAX_BYTES)
+            event = enrich_event(parse_event(event, max_bytes=MAX_BYTES))
+            await store.upsert(await on_redis.run(event))
+        elapsed = time.perf_counter() - start
+    finally:
+        await store.close()
+        await on_redis.close()
+        client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
     return len(subs) / elapsed
 
 

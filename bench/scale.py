@@ -3,6 +3,7 @@ functions, on real English news pages with NER; and its latency at a steady rate
 
     REDIS_URL=redis://localhost:6379/0 python bench/scale.py throughput [-n 300]
     REDIS_URL=redis://localhost:6379/0 python bench/scale.py latency [--rate 10] [-n 300]
+    REDIS_URL=redis://localhost:6379/0 python bench/scale.py soak [-n 10000] [--rate 20]
 
 throughput, in one run: (a) the stage functions one after the other in this process
 (intake, parse, enrich with NER, upsert into SQLite: `bench/pipeline_throughput.py`'s
@@ -14,7 +15,12 @@ process, where the enricher's model lives, included) after the N articles.
 latency: `newsflow up` defaults again, N articles published at `--rate` per second; p50,
 p95 and p99 of each article's `stored_at - received_at` (its events' own timestamps).
 
-Both print the load average before and after: figures taken while other work shares the
+soak: `newsflow up` defaults again, N articles published at `--rate` per second (below
+what the machine finishes, so the streams stay short); every `--every` articles stored it
+prints the rate since the last mark and the RSS of each replica: flat RSS and a flat rate
+over the run are what "bounded" means here.
+
+All print the load average before and after: figures taken while other work shares the
 cores are not the quiet machine's. The store is SQLite in a temp dir (what `newsflow up` uses
 by default); the streams are under a prefix of their own, deleted after.
 """
@@ -204,6 +210,8 @@ def throughput(n: int, scale: list[str]) -> None:
         single = asyncio.run(bare(submissions(pages, n, "bare"), workdir / "bare.db"))
         print(f"after (a): {load()}")
         with NewsflowUp(workdir, scale) as up:
+            # Warm, as (a) was: each replica's first articles pay for lazy imports and caches.
+            up.publish(submissions(pages, 4 * len(pages), f"warm-{uuid.uuid4().hex[:6]}"), None)
             elapsed = up.publish(submissions(pages, n, uuid.uuid4().hex[:6]), rate=None)
             rss = up.replica_rss_mb()
         print(f"after (b): {load()}")
@@ -242,6 +250,45 @@ def latency(n: int, rate: float, scale: list[str]) -> None:
     )
 
 
+def soak(n: int, rate: float, every: int, scale: list[str]) -> None:
+    pages = load_pages()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; before: {load()}")
+    marks: list[tuple[int, float, float, dict[str, float]]] = []
+    with tempfile.TemporaryDirectory() as tmp, NewsflowUp(Path(tmp), scale) as up:
+        up.publish(submissions(pages, 4 * len(pages), f"warm-{uuid.uuid4().hex[:6]}"), None)
+        already = asyncio.run(_count(up.settings))
+        subs = submissions(pages, n, uuid.uuid4().hex[:6])
+        start = last_at = time.perf_counter()
+        published = last_stored = 0
+        while last_stored < n:
+            due = min(n, int((time.perf_counter() - start) * rate) + 1)
+            if published < due:
+                pipe = up.client.pipeline(transaction=False)
+                for sub in subs[published:due]:
+                    pipe.xadd(up.names.raw, encode_json(sub.to_json()))
+                pipe.execute()
+                published = due
+            time.sleep(0.25)
+            stored = asyncio.run(_count(up.settings)) - already
+            if stored >= (len(marks) + 1) * every or stored >= n:
+                now = time.perf_counter()
+                rss = up.replica_rss_mb()
+                marks.append((stored, now - start, (stored - last_stored) / (now - last_at), rss))
+                last_stored, last_at = stored, now
+            if up.proc is not None and up.proc.poll() is not None:
+                raise RuntimeError("newsflow up exited")
+    print(f"after: {load()}")
+    print(f"input: {n} articles published at {rate:g}/s, newsflow up defaults")
+    names = sorted(marks[0][3])
+    print(f"{'stored':>7s} {'at s':>7s} {'/s':>6s}  " + " ".join(f"{x:>11s}" for x in names))
+    for stored, at, per_s, rss in marks:
+        cells = " ".join(f"{rss.get(x, 0):11.0f}" for x in names)
+        print(f"{stored:7d} {at:7.0f} {per_s:6.1f}  {cells}")
+    first, last = marks[min(1, len(marks) - 1)][3], marks[-1][3]
+    growth = ", ".join(f"{x} {last.get(x, 0) - first.get(x, 0):+.0f}" for x in names)
+    print(f"RSS (MB) from the second mark to the last: {growth}")
+
+
 def latencies_of(settings: Settings, run: str) -> list[float]:
     """stored_at - received_at of the run's articles (not the warm-up's), from the store."""
     db = sqlite3.connect(settings.sqlite_path)
@@ -257,9 +304,10 @@ def latencies_of(settings: Settings, run: str) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["throughput", "latency"])
+    parser.add_argument("what", choices=["throughput", "latency", "soak"])
     parser.add_argument("-n", type=int, default=300, help="articles")
-    parser.add_argument("--rate", type=float, default=10.0, help="latency: articles/s")
+    parser.add_argument("--rate", type=float, help="latency (10), soak (20): articles/s")
+    parser.add_argument("--every", type=int, default=1000, help="soak: articles between marks")
     parser.add_argument(
         "--scale", action="append", default=[], metavar="STAGE=N",
         help="as `newsflow up --scale` (default: its defaults)",
@@ -267,8 +315,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.what == "throughput":
         throughput(args.n, args.scale)
+    elif args.what == "latency":
+        latency(args.n, args.rate or 10.0, args.scale)
     else:
-        latency(args.n, args.rate, args.scale)
+        soak(args.n, args.rate or 20.0, args.every, args.scale)
 
 
 if __name__ == "__main__":
