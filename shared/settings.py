@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     )
     batch_size: int = Field(default=16, ge=1, description="Entries read per XREADGROUP.")
     block_ms: int = Field(default=1000, ge=1, description="XREADGROUP block time (ms).")
+    sink_batch: int = Field(
+        default=16,
+        ge=1,
+        description="Articles the sink stores in one transaction at most: those it holds at "
+        "once, never waiting for more (each in a savepoint, each entry acknowledged after the "
+        "commit); 1: one transaction per article.",
+    )
     max_deliveries: int = Field(
         default=5, ge=1, description="Deliveries of a failing entry before it is dead-lettered."
     )

@@ -8,4 +8,6 @@ from shared.pipeline import stage_named
 from shared.settings import get_settings
 from shared.stage_app import build_stage_app
 
-app = build_stage_app(stage_named("sink"), get_settings(), open_sink)
+settings = get_settings()
+# Entries in hand at once: what one transaction stores at most (stage.py).
+app = build_stage_app(stage_named("sink"), settings, open_sink, max_workers=settings.sink_batch)

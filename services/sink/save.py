@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from shared import metrics
 from shared.events import ArticleEvent, utc_now
-from shared.store.article_store import ArticleStore
 
 
-async def save_event(store: ArticleStore, event: ArticleEvent) -> ArticleEvent:
+class Upserts(Protocol):
+    """The article store, or the sink's writer batching into it (batch_writer.py)."""
+
+    async def upsert(self, event: ArticleEvent) -> None: ...
+
+
+async def save_event(store: Upserts, event: ArticleEvent) -> ArticleEvent:
     stored_at = utc_now()
     stamped = event.stamped("sink", stored_at)
     await store.upsert(stamped)

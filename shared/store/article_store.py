@@ -9,7 +9,7 @@ This module never imports a backend: they import it, so the two cannot form a cy
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -80,6 +80,12 @@ class ArticleStore(Protocol):
 
     async def upsert(self, event: ArticleEvent) -> None:
         """Insert the article, or replace the stored one with the same id."""
+
+    async def upsert_many(self, events: Sequence[ArticleEvent]) -> list[Exception | None]:
+        """Each article upserted as by `upsert`, all in one transaction, each in a savepoint
+        of its own: one the store refuses is rolled back alone. Each article's outcome, in
+        order: None when stored, else its own error (Rejected for data the store refuses).
+        Raises Unavailable, nothing stored, when the store itself cannot be written."""
 
     async def get(self, article_id: str) -> ArticleEvent | None: ...
 

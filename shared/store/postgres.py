@@ -207,26 +207,50 @@ class PostgresStore:
             await self._conn.close()
 
     async def upsert(self, event: ArticleEvent) -> None:
-        row = without_nul(ArticleRow.of(event))
-        values = (
-            row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
-            row.published_at, row.word_count, row.event_json,
-        )  # fmt: skip
+        failure = (await self.upsert_many([event]))[0]
+        if failure is not None:
+            raise failure
+
+    async def upsert_many(self, events: Sequence[ArticleEvent]) -> list[Exception | None]:
+        outcomes: list[Exception | None] = []
         try:
             async with self._writing:
                 conn = await self._connection()
-                # The article and its side rows together, or neither.
+                # The articles and their side rows together, or none of them; each article
+                # in a savepoint (a nested transaction), so one the store refuses leaves
+                # the others stored.
                 async with conn.transaction():
-                    await conn.execute(sql.SQL(_UPSERT).format(table=self.table), values)
-                    stored = orjson.loads(row.event_json)
-                    await self._write_sides(conn, row.id, stored)
-                    await self._stories.write(_Statements(conn, self._quoted), row.id, stored)
+                    for event in events:
+                        try:
+                            async with conn.transaction():
+                                await self._write_article(conn, event)
+                        except Exception as exc:
+                            failure = (
+                                postgres_failure(exc) if isinstance(exc, psycopg.Error) else exc
+                            )
+                            if isinstance(failure, Unavailable):
+                                raise
+                            outcomes.append(failure)
+                        else:
+                            outcomes.append(None)
         except psycopg.Error as exc:
             failure = postgres_failure(exc)
             if isinstance(failure, Unavailable):
                 # The server is down or restarting: reconnect on the next try.
                 self._conn = None
             raise failure from exc
+        return outcomes
+
+    async def _write_article(self, conn: AsyncConnection[TupleRow], event: ArticleEvent) -> None:
+        row = without_nul(ArticleRow.of(event))
+        values = (
+            row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
+            row.published_at, row.word_count, row.event_json,
+        )  # fmt: skip
+        await conn.execute(sql.SQL(_UPSERT).format(table=self.table), values)
+        stored = orjson.loads(row.event_json)
+        await self._write_sides(conn, row.id, stored)
+        await self._stories.write(_Statements(conn, self._quoted), row.id, stored)
 
     async def get(self, article_id: str) -> ArticleEvent | None:
         conn = await self._connection()

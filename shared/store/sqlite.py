@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from shared.alerts.definition import AlertDefinition
+from shared.errors import Unavailable
 from shared.events import ArticleEvent
 from shared.store import alert_rows
 from shared.store.article_query import ArticleQuery, Interval, QueryError
@@ -168,21 +169,30 @@ class SqliteStore:
             self._db = None
 
     async def upsert(self, event: ArticleEvent) -> None:
-        row = without_nul(ArticleRow.of(event))
-        now = datetime.now(UTC).isoformat()
-        published = stored_time(row.published_at) if row.published_at else None
-        values = (
-            row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
-            published, row.word_count, row.event_json, now, now,
-        )  # fmt: skip
+        failure = (await self.upsert_many([event]))[0]
+        if failure is not None:
+            raise failure
+
+    async def upsert_many(self, events: Sequence[ArticleEvent]) -> list[Exception | None]:
+        outcomes: list[Exception | None] = []
         try:
-            # The article and its side rows together, or neither.
+            # The articles and their side rows together, or none of them; each article in
+            # a savepoint, so one the store refuses leaves the others stored.
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                self.db.execute(_UPSERT.format(t=self.table), values)
-                stored = orjson.loads(row.event_json)
-                self._write_sides(row.id, stored)
-                await self._stories.write(_Statements(self.db), row.id, stored)
+                for event in events:
+                    self.db.execute("SAVEPOINT article")
+                    try:
+                        await self._write_article(event)
+                    except Exception as exc:
+                        failure = sqlite_failure(exc)
+                        if isinstance(failure, Unavailable):
+                            raise
+                        self.db.execute("ROLLBACK TO article")
+                        outcomes.append(failure)
+                    else:
+                        outcomes.append(None)
+                    self.db.execute("RELEASE article")
                 self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:
@@ -190,6 +200,20 @@ class SqliteStore:
                 raise
         except (sqlite3.Error, OverflowError) as exc:
             raise sqlite_failure(exc) from exc
+        return outcomes
+
+    async def _write_article(self, event: ArticleEvent) -> None:
+        row = without_nul(ArticleRow.of(event))
+        now = datetime.now(UTC).isoformat()
+        published = stored_time(row.published_at) if row.published_at else None
+        values = (
+            row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
+            published, row.word_count, row.event_json, now, now,
+        )  # fmt: skip
+        self.db.execute(_UPSERT.format(t=self.table), values)
+        stored = orjson.loads(row.event_json)
+        self._write_sides(row.id, stored)
+        await self._stories.write(_Statements(self.db), row.id, stored)
 
     async def get(self, article_id: str) -> ArticleEvent | None:
         found = self.db.execute(

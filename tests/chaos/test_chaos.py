@@ -112,7 +112,8 @@ def test_every_article_is_stored_once_through_kills_and_restarts(
         "NEWSFLOW_LOG_LEVEL": "WARNING",
     }
     # Two enricher replicas (what `newsflow up` runs on 2 cores), one of which is SIGKILLed
-    # with entries of its read batch in hand while the other keeps taking entries.
+    # with entries of its read batch in hand while the other keeps taking entries; the
+    # sink twice, while it stores what it holds in one transaction per batch.
     procs = StageProcesses(
         replicas={"enricher": 2},
         consumer_prefix="chaos",
@@ -130,10 +131,14 @@ def test_every_article_is_stored_once_through_kills_and_restarts(
         publisher.start()
         events = ["kill"] * 6 + ["redis", "postgres"]
         rng.shuffle(events)
+        # The sink twice: it stores the entries it holds in one transaction (killed with a
+        # batch in hand, none of it is acknowledged, all of it is stored by the next).
+        victims = ["parser", "enricher", "enricher.2", "sink", "sink", "enricher.2"]
+        rng.shuffle(victims)
         for what in events:
             time.sleep(rng.uniform(2.0, 5.0))
             if what == "kill":
-                stage = rng.choice(["parser", "enricher", "enricher.2"])
+                stage = victims.pop()
                 procs.kill_stage(stage)
                 kills += 1
                 procs.start_stage(stage)

@@ -87,6 +87,19 @@ async def test_a_value_the_store_cannot_hold_is_rejected_at_once(store: ArticleS
     assert await store.count() == 1
 
 
+async def test_a_batch_stores_every_article_but_the_one_refused(store: ArticleStore) -> None:
+    refused = article("Refused.", article_id="b2").model_copy(
+        update={"enrichment": Enrichment(word_count=2**63, reading_time_s=1)}
+    )
+    batch = [article("One.", article_id="b1"), refused, article("Three.", article_id="b3")]
+    first, second, third = await store.upsert_many(batch)
+    assert first is None and third is None
+    assert isinstance(second, Rejected) and second.reason == "store_rejected"
+    assert await store.count() == 2
+    assert await store.get("b2") is None
+    assert [hit.id for hit in await store.search_text("three")] == ["b3"]
+
+
 async def test_an_id_with_a_nul_byte_is_rejected_not_changed(store: ArticleStore) -> None:
     with pytest.raises(Rejected) as refused:
         await store.upsert(article("Text.", article_id="a\x001"))
