@@ -8,7 +8,9 @@ functions in one process, one stage at a time: the fetcher's intake of given con
 parser, the enricher (NER included) and the sink's upsert (SQLite in a temp dir, and
 PostgreSQL when DATABASE_URL is set). Each stage's figure includes decoding its input event
 from JSON and encoding its output, as the stage process does per entry; not included: the
-Redis round trips (forward+ack, a few per entry) and the enricher's near-duplicate lookup.
+Redis round trips (forward+ack, a few per entry). The enricher's analyses on Redis
+(near-duplicates, stories) are a line of their own (REDIS_URL), and the sink's figures
+store the articles with the stories those gave them (the story tables written too).
 CPU time (`time.process_time`) rather than wall time, so other work on the machine
 inflates it less; the load average is printed beside it.
 """
@@ -29,9 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pipeline_throughput import MAX_BYTES, load_pages, submissions
 from services.enricher.enrich import enrich_event
+from services.enricher.redis_analyses import RedisAnalyses
 from services.fetcher.intake import event_from_content
 from services.parser.parse import parse_event
 from shared.events import ArticleEvent
+from shared.redis_connection import redis_client
 from shared.settings import Settings
 from shared.store.backends import opened_store
 
@@ -55,6 +59,28 @@ async def upsert_all(settings: Settings, events: list[ArticleEvent]) -> float:
         return (time.process_time() - start) * 1000 / len(events)
 
 
+async def on_redis_all(events: list[ArticleEvent]) -> tuple[float, list[ArticleEvent]]:
+    """The enricher's analyses on Redis (near-duplicates, stories), on a prefix of their
+    own: CPU of this process (the Redis server's is not counted)."""
+    settings = Settings()
+    prefix = f"cost-{uuid.uuid4().hex[:8]}"
+    on_redis = RedisAnalyses(redis_client(settings), prefix)
+    out: list[ArticleEvent] = []
+    try:
+        start = time.process_time()
+        for event in events:
+            out.append(hop(await on_redis.run(event)))
+        ms = (time.process_time() - start) * 1000 / len(events)
+    finally:
+        await on_redis.close()
+        client = redis_client(settings)
+        keys = [key async for key in client.scan_iter(f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+    return ms, out
+
+
 def measure(n: int) -> dict[str, float]:
     pages = load_pages()
     run = uuid.uuid4().hex[:6]
@@ -76,6 +102,7 @@ def measure(n: int) -> dict[str, float]:
         ),
         "enricher": cpu_ms(lambda: enriched.extend(hop(enrich_event(hop(e))) for e in parsed), n),
     }
+    costs["enricher, Redis analyses"], enriched = asyncio.run(on_redis_all(enriched))
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = Settings.model_validate(
             {"DATABASE_URL": None, "sqlite_path": Path(tmp) / "cost.db", "table_name": "cost"}
@@ -103,7 +130,7 @@ def main() -> None:
     )
     print(f"CPU ms per article, {args.n} copies of the bench pages, in-process:")
     for stage, ms in costs.items():
-        print(f"  {stage:18s} {ms:7.2f} ms   ({1000 / ms:6.1f} articles/s per core)")
+        print(f"  {stage:26s} {ms:7.2f} ms   ({1000 / ms:6.1f} articles/s per core)")
 
 
 if __name__ == "__main__":
