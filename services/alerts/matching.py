@@ -25,6 +25,7 @@ from shared.events import ArticleEvent
 from shared.logs import get_logger
 from shared.store.article_query import QueryError
 from shared.store.article_store import ArticleStore
+from shared.streams import Fields, decode_event_entry
 
 log = get_logger("newsflow.alerts")
 
@@ -97,8 +98,20 @@ class AlertMatcher:
         self.version = version
         log.info("alerts_loaded", alerts=len(self.alerts), version=version)
 
+    async def handle_entry(self, fields: Fields) -> Forward | None:
+        """An entry of the enriched stream, decoded only when an alert is loaded: with none
+        (most installs), reading the stream costs a GET per entry. A malformed entry is
+        the sink's to dead-letter, which reads the same stream."""
+        await self.refresh()
+        if not self.alerts:
+            return None
+        return self._matched(decode_event_entry(fields))
+
     async def handle(self, event: ArticleEvent) -> Forward | None:
         await self.refresh()
+        return self._matched(event)
+
+    def _matched(self, event: ArticleEvent) -> Forward | None:
         found = matching_alerts(self.alerts, event)
         if not found:
             return None

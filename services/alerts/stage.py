@@ -22,7 +22,7 @@ from shared.redis_connection import redis_client
 from shared.settings import Settings
 from shared.stage_app import StageWork
 from shared.store.backends import opened_store
-from shared.streams import Fields, decode_event_entry
+from shared.streams import Fields
 
 log = get_logger("newsflow.alerts")
 
@@ -37,7 +37,7 @@ async def open_alerts(settings: Settings) -> AsyncIterator[StageWork]:
             matcher = AlertMatcher(store, redis, keys, records)
 
             async def handle(fields: Fields) -> Forward | None:
-                return await matcher.handle(decode_event_entry(fields))
+                return await matcher.handle_entry(fields)
 
             exporting = asyncio.create_task(
                 _export_figures(redis, keys, settings.claim_interval_s), name="alert-figures"

@@ -146,6 +146,20 @@ async def test_an_entry_that_is_not_an_event_is_dead_lettered_and_matching_goes_
     assert [m.article_id for m in await matches_on(redis, keys.stream(KP.name))] == ["art001"]
 
 
+async def test_with_no_alert_entries_are_passed_over_undecoded(
+    settings: Settings, redis: Redis
+) -> None:
+    """Nothing to match: the stage acknowledges each entry without decoding it, and leaves
+    a malformed one to the sink (which reads the same stream and dead-letters it)."""
+    names = StreamNames(settings.stream_prefix)
+    async with running_alerts(settings):
+        await redis.xadd(names.enriched, {"data": b"{not json"})
+        await publish(redis, settings, ARTICLES[:2])
+        await settled(redis, settings)
+    assert await redis.xlen(names.dlq) == 0
+    assert (await redis.xpending(names.enriched, "alerts"))["pending"] == 0
+
+
 async def test_the_stage_runs_on_postgresql_too(
     settings: Settings, redis: Redis, database_url: str
 ) -> None:
