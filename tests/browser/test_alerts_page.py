@@ -20,7 +20,7 @@ from shared.article_match import ArticleFacts, CompiledQuery
 from shared.streams import StreamNames, encode_json
 from tests.browser.articles import ROOT, live_article
 from tests.browser.conftest import API_TOKEN, Api, process_env, wait_ready
-from tests.browser.test_page import query_of, shown_ids, wait_for_results
+from tests.browser.test_page import query_of, shown_ids, wait_for_results, wait_for_results_of
 from tests.servers import free_port, stop_process
 
 pytestmark = pytest.mark.browser
@@ -95,7 +95,7 @@ def test_a_search_saved_as_an_alert_is_listed_and_matches_what_comes_next(
     page.get_by_label("Country", exact=True).fill("kp")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"country=KP"))
-    wait_for_results(page)
+    wait_for_results_of(page, api, q="Pyongyang", country="KP")
     searched = query_of(page)
     shown = shown_ids(page)
     assert shown
