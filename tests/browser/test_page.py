@@ -35,6 +35,18 @@ def wait_for_results(page: Any) -> None:
     page.wait_for_function("() => document.querySelector('#status').dataset.total !== undefined")
 
 
+def wait_for_results_of(page: Any, api: Api, **params: Any) -> dict[str, Any]:
+    """Until the page shows the api's count for `params`, after the URL has changed to them;
+    the api's answer. `wait_for_results` would pass on the previous view's count: the page
+    says "Searching…" from the change of URL until the new list is in, then the new count."""
+    from playwright.sync_api import expect
+
+    answer: dict[str, Any] = api.get("/api/articles", **params).json()
+    total = answer["total"]
+    expect(page.locator("#status")).to_have_text(f"{total} article" + "s" * (total != 1))
+    return answer
+
+
 def test_search_shows_the_matches_with_highlights(page: Any, api: Api) -> None:
     page.goto(api.url)
     page.get_by_label("Search words").fill("Pyongyang")
@@ -179,16 +191,21 @@ def test_the_export_link_gives_every_match(page: Any, api: Api) -> None:
 
 
 def test_the_page_works_from_the_keyboard(page: Any, api: Api) -> None:
+    # Imported here, as in conftest: without Playwright these tests skip instead of erroring.
+    from playwright.sync_api import expect
+
     page.goto(api.url)
     wait_for_results(page)
     page.keyboard.press("/")
-    assert page.evaluate("document.activeElement.id") == "q"
+    expect(page.locator("#q")).to_be_focused()
     # A facet value is a button: Space on it filters.
     page.locator(".facet[data-facet=languages] button", has_text="en").focus()
     page.keyboard.press(" ")
     page.wait_for_url(re.compile(r"language=en"))
     # The filtered results replace the list: focus a link of the new one, not of the old.
-    page.wait_for_load_state("networkidle")
+    # (Not "networkidle": that fires once per document, so it may be past before the search.)
+    english = wait_for_results_of(page, api, language="en")
+    assert shown_ids(page) == [item["id"] for item in english["items"]]
     # A result's title is a link: Enter on it opens the article, Escape closes it.
     page.locator("#items > li a").first.focus()
     page.keyboard.press("Enter")
