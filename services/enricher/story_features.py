@@ -1,9 +1,10 @@
 """What an article says about the event it reports: weighted features for story assignment.
 
-Features are of five kinds, each a string key: a word's lemma (`w:`), a number (`n:`,
-tolls, scores, years), a named entity (`e:`, person, organisation, event or group,
-case-folded), a place by its GeoNames id (`p:`, so "Kyiv" and "Київ" are one feature) and
-a focus country (`c:`). Where a word
+Features are of six kinds, each a string key: a word's lemma (`w:`), a number (`n:`,
+tolls, scores, years), a named entity (`e:`, organisation, event or group, case-folded;
+a person by the last word of the name), a place by its GeoNames id (`p:`, so "Kyiv" and
+"Київ" are one feature), a focus country (`c:`) and a month of a year the text names
+(`t:`, story_dates.py). Where a word
 stands weighs on it: the title counts `TITLE_WEIGHT` times a body word, the lead
 `LEAD_WEIGHT` times. Pure: the index (story_index.py) and the scoring (story_scoring.py)
 take it from here.
@@ -21,6 +22,7 @@ from typing import Final
 from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
 
 from services.enricher.lemmas import lemma, stop_words
+from services.enricher.story_dates import month_years
 from services.enricher.story_scoring import ArticleTime
 from services.enricher.text import WORD
 from shared.events import ArticleEvent, Enrichment
@@ -33,6 +35,7 @@ LEAD_WEIGHT: Final = 2.0
 # place or with another person is a different event.
 ENTITY_WEIGHT: Final = 2.0
 PLACE_WEIGHT: Final = 2.0
+DATE_WEIGHT: Final = 2.0
 COUNTRY_WEIGHT: Final = 0.5
 _ENTITY_TYPES: Final = frozenset({"person", "organisation", "event", "group"})
 _MIN_WORD: Final = 3
@@ -98,16 +101,26 @@ def word_weights(title: str, lead: str, body: str, language: str) -> dict[str, f
     return _damped(counts)
 
 
-def named_weights(enrichment: Enrichment) -> dict[str, float]:
+def _entity_key(type_: str, text: str) -> str:
+    # One report names "Bill Gortney", the next only "Gortney": a person is their last
+    # name, as reports name them after the first mention.
+    name = text.casefold()
+    return "e:" + (name.split()[-1] if type_ == "person" and name.strip() else name)
+
+
+def named_weights(enrichment: Enrichment, text: str) -> dict[str, float]:
+    """The names, places, focus countries and months of years (in `text`) of an article."""
     counts: defaultdict[str, float] = defaultdict(float)
     for entity in enrichment.entities:
         if entity.type in _ENTITY_TYPES:
-            counts["e:" + entity.text.casefold()] += entity.count * ENTITY_WEIGHT
+            counts[_entity_key(entity.type, entity.text)] += entity.count * ENTITY_WEIGHT
     for place in enrichment.places:
         counts[f"p:{place.geonames_id}"] += max(place.count, 1) * PLACE_WEIGHT
     for country in enrichment.countries:
         if country.focus:
             counts["c:" + country.alpha2] += COUNTRY_WEIGHT
+    for month, mentions in month_years(text).items():
+        counts[month] += mentions * DATE_WEIGHT
     return {key: 1.0 + math.log(count) if count >= 1.0 else count for key, count in counts.items()}
 
 
@@ -119,7 +132,7 @@ def article_features(event: ArticleEvent) -> ArticleFeatures | None:
     language = enrichment.language.code if enrichment.language else "en"
     lead, body = _lead_and_body(article.text, article.lead)
     weights = word_weights(article.title or "", lead, body, language)
-    weights.update(named_weights(enrichment))
+    weights.update(named_weights(enrichment, f"{article.title or ''}\n{article.text}"))
     return ArticleFeatures(
         article_id=event.id,
         weights=weights,

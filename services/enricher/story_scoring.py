@@ -92,6 +92,7 @@ CHANNEL_OF: Final[Mapping[str, str]] = {
     "e": "named",
     "p": "named",
     "c": "named",
+    "t": "named",
 }
 # Names alone mislead (the same boxer's two fights); words alone miss that two texts
 # name the same people and places in different words.

@@ -20,10 +20,10 @@ from tests.story_corpus import load_corpus
 
 pytestmark = pytest.mark.integration
 
-# Measured at the seed: one replica P 0.853 R 0.896 F1 0.874; two replicas F1 0.88-0.89
+# Measured at the seed: one replica P 0.864 R 0.919 F1 0.890; two replicas the same here
 # (their interleaving varies). Below the issue's 0.92: see README, Stories. The bound
 # leaves room for the two replicas' order, not for a worse algorithm.
-LEAST_F1 = 0.86
+LEAST_F1 = 0.875
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from services.enricher.story_scoring import (
     ArticleTime,
     StoryProfile,
     best_match,
+    channel,
     cosine,
     is_open,
     joined,
@@ -54,9 +55,20 @@ def test_numbers_and_names_are_features_and_places_are_by_geonames_id() -> None:
         language="uk",
     )
     assert "n:1200" in english.weights and "n:1200" in ukrainian.weights
-    assert "e:vitali klitschko" in english.weights
+    # A person is their last name: later mentions say "Klitschko" alone.
+    assert "e:klitschko" in english.weights
     # One place in two languages is one feature; so is the focus country.
     assert {"p:703448", "c:UA"} <= set(english.weights) & set(ukrainian.weights)
+
+
+def test_the_months_of_years_the_text_names_are_features_of_the_names_channel() -> None:
+    weights = story_features(
+        "a",
+        "Updated: November 11, 2011 20: 09 IST",
+        "Navy foils pirate attack.\n\nThe first attack, on 12 / 13 / 08, was repulsed.",
+    ).weights
+    assert {"t:2011-11", "t:2008-12"} <= set(weights)
+    assert channel("t:2011-11") == "named"
 
 
 def test_the_time_is_the_arrival_and_the_published_time_when_there_is_one() -> None:
