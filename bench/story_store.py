@@ -7,7 +7,8 @@ Stores N small enriched articles in stories of --story-size articles each (every
 article merges a one-article story into its own), then the same N without stories, and
 prints p50/p95 (ms) of the upsert for each store. A story's row is recomputed from its
 members on every upsert (story_tables.py), through reads bounded by the story's size (the
-top values sample its 200 most recent members), so the cost grows little with it. Tables are dropped at the end.
+top values sample its 200 most recent members), so the cost grows little with it. Tables
+are dropped at the end.
 """
 
 from __future__ import annotations
