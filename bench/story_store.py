@@ -6,8 +6,9 @@ without a story link, on PostgreSQL and SQLite, as stories grow.
 Stores N small enriched articles in stories of --story-size articles each (every tenth
 article merges a one-article story into its own), then the same N without stories, and
 prints p50/p95 (ms) of the upsert for each store. A story's row is recomputed from its
-members on every upsert (story_tables.py), so the cost grows with the story's size: the
-figures at the largest story size are the ones to read. Tables are dropped at the end.
+members on every upsert (story_tables.py), through reads bounded by the story's size (the
+top values sample its 200 most recent members), so the cost grows little with it. Tables
+are dropped at the end.
 """
 
 from __future__ import annotations

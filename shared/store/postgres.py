@@ -27,7 +27,12 @@ from shared.store.store_errors import postgres_failure
 from shared.store.story_models import StoryDetail, StoryPage
 from shared.store.story_query import StoryQuery
 from shared.store.story_sql import StoryReads
-from shared.store.story_tables import STORIES_BACKFILLED, StoryWrites, story_schema
+from shared.store.story_tables import (
+    STORIES_BACKFILLED,
+    StoryWrites,
+    members_upgrade,
+    story_schema,
+)
 
 # Plain text like SQLite's snippet: ts_headline would wrap each match in <b></b>, which
 # `newsflow search` prints as is.
@@ -75,6 +80,12 @@ _REBUILD_SEARCH = """
 ALTER TABLE {table} DROP COLUMN search;
 ALTER TABLE {table} ADD COLUMN search tsvector GENERATED ALWAYS AS ({search_vector}) STORED;
 CREATE INDEX IF NOT EXISTS {search_index} ON {table} USING gin (search);
+"""
+
+# The columns of a table, as they are: a members table made by an earlier release lacks some.
+_MEMBER_COLUMNS = """
+SELECT attname FROM pg_attribute
+WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped
 """
 
 _UPSERT = """
@@ -166,11 +177,15 @@ class PostgresStore:
 
     async def _migrate_stories(self, conn: AsyncConnection[TupleRow]) -> None:
         """Story tables for a table from an earlier release, filled from the stories its
-        stored events name, once (as _migrate_sides)."""
+        stored events name, once (as _migrate_sides); its members table brought up to date."""
         t = self._quoted
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (t + "_stories",))
             await conn.execute(_sql(story_schema(t, "timestamptz")))
+            cursor = await conn.execute(_MEMBER_COLUMNS, (t + "_story_members",))
+            columns = {str(row[0]) for row in await cursor.fetchall()}
+            for statement in members_upgrade(t, columns):
+                await conn.execute(_sql(statement))
             done = await conn.execute(
                 _sql(f"SELECT 1 FROM {t}_meta WHERE key = %s"), (STORIES_BACKFILLED,)
             )

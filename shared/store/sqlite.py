@@ -26,7 +26,12 @@ from shared.store.store_errors import sqlite_failure
 from shared.store.story_models import StoryDetail, StoryPage
 from shared.store.story_query import StoryQuery
 from shared.store.story_sql import StoryReads
-from shared.store.story_tables import STORIES_BACKFILLED, StoryWrites, story_schema
+from shared.store.story_tables import (
+    STORIES_BACKFILLED,
+    StoryWrites,
+    members_upgrade,
+    story_schema,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS {t} (
@@ -135,10 +140,15 @@ class SqliteStore:
 
     async def _backfill_stories(self) -> None:
         """A table from an earlier release: its story tables filled from the stories its
-        stored events name, once."""
+        stored events name, once; its members table brought up to date."""
         t = self.table
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            columns = self.db.execute(
+                "SELECT name FROM pragma_table_info(?)", (f"{t}_story_members",)
+            )
+            for statement in members_upgrade(t, {str(row[0]) for row in columns}):
+                self.db.execute(statement)
             done = self.db.execute(f"SELECT 1 FROM {t}_meta WHERE key = ?", (STORIES_BACKFILLED,))
             if done.fetchone() is None:
                 after = ""

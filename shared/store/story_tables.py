@@ -10,12 +10,20 @@ recomputes the same row, and an article that moves story leaves both consistent.
 
 The representative headline is the title of the story's first article (earliest seen,
 ties by id): the report that broke the story, and it does not change as articles join.
+
+What one stored article costs barely grows with its story: the count, first and last seen,
+sources and languages are exact aggregates over the story's range of the members' indexes
+(each member carries its article's `source` and `language`, so no article row is read for
+them); the headline is the first titled one of the story's `HEADLINE_CANDIDATES` earliest
+members; the top entities, places and countries count the story's `TOP_SAMPLE` most recent
+members (by seen_at, then id), not all of them. Each is still a function of the members
+alone, so a replay recomputes the same row.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -25,6 +33,15 @@ import orjson
 Row = tuple[Any, ...]
 STORIES_BACKFILLED = "stories_v1"
 TOP_STORY_VALUES = 10
+# The most recent members whose entities, places and countries are counted: a bound on
+# what a story of thousands of articles reads per article stored.
+TOP_SAMPLE = 200
+# The earliest members looked at for a title; a story whose first ones are all untitled
+# takes its first member (an untitled headline) rather than read on.
+HEADLINE_CANDIDATES = 20
+# The article's columns each member row repeats, so a story's sources and languages are
+# counted on the members index alone.
+MEMBER_COLUMNS = ("source", "language")
 STORY_TABLES = ("stories", "story_members", "story_aliases")
 
 
@@ -45,9 +62,9 @@ def story_schema(table: str, time_type: str) -> str:
     t = table
     return f"""
 CREATE TABLE IF NOT EXISTS {t}_story_members (
-    article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, seen_at {time_type} NOT NULL
+    article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, seen_at {time_type} NOT NULL,
+    source TEXT, language TEXT
 );
-CREATE INDEX IF NOT EXISTS {t}_story_members_story_idx ON {t}_story_members (story_id);
 CREATE TABLE IF NOT EXISTS {t}_story_aliases (alias TEXT PRIMARY KEY, story_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS {t}_story_aliases_story_idx ON {t}_story_aliases (story_id);
 CREATE TABLE IF NOT EXISTS {t}_stories (
@@ -67,6 +84,33 @@ CREATE TABLE IF NOT EXISTS {t}_stories (
 CREATE INDEX IF NOT EXISTS {t}_stories_size_idx ON {t}_stories (article_count, id);
 CREATE INDEX IF NOT EXISTS {t}_stories_recent_idx ON {t}_stories (last_seen, id);
 """
+
+
+def members_upgrade(table: str, columns: Collection[str]) -> list[str]:
+    """Statements bringing a members table with `columns` up to date: one made by an earlier
+    release gains `MEMBER_COLUMNS`, filled from its articles; every one gets the index that
+    a story's row is read through (after the columns it covers exist)."""
+    members = f"{table}_story_members"
+    missing = [c for c in MEMBER_COLUMNS if c not in columns]
+    statements = [f"ALTER TABLE {members} ADD COLUMN {c} TEXT" for c in missing]
+    if missing:
+        filled = ", ".join(
+            f"{c} = (SELECT a.{c} FROM {table} a WHERE a.id = {members}.article_id)"
+            for c in MEMBER_COLUMNS
+        )
+        statements.append(f"UPDATE {members} SET {filled}")
+    return [
+        *statements,
+        # The count, the first and last seen, the earliest and the most recent members are
+        # read off the story's range of the first; its sources and languages off the second's,
+        # already grouped (no sort of every member).
+        f"CREATE INDEX IF NOT EXISTS {members}_seen_idx"
+        f" ON {members} (story_id, seen_at, article_id)",
+        f"CREATE INDEX IF NOT EXISTS {members}_counts_idx"
+        f" ON {members} (story_id, {', '.join(MEMBER_COLUMNS)})",
+        # The earlier release's index on story_id alone: both above lead with it.
+        f"DROP INDEX IF EXISTS {members}_story_idx",
+    ]
 
 
 @dataclass(frozen=True)
@@ -115,11 +159,17 @@ class StoryWrites:
             for old in link.merged:
                 touched |= await self._merge(run, old, link.id)
             story = await self.resolve(run, link.id)
+            # The member repeats its article's columns as just stored (the article's row is
+            # written first, in this transaction).
+            copied = ", ".join(MEMBER_COLUMNS)
+            updates = ", ".join(
+                f"{c} = excluded.{c}" for c in ("story_id", "seen_at", *MEMBER_COLUMNS)
+            )
             await run.execute(
-                f"INSERT INTO {t}_story_members (article_id, story_id, seen_at)"
-                f" VALUES ({m}, {m}, {m}) ON CONFLICT (article_id) DO UPDATE"
-                " SET story_id = excluded.story_id, seen_at = excluded.seen_at",
-                (article_id, story, self.time(link.seen_at)),
+                f"INSERT INTO {t}_story_members (article_id, story_id, seen_at, {copied})"
+                f" SELECT id, {m}, {m}, {copied} FROM {t} WHERE id = {m}"
+                f" ON CONFLICT (article_id) DO UPDATE SET {updates}",
+                (story, self.time(link.seen_at), article_id),
             )
             touched.add(story)
         for story_id in sorted(touched):
@@ -154,23 +204,26 @@ class StoryWrites:
     async def recompute(self, run: StatementRunner, story_id: str) -> None:
         """The story's row from its members: deleted when none is left."""
         t, m = self.t, self.m
-        members = await run.rows(
-            f"SELECT a.id, a.title, a.source, a.language, s.seen_at FROM {t}_story_members s"
-            f" JOIN {t} a ON a.id = s.article_id WHERE s.story_id = {m}",
+        members = f"{t}_story_members"
+        ((count, first_seen, last_seen),) = await run.rows(
+            f"SELECT count(*), min(seen_at), max(seen_at) FROM {members} WHERE story_id = {m}",
             (story_id,),
         )
-        if not members:
+        if not count:
             await run.execute(f"DELETE FROM {t}_stories WHERE id = {m}", (story_id,))
             return
-        ordered = sorted(members, key=lambda r: (r[4], r[0]))
-        first = next((r for r in ordered if r[1]), ordered[0])
-        sources = Counter(r[2] for r in members if r[2])
-        languages = Counter(r[3] for r in members if r[3])
+        earliest = await run.rows(
+            f"SELECT s.article_id, a.title FROM {members} s JOIN {t} a ON a.id = s.article_id"
+            f" WHERE s.story_id = {m} ORDER BY s.seen_at, s.article_id"
+            f" LIMIT {HEADLINE_CANDIDATES}",
+            (story_id,),
+        )
+        headline_id, headline = next((r for r in earliest if r[1]), earliest[0])
+        counted = await self._member_counts(run, story_id)
         top = await self._top(run, story_id)
         values = (
-            story_id, first[1], first[0], ordered[0][4], ordered[-1][4], len(members),
-            len(sources), _json([s for s, _ in sources.most_common()]),
-            _json([code for code, _ in languages.most_common()]),
+            story_id, headline, headline_id, first_seen, last_seen, count,
+            len(counted["source"]), _json(counted["source"]), _json(counted["language"]),
             _json([{"text": a, "type": b, "count": n} for a, b, n in top["entities"]]),
             _json([{"name": a, "geonames_id": _int(b), "count": n} for a, b, n in top["places"]]),
             _json([{"code": a, "count": n} for a, _, n in top["countries"]]),
@@ -186,23 +239,48 @@ class StoryWrites:
             values,
         )
 
+    async def _member_counts(self, run: StatementRunner, story_id: str) -> dict[str, list[str]]:
+        """Each of `MEMBER_COLUMNS`' distinct values in the story, most articles first (ties
+        by value), all of them: the page says how many more sources there are. One ordered
+        pass over the story's range of the counts index, whatever the story's size."""
+        shown = ", ".join(MEMBER_COLUMNS)
+        rows = await run.rows(
+            f"SELECT {shown}, count(*) FROM {self.t}_story_members WHERE story_id = {self.m}"
+            f" GROUP BY {shown}",
+            (story_id,),
+        )
+        counts: dict[str, Counter[str]] = {c: Counter() for c in MEMBER_COLUMNS}
+        for *values, n in rows:
+            for column, value in zip(MEMBER_COLUMNS, values, strict=True):
+                if value:
+                    counts[column][str(value)] += int(n)
+        return {
+            column: sorted(counted, key=lambda value: (-counted[value], value))
+            for column, counted in counts.items()
+        }
+
     async def _top(
         self, run: StatementRunner, story_id: str
     ) -> dict[str, list[tuple[str, str | None, int]]]:
-        """The story's commonest entities, places and countries, by articles naming them:
-        one statement (a round trip per side table was most of a story's cost)."""
+        """The commonest entities, places and countries of the story's `TOP_SAMPLE` most
+        recent members, by articles naming them: one statement (a round trip per side table
+        was most of a story's cost)."""
         t, m = self.t, self.m
+        recent = (
+            f"WITH recent AS (SELECT article_id FROM {t}_story_members WHERE story_id = {m}"
+            f" ORDER BY seen_at DESC, article_id DESC LIMIT {TOP_SAMPLE}) "
+        )
         parts = []
         for side, first, second in _TOP_SIDES:
             shown = f"x.{first}, {second}"
             parts.append(
                 f"SELECT * FROM (SELECT '{side}' AS side, x.{first} AS a, {second} AS b,"
-                f" count(*) AS n FROM {t}_story_members s JOIN {t}_{side} x"
-                f" ON x.article_id = s.article_id WHERE s.story_id = {m} GROUP BY {shown}"
+                f" count(*) AS n FROM recent s JOIN {t}_{side} x"
+                f" ON x.article_id = s.article_id GROUP BY {shown}"
                 f" ORDER BY count(*) DESC, {shown} LIMIT {TOP_STORY_VALUES}) {side}_top"
             )
         found: dict[str, list[tuple[str, str | None, int]]] = {s: [] for s, _, _ in _TOP_SIDES}
-        for side, a, b, n in await run.rows(" UNION ALL ".join(parts), [story_id] * len(parts)):
+        for side, a, b, n in await run.rows(recent + " UNION ALL ".join(parts), (story_id,)):
             found[side].append((str(a), None if b is None else str(b), int(n)))
         return found
 

@@ -5,7 +5,8 @@ the `story` filter and the story on article summaries, and the migration."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC
+from collections import Counter
+from datetime import UTC, timedelta
 
 import psycopg
 import pytest
@@ -17,7 +18,7 @@ from shared.store.article_store import ArticleStore
 from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
 from shared.store.story_query import StoryQuery
-from shared.store.story_tables import STORIES_BACKFILLED
+from shared.store.story_tables import STORIES_BACKFILLED, TOP_SAMPLE
 from tests.integration.store.articles import ARTICLES, article_event, day
 
 pytestmark = pytest.mark.integration
@@ -216,6 +217,103 @@ async def test_migration_fills_the_story_tables_of_an_earlier_release(
     assert await sizes(loaded) == {"missile": 4, "harvest": 2}
     story = await loaded.story("markets")
     assert story is not None and story.id == "missile"
+
+
+def big_story_article(n: int) -> ArticleEvent:
+    """The n-th article of a story of `TOP_SAMPLE` + 50: the first 50 name an entity and a
+    country the recent ones do not; seen times tie in pairs (the id breaks the tie), one
+    pair across the sample's edge; the first two are untitled."""
+    old = n < 50
+    event = article_event(
+        400 + n,
+        f"Big story {n}",
+        "A big story.",
+        published=day(6, 1) + timedelta(minutes=(n + 1) // 2),
+        source=f"Source {n % 7 if n % 3 else 0}",
+        language=("en", "de", "fr")[n % 5 % 3],
+        countries=("RU",) if old else ("KP",),
+        entities=("Old Entity",) if old else ("New Entity", "Half Entity")[: 1 + n % 2],
+    )
+    event = in_story(event, "big")
+    if n < 2:
+        event = event.model_copy(
+            update={"article": event.article.model_copy(update={"title": None})}
+        )
+    return event
+
+
+async def test_a_story_larger_than_the_sample_is_exact_but_for_its_top_values(
+    store: ArticleStore,
+) -> None:
+    """Count, first and last seen, sources, languages and headline are those of every
+    member; entities, places and countries those of the `TOP_SAMPLE` most recent."""
+    events = [big_story_article(n) for n in range(TOP_SAMPLE + 50)]
+    for event in events:
+        await store.upsert(event)
+    story = await store.story("big")
+    assert story is not None
+
+    def most_first(values: list[str]) -> list[str]:
+        counted = Counter(values)
+        return sorted(counted, key=lambda value: (-counted[value], value))
+
+    seen = [event.article.published_at for event in events if event.article]
+    sources = most_first([event.source.name for event in events])
+    assert story.article_count == len(events)
+    assert (story.first_seen, story.last_seen) == (min(seen), max(seen))
+    assert (story.sources, story.source_count) == (sources, 7)
+    assert story.languages == most_first([e.article.language for e in events if e.article])
+    assert (story.headline, story.headline_article_id) == ("Big story 2", "art402")
+    # The sample is members 50 on (art450 ties with art449 on the time and wins on the id).
+    assert [(e.text, e.count) for e in story.entities] == [
+        ("New Entity", TOP_SAMPLE),
+        ("Half Entity", TOP_SAMPLE // 2),
+    ]
+    assert [(c.code, c.count) for c in story.countries] == [("KP", TOP_SAMPLE)]
+    # A replay of the oldest member recomputes the same row.
+    await store.upsert(events[0])
+    again = await store.story("big")
+    assert again is not None and again.model_dump(exclude={"articles"}) == story.model_dump(
+        exclude={"articles"}
+    )
+
+
+async def test_migration_gives_members_of_an_earlier_release_their_source_and_language(
+    loaded: ArticleStore, database_url: str
+) -> None:
+    """A members table made before members carried their article's source and language
+    gains both at start, filled from the articles, and the stories count them."""
+    table = loaded.table if isinstance(loaded, SqliteStore) else loaded._table_name  # type: ignore[attr-defined]
+    members = f"{table}_story_members"
+    earlier = [
+        f"DROP INDEX {members}_seen_idx",
+        f"DROP INDEX {members}_counts_idx",
+        f"ALTER TABLE {members} DROP COLUMN source",
+        f"ALTER TABLE {members} DROP COLUMN language",
+        f"CREATE INDEX {members}_story_idx ON {members} (story_id)",
+    ]
+    if isinstance(loaded, PostgresStore):
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            for statement in earlier:
+                conn.execute(statement)  # type: ignore[call-overload]
+    else:
+        for statement in earlier:
+            loaded.db.execute(statement)
+    await loaded.close()
+    await loaded.open()
+    filled = f"SELECT article_id, source, language FROM {members} ORDER BY article_id"
+    if isinstance(loaded, PostgresStore):
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            rows = conn.execute(filled).fetchall()  # type: ignore[call-overload]
+    else:
+        rows = loaded.db.execute(filled).fetchall()
+    assert rows == [(e.id, e.source.name, e.article.language) for e in ARTICLES if e.article]
+    # The stories read them: a new member recomputes its story from all of them.
+    late = article_event(7, "Missile late", "Late news.", published=day(1, 21), source="AP")
+    await loaded.upsert(in_story(late, "missile"))
+    story = await loaded.story("missile")
+    assert story is not None
+    assert (story.sources, story.languages) == (["UNN", "AP", "TASS"], ["en", "ru"])
 
 
 @pytest.mark.parametrize("store", ["postgres"], indirect=True)
