@@ -33,7 +33,7 @@ from services.enricher.story_index import (
     posting_floor,
     window_bucket,
 )
-from services.enricher.story_scoring import StoryProfile
+from services.enricher.story_scoring import CHANNEL_OF, QUERY_SIZE, StoryProfile
 from shared.streams import StreamNames
 
 # Commits whose changes are remembered for the check; a read older than that conflicts.
@@ -93,58 +93,141 @@ return {'committed', ARGV[4]}
 """
 )
 
+# The candidates' ranking: the stories under each query feature (KEYS[i], QUERY[i] its
+# weight), most shared weight first, as id, profile JSON pairs (expired ones left out).
+# ARGV: posting floor, stories read per posting, candidates, the story key prefix.
+_RANKED: Final = """
+local function ranked(KEYS, QUERY, ARGV)
+  local shared = {}
+  local ids = {}
+  for i = 1, #KEYS do
+    local weight = QUERY[i]
+    local posted = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+    for _, story in ipairs(posted) do
+      if not shared[story] then
+        shared[story] = 0
+        table.insert(ids, story)
+      end
+      shared[story] = shared[story] + weight
+    end
+  end
+  table.sort(ids, function(a, b)
+    if shared[a] ~= shared[b] then return shared[a] > shared[b] end
+    return a > b
+  end)
+  local out = {}
+  for i = 1, math.min(#ids, tonumber(ARGV[3])) do
+    local profile = redis.call('GET', ARGV[4] .. ids[i])
+    if profile then
+      table.insert(out, ids[i])
+      table.insert(out, profile)
+    end
+  end
+  return out
+end
+"""
+
+# The article's query from its raw weights and the counts read: story_scoring's
+# `tfidf_vector` and `heaviest`, operation for operation in the same order, so that its
+# weights come out the same doubles (the assigner checks, and reads again if not).
+_QUERY: Final = (
+    "local CHANNEL = {"
+    + ", ".join(f"['{prefix}'] = '{name}'" for prefix, name in CHANNEL_OF.items())
+    + "}"
+    + """
+local function weighed(features, raw, counts, size)
+  local documents = counts[1]
+  local vector, members, channels = {}, {}, {}
+  for i = 1, #features do
+    vector[i] = tonumber(raw[i]) * (math.log((documents + 1) / (counts[i + 1] + 1)) + 1.0)
+    local name = CHANNEL[string.sub(features[i], 1, 1)]
+    if not members[name] then
+      members[name] = {}
+      table.insert(channels, name)
+    end
+    table.insert(members[name], i)
+  end
+  local order = {}
+  for _, name in ipairs(channels) do
+    local squares = 0
+    for _, i in ipairs(members[name]) do squares = squares + vector[i] * vector[i] end
+    local norm = math.sqrt(squares)
+    if norm ~= 0 then
+      for _, i in ipairs(members[name]) do
+        vector[i] = vector[i] / norm
+        table.insert(order, i)
+      end
+    end
+  end
+  -- heapq.nlargest: heaviest first, the earlier of equal ones first.
+  local place = {}
+  for p, i in ipairs(order) do place[i] = p end
+  table.sort(order, function(a, b)
+    if vector[a] ~= vector[b] then return vector[a] > vector[b] end
+    return place[a] < place[b]
+  end)
+  local query = {}
+  for p = 1, math.min(size, #order) do query[p] = order[p] end
+  return query, vector
+end
+"""
+)
+
 # KEYS: version, the article's entry, the duplicated article's entry, the df buckets now
-# and before. ARGV: the features. Returns the version, the two stories ('' for none) and
-# the document count then each feature's, comma-joined.
+# and before. ARGV: the features, their raw weights, the posting key prefix, the key parts
+# of the features whose key is not their name ("position=part"), the query size, then
+# `_RANKED`'s. Returns the version, the two stories ('' for none), the document count then
+# each feature's, comma-joined; unless the article has a story: the query's positions
+# among the features and its weights (17 digits: exact), comma-joined, and the candidates.
 _SNAPSHOT: Final = (
     _SPLIT
+    + _RANKED
+    + _QUERY
     + """
 local features = split(ARGV[1])
 local now = redis.call('HMGET', KEYS[4], '#', unpack(features))
 local before = redis.call('HMGET', KEYS[5], '#', unpack(features))
 local counts = {}
 for i = 1, #now do counts[i] = (tonumber(now[i]) or 0) + (tonumber(before[i]) or 0) end
-return {
+local story = redis.call('GET', KEYS[2]) or ''
+local out = {
   redis.call('GET', KEYS[1]) or '0',
-  redis.call('GET', KEYS[2]) or '',
+  story,
   redis.call('GET', KEYS[3]) or '',
   table.concat(counts, ','),
 }
-"""
-)
-
-
-# KEYS: one posting key per query feature. ARGV: posting floor, stories read per posting,
-# candidates, the story key prefix, then the query features' weights. Returns the
-# candidates, most shared weight first, as id, profile JSON pairs (expired ones left out).
-_CANDIDATES: Final = """
-local shared = {}
-local ids = {}
-for i = 1, #KEYS do
-  local weight = tonumber(ARGV[4 + i])
-  local posted = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-  for _, story in ipairs(posted) do
-    if not shared[story] then
-      shared[story] = 0
-      table.insert(ids, story)
-    end
-    shared[story] = shared[story] + weight
-  end
+if story ~= '' then return out end
+local query, vector = weighed(features, split(ARGV[2]), counts, tonumber(ARGV[5]))
+local parts = {}
+for _, item in ipairs(split(ARGV[4])) do
+  local position, part = string.match(item, '^(%d+)=(.*)$')
+  parts[tonumber(position)] = part
 end
-table.sort(ids, function(a, b)
-  if shared[a] ~= shared[b] then return shared[a] > shared[b] end
-  return a > b
-end)
-local out = {}
-for i = 1, math.min(#ids, tonumber(ARGV[3])) do
-  local profile = redis.call('GET', ARGV[4] .. ids[i])
-  if profile then
-    table.insert(out, ids[i])
-    table.insert(out, profile)
-  end
+local keys, weights, written = {}, {}, {}
+for p, i in ipairs(query) do
+  keys[p] = ARGV[3] .. (parts[i] or features[i])
+  weights[p] = vector[i]
+  written[p] = string.format('%.17g', vector[i])
+end
+table.insert(out, table.concat(query, ','))
+table.insert(out, table.concat(written, ','))
+for _, item in ipairs(ranked(keys, weights, {ARGV[6], ARGV[7], ARGV[8], ARGV[9]})) do
+  table.insert(out, item)
 end
 return out
 """
+)
+
+# KEYS: one posting key per query feature. ARGV: `_RANKED`'s, then the query's weights.
+# The assigner's second read when the snapshot's query was not its own.
+_CANDIDATES: Final = (
+    _RANKED
+    + """
+local weights = {}
+for i = 1, #KEYS do weights[i] = tonumber(ARGV[4 + i]) end
+return ranked(KEYS, weights, ARGV)
+"""
+)
 
 
 def _text(value: bytes | str) -> str:
@@ -184,7 +267,7 @@ class RedisStoryIndex:
         self,
         article_id: str,
         duplicate_of: str | None,
-        features: Sequence[str],
+        weights: Mapping[str, float],
         at: float,
         window_s: float,
     ) -> Snapshot:
@@ -196,16 +279,51 @@ class RedisStoryIndex:
             self._df.format(bucket),
             self._df.format(bucket - 1),
         ]
-        version, story, duplicate_story, joined = await self._snapshot(
-            keys=keys, args=[_joined(features)]
+        features = list(weights)
+        names = [f.replace("\n", " ") for f in features]
+        long_parts = [
+            f"{i}={part}"
+            for i, (feature, name) in enumerate(zip(features, names, strict=True), 1)
+            if (part := _key_part(feature)) != name
+        ]
+        version, story, duplicate_story, joined, *read = await self._snapshot(
+            keys=keys,
+            args=[
+                "\n".join(names),
+                "\n".join(map(repr, weights.values())),
+                self._posting.format(""),
+                "\n".join(long_parts),
+                QUERY_SIZE,
+                posting_floor(at, window_s),
+                POSTING_READ,
+                CANDIDATES,
+                self._story.format(""),
+            ],
         )
         counts = [int(c) for c in _text(joined).split(",")]
+        query: dict[str, float] = {}
+        candidates: list[StoryProfile] = []
+        if read:
+            positions, written, *found = read
+            if positions:
+                query = {
+                    features[int(p) - 1]: float(w)
+                    for p, w in zip(
+                        _text(positions).split(","), _text(written).split(","), strict=True
+                    )
+                }
+            candidates = [
+                StoryProfile.from_json(_text(found[i]), found[i + 1])
+                for i in range(0, len(found), 2)
+            ]
         return Snapshot(
             version=int(version),
             story_of_article=_text(story) or None,
             story_of_duplicate=(_text(duplicate_story) or None) if duplicate_of else None,
             documents=counts[0],
             frequencies=dict(zip(features, counts[1:], strict=True)),
+            query=query,
+            candidates=candidates,
         )
 
     async def candidates(
