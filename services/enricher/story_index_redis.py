@@ -93,6 +93,31 @@ return {'committed', ARGV[4]}
 """
 )
 
+# The `size` first of `items` in the order `before` (strict and total), as sorting them all
+# and cutting would give, at a fraction of the comparisons: once `size` are kept, most
+# items are out at one (sorting the 512 stories of 16 postings was a third of the read).
+_FIRST: Final = """
+local function first(items, size, before)
+  local top = {}
+  if size < 1 then return top end
+  for _, item in ipairs(items) do
+    local n = #top
+    if n < size or before(item, top[n]) then
+      if n == size then
+        top[n] = nil
+        n = n - 1
+      end
+      while n > 0 and before(item, top[n]) do
+        top[n + 1] = top[n]
+        n = n - 1
+      end
+      top[n + 1] = item
+    end
+  end
+  return top
+end
+"""
+
 # The candidates' ranking: the stories under each query feature (KEYS[i], QUERY[i] its
 # weight), most shared weight first, as id, profile JSON pairs (expired ones left out).
 # ARGV: posting floor, stories read per posting, candidates, the story key prefix.
@@ -111,15 +136,15 @@ local function ranked(KEYS, QUERY, ARGV)
       shared[story] = shared[story] + weight
     end
   end
-  table.sort(ids, function(a, b)
+  local top = first(ids, tonumber(ARGV[3]), function(a, b)
     if shared[a] ~= shared[b] then return shared[a] > shared[b] end
     return a > b
   end)
   local out = {}
-  for i = 1, math.min(#ids, tonumber(ARGV[3])) do
-    local profile = redis.call('GET', ARGV[4] .. ids[i])
+  for i = 1, #top do
+    local profile = redis.call('GET', ARGV[4] .. top[i])
     if profile then
-      table.insert(out, ids[i])
+      table.insert(out, top[i])
       table.insert(out, profile)
     end
   end
@@ -162,12 +187,10 @@ local function weighed(features, raw, counts, size)
   -- heapq.nlargest: heaviest first, the earlier of equal ones first.
   local place = {}
   for p, i in ipairs(order) do place[i] = p end
-  table.sort(order, function(a, b)
+  local query = first(order, size, function(a, b)
     if vector[a] ~= vector[b] then return vector[a] > vector[b] end
     return place[a] < place[b]
   end)
-  local query = {}
-  for p = 1, math.min(size, #order) do query[p] = order[p] end
   return query, vector
 end
 """
@@ -181,6 +204,7 @@ end
 # among the features and its weights (17 digits: exact), comma-joined, and the candidates.
 _SNAPSHOT: Final = (
     _SPLIT
+    + _FIRST
     + _RANKED
     + _QUERY
     + """
@@ -221,7 +245,8 @@ return out
 # KEYS: one posting key per query feature. ARGV: `_RANKED`'s, then the query's weights.
 # The assigner's second read when the snapshot's query was not its own.
 _CANDIDATES: Final = (
-    _RANKED
+    _FIRST
+    + _RANKED
     + """
 local weights = {}
 for i = 1, #KEYS do weights[i] = tonumber(ARGV[4 + i]) end
