@@ -17,6 +17,7 @@ another replica's.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -119,7 +120,8 @@ end
 """
 
 # The candidates' ranking: the stories under each query feature (KEYS[i], QUERY[i] its
-# weight), most shared weight first, as id, profile JSON pairs (expired ones left out).
+# weight), most shared weight first (expired ones left out): their ids joined by newlines
+# and their profiles as one JSON array (two replies to parse, not two per story).
 # ARGV: posting floor, stories read per posting, candidates, the story key prefix.
 _RANKED: Final = """
 local function ranked(KEYS, QUERY, ARGV)
@@ -140,15 +142,15 @@ local function ranked(KEYS, QUERY, ARGV)
     if shared[a] ~= shared[b] then return shared[a] > shared[b] end
     return a > b
   end)
-  local out = {}
+  local ids, profiles = {}, {}
   for i = 1, #top do
     local profile = redis.call('GET', ARGV[4] .. top[i])
     if profile then
-      table.insert(out, top[i])
-      table.insert(out, profile)
+      table.insert(ids, top[i])
+      table.insert(profiles, profile)
     end
   end
-  return out
+  return {table.concat(ids, '\\n'), '[' .. table.concat(profiles, ',') .. ']'}
 end
 """
 
@@ -235,9 +237,9 @@ for p, i in ipairs(query) do
 end
 table.insert(out, table.concat(query, ','))
 table.insert(out, table.concat(written, ','))
-for _, item in ipairs(ranked(keys, weights, {ARGV[6], ARGV[7], ARGV[8], ARGV[9]})) do
-  table.insert(out, item)
-end
+local found = ranked(keys, weights, {ARGV[6], ARGV[7], ARGV[8], ARGV[9]})
+table.insert(out, found[1])
+table.insert(out, found[2])
 return out
 """
 )
@@ -257,6 +259,15 @@ return ranked(KEYS, weights, ARGV)
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _profiles(ids: bytes | str, profiles: bytes | str) -> list[StoryProfile]:
+    if not ids:
+        return []
+    return [
+        StoryProfile.from_dict(story_id, raw)
+        for story_id, raw in zip(_text(ids).split("\n"), json.loads(profiles), strict=True)
+    ]
 
 
 def _joined(features: Sequence[str]) -> str:
@@ -329,7 +340,7 @@ class RedisStoryIndex:
         query: dict[str, float] = {}
         candidates: list[StoryProfile] = []
         if read:
-            positions, written, *found = read
+            positions, written, ids, profiles = read
             if positions:
                 query = {
                     features[int(p) - 1]: float(w)
@@ -337,10 +348,7 @@ class RedisStoryIndex:
                         _text(positions).split(","), _text(written).split(","), strict=True
                     )
                 }
-            candidates = [
-                StoryProfile.from_json(_text(found[i]), found[i + 1])
-                for i in range(0, len(found), 2)
-            ]
+            candidates = _profiles(ids, profiles)
         return Snapshot(
             version=int(version),
             story_of_article=_text(story) or None,
@@ -366,9 +374,7 @@ class RedisStoryIndex:
                 *(repr(w) for w in query.values()),
             ],
         )
-        return [
-            StoryProfile.from_json(_text(found[i]), found[i + 1]) for i in range(0, len(found), 2)
-        ]
+        return _profiles(*found)
 
     async def profiles(self, story_ids: Sequence[str]) -> list[StoryProfile]:
         ids = list(dict.fromkeys(story_ids))
