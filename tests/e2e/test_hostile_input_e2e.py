@@ -106,10 +106,8 @@ def test_a_parser_killed_while_it_works_on_a_hostile_page_does_not_stall_the_str
         # From the moment the new parser takes the page over (its start and the claim idle
         # time are the supervisor's and the setting's, not the budget's).
         wait_until(
-            lambda: (
-                _owner_of(client, names.fetched, killed["message_id"])
-                not in (killed["consumer"], None)
-            ),
+            lambda: _owner_of(client, names.fetched, killed["message_id"])
+            not in (killed["consumer"], None),
             90,
             "the new parser to take the page over",
         )
