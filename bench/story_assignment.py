@@ -82,6 +82,18 @@ async def _synthesize(index: RedisStoryIndex, articles: list[ArticleFeatures], n
     await asyncio.gather(*batch)
 
 
+# What assignment calls on Redis: its scripts, and MGET for a replay's or duplicate's story.
+# (The commands a script runs are counted inside its own.)
+_CALLED = ("evalsha", "eval", "mget")
+
+
+async def _script_stats(client: Redis) -> tuple[int, int]:
+    """Calls and microseconds Redis has spent on the commands assignment uses."""
+    stats = await client.info("commandstats")
+    found = [stats.get(f"cmdstat_{name}", {}) for name in _CALLED]
+    return sum(s.get("calls", 0) for s in found), sum(s.get("usec", 0) for s in found)
+
+
 async def cost(stories: int) -> None:
     corpus = load_corpus()
     enriched = []
@@ -105,6 +117,7 @@ async def cost(stories: int) -> None:
         await client.ping()
         pings.append(time.perf_counter() - t)
     times, feature_times = [], []
+    server_before = await _script_stats(client)
     cpu_started = time.process_time()
     for event in enriched:
         t = time.perf_counter()
@@ -115,6 +128,8 @@ async def cost(stories: int) -> None:
         await assigner.assign(features)
         times.append(time.perf_counter() - t)
     cpu = (time.process_time() - cpu_started) / len(enriched)
+    server_after = await _script_stats(client)
+    calls, usec = ((server_after[i] - server_before[i]) / len(enriched) for i in range(2))
     async with client.pipeline(transaction=False) as pipe:
         for key in keys:
             pipe.ttl(key)
@@ -135,6 +150,10 @@ async def cost(stories: int) -> None:
             f"median {1000 * statistics.median(times):.2f} ms, "
             f"p95 {1000 * sorted(times)[int(0.95 * len(times))]:.2f} ms; this process's "
             f"CPU {1000 * cpu:.2f} ms per article (Redis's own time not included)"
+        )
+        print(
+            f"Redis per article: {calls:.2f} calls, {usec / 1000:.2f} ms of its time "
+            f"(commandstats of {', '.join(_CALLED)}: any other client's calls count too)"
         )
     finally:
         while keys := [k async for k in client.scan_iter(f"{prefix}:*", count=10_000)]:

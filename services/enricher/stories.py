@@ -60,15 +60,16 @@ class StoryAssigner:
         # in arrival time, the clock its keys expire by; only the quiet check reads both.
         received = article.time.received
         snapshot = await self._index.snapshot(
-            article.article_id, article.duplicate_of, features, received, self._quiet_s
+            article.article_id, article.duplicate_of, article.weights, received, self._quiet_s
         )
         if snapshot.story_of_article is not None:
             return await self._replayed(article.article_id, snapshot.story_of_article)
         vector = tfidf_vector(article.weights, snapshot.frequencies, snapshot.documents)
-        query = list(heaviest(vector, QUERY_SIZE))
+        weights = heaviest(vector, QUERY_SIZE)
+        query = list(weights)
         match = await self._duplicate_story(vector, article.time, snapshot)
         if match is None:
-            match = await self._best_story(vector, query, article.time)
+            match = await self._best_story(vector, weights, article.time, snapshot)
         if match is None:
             story = started(story_id_for(article.article_id), vector, article.time)
         else:
@@ -98,10 +99,18 @@ class StoryAssigner:
         return Match(found[0], cosine(vector, found[0].centroid))
 
     async def _best_story(
-        self, vector: dict[str, float], query: list[str], time: ArticleTime
+        self,
+        vector: dict[str, float],
+        weights: dict[str, float],
+        time: ArticleTime,
+        snapshot: Snapshot,
     ) -> Match | None:
-        weights = {feature: vector[feature] for feature in query}
-        profiles = await self._index.candidates(weights, time.received, self._quiet_s)
+        # The index read the candidates for the query as it weighed it; were its weights
+        # not these to the last bit (another machine's logarithm, say), the candidates are
+        # read again for these, so that the decision is this process's whatever the index.
+        profiles = snapshot.candidates
+        if list(snapshot.query.items()) != list(weights.items()):
+            profiles = await self._index.candidates(weights, time.received, self._quiet_s)
         return best_match(
             vector, profiles, time=time, quiet_s=self._quiet_s, threshold=self._threshold
         )

@@ -3,7 +3,8 @@
 The enricher's index lives in Redis (story_index_redis.py), shared by its replicas; the
 in-memory one here is for the evaluation bench and the unit tests of the algorithm only.
 
-Assignment is optimistic: `snapshot` reads the index at a version; `commit` writes the
+Assignment is optimistic: `snapshot` reads the index at a version, the candidate stories
+with it (one read: a round trip per article less); `commit` writes the
 article's story only if nothing it read has changed since (no story was indexed under one
 of its query features, the story it joins has not grown), else says `conflict` and the
 assigner reads again. So two replicas that see two articles of one new event at the same
@@ -14,10 +15,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal, Protocol
 
-from services.enricher.story_scoring import StoryProfile
+from services.enricher.story_scoring import QUERY_SIZE, StoryProfile, heaviest, tfidf_vector
 
 # Stories read per query feature, most recently active first.
 POSTING_READ: Final = 32
@@ -34,6 +35,11 @@ class Snapshot:
     story_of_duplicate: str | None  # the story of the article it nearly duplicates
     documents: int  # articles counted for document frequencies
     frequencies: Mapping[str, int]
+    # The article's query as the index weighed it from the frequencies it read (the
+    # `QUERY_SIZE` heaviest of `tfidf_vector`), and the `candidates` it read for it; both
+    # empty for an article assigned before.
+    query: Mapping[str, float] = field(default_factory=dict)
+    candidates: Sequence[StoryProfile] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +63,13 @@ class StoryIndex(Protocol):
         self,
         article_id: str,
         duplicate_of: str | None,
-        features: Sequence[str],
+        weights: Mapping[str, float],
         at: float,
         window_s: float,
-    ) -> Snapshot: ...
+    ) -> Snapshot:
+        """The index at a version: the article's story if it has one, else the document
+        frequencies of its features (`weights`, raw) and the candidates for its query."""
+        ...
 
     async def candidates(
         self, query: Mapping[str, float], at: float, window_s: float
@@ -103,19 +112,25 @@ class MemoryStoryIndex:
         self,
         article_id: str,
         duplicate_of: str | None,
-        features: Sequence[str],
+        weights: Mapping[str, float],
         at: float,
         window_s: float,
     ) -> Snapshot:
         bucket = window_bucket(at, window_s)
         counts = [self.frequencies.get(b, {}) for b in (bucket, bucket - 1)]
-        return Snapshot(
+        documents = sum(c.get("#", 0) for c in counts)
+        frequencies = {f: sum(c.get(f, 0) for c in counts) for f in weights}
+        found = Snapshot(
             version=self.version,
             story_of_article=self.articles.get(article_id),
             story_of_duplicate=self.articles.get(duplicate_of) if duplicate_of else None,
-            documents=sum(c.get("#", 0) for c in counts),
-            frequencies={f: sum(c.get(f, 0) for c in counts) for f in features},
+            documents=documents,
+            frequencies=frequencies,
         )
+        if found.story_of_article is not None:
+            return found
+        query = heaviest(tfidf_vector(weights, frequencies, documents), QUERY_SIZE)
+        return replace(found, query=query, candidates=await self.candidates(query, at, window_s))
 
     async def candidates(
         self, query: Mapping[str, float], at: float, window_s: float

@@ -10,13 +10,14 @@
 
 Every key but the counter and `changed` (trimmed to the last `KEEP_VERSIONS` commits)
 expires two quiet periods after its last write: the index is bounded by the window.
-A commit is one Lua script: it checks and writes at once, so it never interleaves with
-another replica's.
+A read (snapshot and candidates) and a commit are one Lua script each (story_scripts.py):
+the commit checks and writes at once, so it never interleaves with another replica's.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -33,122 +34,26 @@ from services.enricher.story_index import (
     posting_floor,
     window_bucket,
 )
-from services.enricher.story_scoring import StoryProfile
+from services.enricher.story_scoring import QUERY_SIZE, StoryProfile
+from services.enricher.story_scripts import CANDIDATES_READ, COMMIT, SNAPSHOT
 from shared.streams import StreamNames
 
 # Commits whose changes are remembered for the check; a read older than that conflicts.
 KEEP_VERSIONS: Final = 4096
 _LONG_FEATURE: Final = 64
 
-# Features travel joined by newlines, one argument (packing and parsing hundreds of
-# arguments and replies was most of the client's time); `_field` keeps them newline-free.
-_SPLIT: Final = """
-local function split(joined)
-  local out = {}
-  for item in string.gmatch(joined, '[^\\n]+') do table.insert(out, item) end
-  return out
-end
-"""
-
-# KEYS: version, changed, story, article, df, then one posting key per query feature.
-# ARGV: read version ('' = unchecked), the story's size before, profile JSON, story id,
-# ttl (s), story's last time, posting floor, posting cap, kept versions, the query
-# features, every feature to count.
-_COMMIT: Final = (
-    _SPLIT
-    + """
-local known = redis.call('GET', KEYS[4])
-if known then return {'replayed', known} end
-local query = split(ARGV[10])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if ARGV[1] ~= '' then
-  local read = tonumber(ARGV[1])
-  if read < current - tonumber(ARGV[9]) then return {'conflict'} end
-  for i = 1, #query do
-    local changed = redis.call('ZSCORE', KEYS[2], query[i])
-    if changed and tonumber(changed) > read then return {'conflict'} end
-  end
-  local stored = redis.call('GET', KEYS[3])
-  local size = 0
-  if stored then size = cjson.decode(stored)['size'] end
-  if size ~= tonumber(ARGV[2]) then return {'conflict'} end
-end
-local ttl = tonumber(ARGV[5])
-local version = redis.call('INCR', KEYS[1])
-redis.call('SET', KEYS[3], ARGV[3], 'EX', ttl)
-redis.call('SET', KEYS[4], ARGV[4], 'EX', ttl)
-for i = 1, #query do
-  local key = KEYS[5 + i]
-  redis.call('ZADD', key, ARGV[6], ARGV[4])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ARGV[7])
-  redis.call('ZREMRANGEBYRANK', key, 0, -tonumber(ARGV[8]) - 1)
-  redis.call('EXPIRE', key, ttl)
-  redis.call('ZADD', KEYS[2], version, query[i])
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (version - tonumber(ARGV[9])))
-for _, feature in ipairs(split(ARGV[11])) do redis.call('HINCRBY', KEYS[5], feature, 1) end
-redis.call('HINCRBY', KEYS[5], '#', 1)
-redis.call('EXPIRE', KEYS[5], ttl)
-return {'committed', ARGV[4]}
-"""
-)
-
-# KEYS: version, the article's entry, the duplicated article's entry, the df buckets now
-# and before. ARGV: the features. Returns the version, the two stories ('' for none) and
-# the document count then each feature's, comma-joined.
-_SNAPSHOT: Final = (
-    _SPLIT
-    + """
-local features = split(ARGV[1])
-local now = redis.call('HMGET', KEYS[4], '#', unpack(features))
-local before = redis.call('HMGET', KEYS[5], '#', unpack(features))
-local counts = {}
-for i = 1, #now do counts[i] = (tonumber(now[i]) or 0) + (tonumber(before[i]) or 0) end
-return {
-  redis.call('GET', KEYS[1]) or '0',
-  redis.call('GET', KEYS[2]) or '',
-  redis.call('GET', KEYS[3]) or '',
-  table.concat(counts, ','),
-}
-"""
-)
-
-
-# KEYS: one posting key per query feature. ARGV: posting floor, stories read per posting,
-# candidates, the story key prefix, then the query features' weights. Returns the
-# candidates, most shared weight first, as id, profile JSON pairs (expired ones left out).
-_CANDIDATES: Final = """
-local shared = {}
-local ids = {}
-for i = 1, #KEYS do
-  local weight = tonumber(ARGV[4 + i])
-  local posted = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-  for _, story in ipairs(posted) do
-    if not shared[story] then
-      shared[story] = 0
-      table.insert(ids, story)
-    end
-    shared[story] = shared[story] + weight
-  end
-end
-table.sort(ids, function(a, b)
-  if shared[a] ~= shared[b] then return shared[a] > shared[b] end
-  return a > b
-end)
-local out = {}
-for i = 1, math.min(#ids, tonumber(ARGV[3])) do
-  local profile = redis.call('GET', ARGV[4] .. ids[i])
-  if profile then
-    table.insert(out, ids[i])
-    table.insert(out, profile)
-  end
-end
-return out
-"""
-
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _profiles(ids: bytes | str, profiles: bytes | str) -> list[StoryProfile]:
+    if not ids:
+        return []
+    return [
+        StoryProfile.from_dict(story_id, raw)
+        for story_id, raw in zip(_text(ids).split("\n"), json.loads(profiles), strict=True)
+    ]
 
 
 def _joined(features: Sequence[str]) -> str:
@@ -176,15 +81,15 @@ class RedisStoryIndex:
         self._article = names.stream("stories:article:{}")
         self._posting = names.stream("stories:post:{}")
         self._df = names.stream("stories:df:{}")
-        self._commit = redis.register_script(_COMMIT)
-        self._candidates = redis.register_script(_CANDIDATES)
-        self._snapshot = redis.register_script(_SNAPSHOT)
+        self._commit = redis.register_script(COMMIT)
+        self._candidates = redis.register_script(CANDIDATES_READ)
+        self._snapshot = redis.register_script(SNAPSHOT)
 
     async def snapshot(
         self,
         article_id: str,
         duplicate_of: str | None,
-        features: Sequence[str],
+        weights: Mapping[str, float],
         at: float,
         window_s: float,
     ) -> Snapshot:
@@ -196,16 +101,48 @@ class RedisStoryIndex:
             self._df.format(bucket),
             self._df.format(bucket - 1),
         ]
-        version, story, duplicate_story, joined = await self._snapshot(
-            keys=keys, args=[_joined(features)]
+        features = list(weights)
+        names = [f.replace("\n", " ") for f in features]
+        long_parts = [
+            f"{i}={part}"
+            for i, (feature, name) in enumerate(zip(features, names, strict=True), 1)
+            if (part := _key_part(feature)) != name
+        ]
+        version, story, duplicate_story, joined, *read = await self._snapshot(
+            keys=keys,
+            args=[
+                "\n".join(names),
+                "\n".join(map(repr, weights.values())),
+                self._posting.format(""),
+                "\n".join(long_parts),
+                QUERY_SIZE,
+                posting_floor(at, window_s),
+                POSTING_READ,
+                CANDIDATES,
+                self._story.format(""),
+            ],
         )
         counts = [int(c) for c in _text(joined).split(",")]
+        query: dict[str, float] = {}
+        candidates: list[StoryProfile] = []
+        if read:
+            positions, written, ids, profiles = read
+            if positions:
+                query = {
+                    features[int(p) - 1]: float(w)
+                    for p, w in zip(
+                        _text(positions).split(","), _text(written).split(","), strict=True
+                    )
+                }
+            candidates = _profiles(ids, profiles)
         return Snapshot(
             version=int(version),
             story_of_article=_text(story) or None,
             story_of_duplicate=(_text(duplicate_story) or None) if duplicate_of else None,
             documents=counts[0],
             frequencies=dict(zip(features, counts[1:], strict=True)),
+            query=query,
+            candidates=candidates,
         )
 
     async def candidates(
@@ -223,9 +160,7 @@ class RedisStoryIndex:
                 *(repr(w) for w in query.values()),
             ],
         )
-        return [
-            StoryProfile.from_json(_text(found[i]), found[i + 1]) for i in range(0, len(found), 2)
-        ]
+        return _profiles(*found)
 
     async def profiles(self, story_ids: Sequence[str]) -> list[StoryProfile]:
         ids = list(dict.fromkeys(story_ids))

@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import Any, Final
 
 # Features kept per story profile: enough for the headline words, the people and places
 # and the body's distinctive words; the rest of the tail barely moves a cosine.
@@ -60,7 +60,10 @@ class StoryProfile:
 
     @classmethod
     def from_json(cls, story_id: str, data: str | bytes) -> StoryProfile:
-        raw = json.loads(data)
+        return cls.from_dict(story_id, json.loads(data))
+
+    @classmethod
+    def from_dict(cls, story_id: str, raw: Mapping[str, Any]) -> StoryProfile:
         return cls(
             story_id,
             int(raw["size"]),

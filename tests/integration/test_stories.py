@@ -15,7 +15,14 @@ from services.enricher.redis_analyses import RedisAnalyses
 from services.enricher.stories import StoryAssigner
 from services.enricher.story_index import Commit
 from services.enricher.story_index_redis import KEEP_VERSIONS, RedisStoryIndex, ttl_for
-from services.enricher.story_scoring import ArticleTime, StoryProfile, started
+from services.enricher.story_scoring import (
+    QUERY_SIZE,
+    ArticleTime,
+    StoryProfile,
+    heaviest,
+    started,
+    tfidf_vector,
+)
 from shared.events import ArticleEvent, StoryLink
 from shared.settings import Settings
 from tests.unit.enricher.story_events import (
@@ -72,7 +79,7 @@ async def test_a_commit_over_a_changed_read_conflicts_in_redis(
 ) -> None:
     index_a, index_b = (RedisStoryIndex(c, settings.stream_prefix) for c in clients)
     at = T0.timestamp()
-    read = await index_a.snapshot("a1", None, ["w:tabriz"], at, DAY)
+    read = await index_a.snapshot("a1", None, {"w:tabriz": 1.0}, at, DAY)
     other = started("s-other", {"w:tabriz": 1.0}, ArticleTime(at))
     committed = await index_b.commit(Commit("b1", other, ["w:tabriz"], [], at, DAY), None)
     assert committed.outcome == "committed"
@@ -80,10 +87,11 @@ async def test_a_commit_over_a_changed_read_conflicts_in_redis(
     mine = Commit("a1", mine_story, ["w:tabriz"], [], at, DAY)
     assert (await index_a.commit(mine, read.version)).outcome == "conflict"
     # Re-read, it finds the other replica's story.
-    again = await index_a.snapshot("a1", None, ["w:tabriz"], at, DAY)
+    again = await index_a.snapshot("a1", None, {"w:tabriz": 1.0}, at, DAY)
     assert again.version > read.version
     found = await index_a.candidates({"w:tabriz": 1.0}, at, DAY)
     assert [story.id for story in found] == ["s-other"]
+    assert [story.id for story in again.candidates] == ["s-other"]
     # A stale story size conflicts too: "b2" joined meanwhile.
     two = StoryProfile("s-other", 2, at, at, {"w:tabriz": 2.0})
     assert (await index_b.commit(Commit("b2", two, [], [], at, DAY), again.version)).outcome == (
@@ -91,6 +99,34 @@ async def test_a_commit_over_a_changed_read_conflicts_in_redis(
     )
     stale = Commit("a1", two, [], [], at, DAY)
     assert (await index_a.commit(stale, again.version)).outcome == "conflict"
+
+
+async def test_the_snapshot_weighs_the_query_to_the_bit_as_the_assigner_does(
+    settings: Settings, clients: tuple[Redis, Redis]
+) -> None:
+    # The snapshot script weighs the query itself to read the candidates in the same call;
+    # weights off by a rounding would cost the assigner a second read on every article.
+    redis, _ = clients
+    index = RedisStoryIndex(redis, settings.stream_prefix)
+    assigner = StoryAssigner(index, threshold=0.25, quiet_s=2 * DAY)
+    for i, text in enumerate([QUAKE_A, QUAKE_B, QUAKE_A2]):
+        await assigner.assign(story_features(f"a{i}", *text, places=TABRIZ))
+    # A name long enough to be keyed by its digest.
+    long_name = "e:" + "International Federation of Red Cross Societies " * 2
+    article = story_features("q", *QUAKE_A2, places=TABRIZ)
+    weights = {**article.weights, long_name: 4.0}
+    at = article.time.received
+    read = await index.snapshot("q", None, weights, at, 2 * DAY)
+    assert read.documents == 3
+    expected = heaviest(tfidf_vector(weights, read.frequencies, read.documents), QUERY_SIZE)
+    assert list(read.query.items()) == list(expected.items())
+    assert long_name in read.query and len(read.query) == QUERY_SIZE
+    found = await index.candidates(expected, at, 2 * DAY)
+    assert [s.id for s in read.candidates] == [s.id for s in found] != []
+    other = started("s-long", {long_name: 1.0}, ArticleTime(at))
+    await index.commit(Commit("b1", other, [long_name], [long_name], at, 2 * DAY), None)
+    again = await index.snapshot("q", None, weights, at, 2 * DAY)
+    assert "s-long" in [s.id for s in again.candidates]
 
 
 async def test_a_restarted_enricher_continues_and_a_replay_lands_in_the_same_story(

@@ -3,13 +3,15 @@ in-memory index (the Redis index has its own tests in tests/integration/test_sto
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from services.enricher.bcubed import bcubed
 from services.enricher.stories import StoryAssigner, story_id_for
-from services.enricher.story_index import Commit, MemoryStoryIndex
+from services.enricher.story_index import Commit, MemoryStoryIndex, Snapshot
 from services.enricher.story_scoring import (
     ArticleTime,
     StoryProfile,
@@ -176,11 +178,34 @@ async def test_an_article_assigned_again_lands_in_the_same_story() -> None:
     assert again.id == first.id and again.new and again.size == 2
 
 
+class _RoundingIndex(MemoryStoryIndex):
+    """An index whose query weights come out a rounding off the assigner's."""
+
+    async def snapshot(
+        self,
+        article_id: str,
+        duplicate_of: str | None,
+        weights: Mapping[str, float],
+        at: float,
+        window_s: float,
+    ) -> Snapshot:
+        found = await super().snapshot(article_id, duplicate_of, weights, at, window_s)
+        query = {feature: weight * (1 + 1e-12) for feature, weight in found.query.items()}
+        return replace(found, query=query, candidates=())
+
+
+async def test_candidates_read_for_another_query_than_the_assigners_are_read_again() -> None:
+    assigner = StoryAssigner(_RoundingIndex(), threshold=0.25, quiet_s=2 * DAY)
+    first = await assigner.assign(story_features("a1", *QUAKE_A))
+    second = await assigner.assign(story_features("a2", *QUAKE_A2))
+    assert not second.new and second.id == first.id
+
+
 async def test_a_commit_over_a_changed_read_conflicts() -> None:
     index = MemoryStoryIndex()
     article = story_features("a1", *QUAKE_A)
     at = article.time.received
-    snapshot = await index.snapshot("a1", None, list(article.weights), at, DAY)
+    snapshot = await index.snapshot("a1", None, article.weights, at, DAY)
     # Another replica starts a story under the same features after this one read.
     other = started("s-other", {"w:tabriz": 1.0}, article.time)
     await index.commit(Commit("b1", other, ["w:tabriz"], ["w:tabriz"], at, DAY), 0)
