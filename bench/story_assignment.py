@@ -28,6 +28,7 @@ import platform
 import random
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -36,6 +37,8 @@ from pathlib import Path
 
 import redis
 from redis.asyncio import Redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from newsflow_cli.supervisor import StageProcesses, stage_command
 from services.enricher.bcubed import bcubed

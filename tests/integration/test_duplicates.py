@@ -19,7 +19,7 @@ import pytest
 import redis
 from redis.asyncio import Redis
 
-from services.enricher.duplicates import DuplicateIndex
+from services.enricher.duplicates import MAX_CANDIDATES, DuplicateIndex
 from services.enricher.enrich import enrich_event
 from services.enricher.redis_analyses import RedisAnalyses
 from services.parser.plaintext import parse_plain_text
@@ -106,6 +106,30 @@ async def test_copy_of_a_copy_points_at_the_first(
     await replica_b.check_and_add("second", _edited(text))
     third = await replica_a.check_and_add("third", _edited(text).replace("UNN", "UNIAN"))
     assert third is not None and third.original_id == "first"
+
+
+async def test_a_text_copied_hundreds_of_times_reads_a_bounded_sample(
+    settings: Settings, two_clients: tuple[Redis, Redis]
+) -> None:
+    """Syndication: every copy shares every band. Each new copy compares itself with at
+    most MAX_CANDIDATES of them, and still points at the first article."""
+    first_redis, _ = two_clients
+    index = DuplicateIndex(first_redis, settings.stream_prefix)
+    compared: list[int] = []
+    best_match = index._best_match
+
+    async def counting(values: object, candidates: list[str]) -> object:
+        compared.append(len(candidates))
+        return await best_match(values, candidates)  # type: ignore[arg-type]
+
+    index._best_match = counting  # type: ignore[method-assign,assignment]
+    text = _seed_text()
+    for n in range(MAX_CANDIDATES * 2):
+        await index.check_and_add(f"copy-{n}", text)
+    last = await index.check_and_add("last", _edited(text))
+    assert last is not None and last.original_id == "copy-0"
+    assert compared[-1] == MAX_CANDIDATES
+    assert max(compared) == MAX_CANDIDATES
 
 
 async def test_unrelated_article_and_redelivery_are_not_duplicates(
