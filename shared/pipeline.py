@@ -56,7 +56,7 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         purpose="Turns HTML, scraped plain text or JSON into one normalized article.",
         reads="Fetched articles: field `data`, an ArticleEvent with `source` and `raw`.",
         app="services.parser.app:app",
-        cpu_ms=18.0,
+        cpu_ms=9.0,
         metrics_port=9102,
     ),
     PipelineStage(
@@ -67,7 +67,7 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         purpose="Adds what the text says about itself: the analyses of its registry.",
         reads="Parsed articles: field `data`, an ArticleEvent with `article`.",
         app="services.enricher.app:app",
-        cpu_ms=75.0,
+        cpu_ms=46.0,
         metrics_port=9103,
     ),
     PipelineStage(
@@ -78,7 +78,7 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         purpose="Stores articles in PostgreSQL or SQLite, upserting on the article id.",
         reads="Enriched articles: field `data`, an ArticleEvent with `enrichment`.",
         app="services.sink.app:app",
-        cpu_ms=3.0,
+        cpu_ms=2.0,
         metrics_port=9104,
     ),
     PipelineStage(
