@@ -59,7 +59,9 @@ def configure_logging(level: str = "WARNING", *, json: bool = True) -> None:
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, mask_passwords, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=_STDERR),  # type: ignore[arg-type]
+        # One write per line (print writes the line and its newline apart): processes sharing
+        # a log file never splice their lines.
+        logger_factory=structlog.WriteLoggerFactory(file=_STDERR),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(_STDERR)
