@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.store.article_query import ArticleQuery, QueryError
 from shared.store.article_store import ArticleStore
-from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
 from tests.integration.store.articles import ARTICLES, day
+from tests.store_tables import behind_the_store
 
 pytestmark = pytest.mark.integration
 
@@ -261,13 +260,8 @@ async def test_migration_backfills_a_table_of_the_previous_release(
         f"DROP TABLE {table}_{side}"
         for side in ("countries", "entities", "topics", "places", "authors", "meta")
     ]
-    if isinstance(loaded, PostgresStore):
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            for drop in drops:
-                conn.execute(drop)  # type: ignore[call-overload]
-    else:
-        for drop in drops:
-            loaded.db.execute(drop)
+    behind_the_store(loaded, database_url, drops)
+    if isinstance(loaded, SqliteStore):
         loaded.db.execute(
             f"UPDATE {table} SET published_at = '2020-02-03T01:00:00+09:00' WHERE id = 'art003'"
         )

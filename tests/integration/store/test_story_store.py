@@ -20,6 +20,7 @@ from shared.store.sqlite import SqliteStore
 from shared.store.story_query import StoryQuery
 from shared.store.story_tables import STORIES_BACKFILLED, TOP_SAMPLE
 from tests.integration.store.articles import ARTICLES, article_event, day
+from tests.store_tables import behind_the_store
 
 pytestmark = pytest.mark.integration
 
@@ -205,13 +206,7 @@ async def test_migration_fills_the_story_tables_of_an_earlier_release(
     table = loaded.table if isinstance(loaded, SqliteStore) else loaded._table_name  # type: ignore[attr-defined]
     drops = [f"DROP TABLE {table}_{name}" for name in ("stories", "story_members", "story_aliases")]
     drops.append(f"DELETE FROM {table}_meta WHERE key = '{STORIES_BACKFILLED}'")
-    if isinstance(loaded, PostgresStore):
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            for drop in drops:
-                conn.execute(drop)  # type: ignore[call-overload]
-    else:
-        for drop in drops:
-            loaded.db.execute(drop)
+    behind_the_store(loaded, database_url, drops)
     await loaded.close()
     await loaded.open()
     assert await sizes(loaded) == {"missile": 4, "harvest": 2}
@@ -292,21 +287,11 @@ async def test_migration_gives_members_of_an_earlier_release_their_source_and_la
         f"ALTER TABLE {members} DROP COLUMN language",
         f"CREATE INDEX {members}_story_idx ON {members} (story_id)",
     ]
-    if isinstance(loaded, PostgresStore):
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            for statement in earlier:
-                conn.execute(statement)  # type: ignore[call-overload]
-    else:
-        for statement in earlier:
-            loaded.db.execute(statement)
+    behind_the_store(loaded, database_url, earlier)
     await loaded.close()
     await loaded.open()
     filled = f"SELECT article_id, source, language FROM {members} ORDER BY article_id"
-    if isinstance(loaded, PostgresStore):
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            rows = conn.execute(filled).fetchall()  # type: ignore[call-overload]
-    else:
-        rows = loaded.db.execute(filled).fetchall()
+    rows = behind_the_store(loaded, database_url, [filled])
     assert rows == [(e.id, e.source.name, e.article.language) for e in ARTICLES if e.article]
     # The stories read them: a new member recomputes its story from all of them.
     late = article_event(7, "Missile late", "Late news.", published=day(1, 21), source="AP")
