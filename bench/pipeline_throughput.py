@@ -45,6 +45,13 @@ PAGES = Path(__file__).resolve().parent / "pages"
 MAX_BYTES = 10 * 1024 * 1024
 
 
+def forget_prefix(client: redis.Redis, prefix: str) -> None:
+    """Every key of a bench run's own prefix, deleted."""
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
 def load_pages() -> list[tuple[str, str]]:
     manifest = json.loads((PAGES / "manifest.json").read_text())
     pages = []
@@ -88,9 +95,7 @@ async def bare(subs: list[RawSubmission], db: Path) -> float:
         await store.close()
         await on_redis.close()
         client = redis.Redis.from_url(settings.redis_url.get_secret_value())
-        keys = list(client.scan_iter(f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
+        forget_prefix(client, prefix)
         client.close()
     return len(subs) / elapsed
 
@@ -139,9 +144,7 @@ def end_to_end(
         latencies = asyncio.run(_latencies(settings))
     finally:
         procs.stop()
-        keys = list(client.scan_iter(f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
+        forget_prefix(client, prefix)
         client.close()
     return len(subs) / elapsed, latencies
 

@@ -49,6 +49,7 @@ from bench.pipeline_throughput import (
     _count,
     _ts,
     bare,
+    forget_prefix,
     load_pages,
     percentile,
     submissions,
@@ -126,9 +127,7 @@ class NewsflowUp:
                 self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-        keys = list(self.client.scan_iter(f"{self.prefix}:*"))
-        if keys:
-            self.client.delete(*keys)
+        forget_prefix(self.client, self.prefix)
         self.client.close()
 
     def publish(self, subs: list[RawSubmission], rate: float | None) -> float:

@@ -26,11 +26,12 @@ import uuid
 from pathlib import Path
 
 from pydantic import SecretStr
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pipeline_throughput import MAX_BYTES, load_pages, submissions
+from bench.pipeline_throughput import MAX_BYTES, forget_prefix, load_pages, submissions
 from services.enricher.enrich import enrich_event
 from services.fetcher.intake import event_from_content
 from services.parser.parse import parse_event
@@ -91,10 +92,9 @@ async def run_sink(settings: Settings, events: list[ArticleEvent]) -> tuple[floa
             raise RuntimeError("the bench's articles were dead-lettered")
         return len(events) / elapsed, cpu_s * 1000 / len(events)
     finally:
-        keys = [key async for key in redis.scan_iter(f"{settings.stream_prefix}:*")]
-        if keys:
-            await redis.delete(*keys)
         await redis.aclose()
+        with SyncRedis.from_url(settings.redis_url.get_secret_value()) as client:
+            forget_prefix(client, settings.stream_prefix)
 
 
 def main() -> None:

@@ -27,9 +27,11 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import redis
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pipeline_throughput import MAX_BYTES, load_pages, submissions
+from bench.pipeline_throughput import MAX_BYTES, forget_prefix, load_pages, submissions
 from services.enricher.enrich import enrich_event
 from services.enricher.redis_analyses import RedisAnalyses
 from services.fetcher.intake import event_from_content
@@ -73,11 +75,8 @@ async def on_redis_all(events: list[ArticleEvent]) -> tuple[float, list[ArticleE
         ms = (time.process_time() - start) * 1000 / len(events)
     finally:
         await on_redis.close()
-        client = redis_client(settings)
-        keys = [key async for key in client.scan_iter(f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
+        with redis.Redis.from_url(settings.redis_url.get_secret_value()) as client:
+            forget_prefix(client, prefix)
     return ms, out
 
 
