@@ -120,6 +120,20 @@ class PostgresStore:
 
     async def open(self) -> None:
         conn = await self._connection()
+        # Every stage opens the store when it starts, so several open it at once on a fresh
+        # database, and concurrent CREATE TABLE IF NOT EXISTS of one name fails in
+        # PostgreSQL (a unique violation in pg_type): one opener at a time does the DDL.
+        lock = (self._quoted + "_schema",)
+        await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", lock)
+        try:
+            await self._create_or_migrate(conn)
+        finally:
+            if not conn.broken:  # a lost connection has released its lock already
+                await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", lock)
+        self.reads = ReadQueries(postgres_dialect(), self._quoted, _Executor(self))
+        self.story_reads = StoryReads(self.reads)
+
+    async def _create_or_migrate(self, conn: AsyncConnection[TupleRow]) -> None:
         names = {
             "table": self.table,
             "search_vector": sql.SQL(_SEARCH_VECTOR),
@@ -143,8 +157,6 @@ class PostgresStore:
         await self._migrate_sides(conn)
         await conn.execute(_sql(alert_rows.alerts_schema(self._quoted, "timestamptz")))
         await self._migrate_stories(conn)
-        self.reads = ReadQueries(postgres_dialect(), self._quoted, _Executor(self))
-        self.story_reads = StoryReads(self.reads)
 
     @property
     def _quoted(self) -> str:

@@ -10,7 +10,9 @@ from services.fetcher.intake import event_from_content
 from services.parser.parse import parse_event
 from shared.events import ArticleEvent, RawSubmission
 from shared.store.article_store import ArticleStore
+from shared.store.postgres import PostgresStore
 from tests.conftest import SEED
+from tests.store_tables import drop_store_tables
 
 pytestmark = pytest.mark.integration
 
@@ -78,3 +80,19 @@ async def test_articles_stored_at_once_through_one_store_are_all_kept(
     ]
     await asyncio.gather(*(store.upsert(event) for event in events))
     assert await store.count() == 20
+
+
+async def test_stages_opening_a_fresh_postgres_database_at_once_all_open(
+    database_url: str, table_name: str
+) -> None:
+    """Every stage opens the store as it starts; on a fresh database two CREATE TABLEs of
+    one name at once failed in PostgreSQL, and a stage exited at start."""
+    stores = [PostgresStore(database_url, table_name) for _ in range(6)]
+    try:
+        outcomes = await asyncio.gather(*(s.open() for s in stores), return_exceptions=True)
+        assert [o for o in outcomes if o is not None] == []
+        assert all([await s.ping() for s in stores])
+    finally:
+        for s in stores:
+            await s.close()
+        drop_store_tables(database_url, table_name)
