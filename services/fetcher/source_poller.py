@@ -1,18 +1,15 @@
 """Polling the registered sources: their sitemaps and feeds, new article URLs onto the raw
 stream once each, with the hints the documents give.
 
-Runs inside the fetcher beside the feed poller and the same way: a per-source "due" key
-(SET NX with the interval as expiry) gives one replica the turn, and the shared publish-once
-record makes publishing once-only regardless. A poll publishes entries dated within
+Runs inside the fetcher beside the feed poller and the same way (turn_poller.py): one
+replica polls a source each interval, and the shared publish-once record makes publishing
+once-only regardless. A poll publishes entries dated within
 `max_age_s` (or undated): older ones are what `newsflow backfill` is for, and an archive
 sitemap of a big site must not be re-published into the pipeline by every new source.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import hashlib
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -20,6 +17,7 @@ from redis.asyncio import Redis
 from services.fetcher.polite_client import PoliteClient
 from services.fetcher.publish_once import OncePublisher
 from services.fetcher.source_documents import FoundArticle, read_feeds, read_sitemaps
+from services.fetcher.turn_poller import TurnPoller
 from shared.backpressure import RoomGate
 from shared.events import utc_now
 from shared.logs import get_logger
@@ -29,10 +27,10 @@ from shared.urls import normalize_url
 
 log = get_logger("newsflow.fetcher.sources")
 
-_TICK_S = 1.0
 
+class SourcePoller(TurnPoller[SourceRecord]):
+    kind = "sources"
 
-class SourcePoller:
     def __init__(
         self,
         redis: Redis,
@@ -46,32 +44,19 @@ class SourcePoller:
         max_age_s: float,
         room: RoomGate | None = None,
     ) -> None:
-        self.redis = redis
-        self.names = names
+        super().__init__(redis, names, default_interval_s=default_interval_s, room=room)
         self.client = client
         self.registry = SourceRegistry(redis, names)
         self.publisher = OncePublisher(redis, names, seen_ttl_s)
-        self.default_interval_s = default_interval_s
         self.sitemap_max_bytes = sitemap_max_bytes
         self.max_documents = max_documents
         self.max_age_s = max_age_s
-        self.room = room
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._poll_forever(), name="source-poller")
+    async def registered(self) -> list[SourceRecord]:
+        return await self.registry.records()
 
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def poll_due_sources(self) -> int:
-        due = [r for r in await self.registry.records() if await self._claim_turn(r)]
-        return sum(await asyncio.gather(*(self.poll(record) for record in due)))
+    def turn(self, record: SourceRecord) -> tuple[str, float | None]:
+        return record.key, record.interval_s
 
     async def poll(self, record: SourceRecord) -> int:
         """Read the source's documents and publish what is new. Returns how many were."""
@@ -115,28 +100,11 @@ class SourcePoller:
         published = 0
         counter = (self.registry.published_key, record.key)
         for article in first_of_each_url(found):
-            if self.room is not None and await self.room.wait(self._stopping) is None:
-                break  # shutting down; the rest is published at the next poll
+            if not await self.room_to_publish():
+                break
             if await self.publisher.publish(article.submission(record), counter=counter):
                 published += 1
         return published
-
-    async def _claim_turn(self, record: SourceRecord) -> bool:
-        interval = record.interval_s or self.default_interval_s
-        digest = hashlib.sha256(record.key.encode()).hexdigest()[:32]
-        key = self.names.stream(f"sources:due:{digest}")
-        return bool(await self.redis.set(key, b"1", nx=True, px=max(1, int(interval * 1000))))
-
-    async def _poll_forever(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.poll_due_sources()
-            except Exception:
-                log.exception("source_poller_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._stopping.wait(), timeout=min(_TICK_S, self.default_interval_s)
-                )
 
 
 def first_of_each_url(found: list[FoundArticle]) -> list[FoundArticle]:

@@ -94,9 +94,9 @@ async def test_a_feed_is_polled_once_per_interval(
         client = await make_client()
         one = FeedPoller(redis, names, client, default_interval_s=60, seen_ttl_s=3600)
         other = FeedPoller(redis, names, client, default_interval_s=60, seen_ttl_s=3600)
-        assert await one.poll_due_feeds() == 2
-        assert await other.poll_due_feeds() == 0  # another replica: not due yet
-        assert await one.poll_due_feeds() == 0
+        assert await one.poll_due() == 2
+        assert await other.poll_due() == 0  # another replica: not due yet
+        assert await one.poll_due() == 0
         assert len(server.requests_to("/feed.xml")) == 1
 
 
@@ -114,5 +114,5 @@ async def test_removed_feeds_are_not_polled(
         poller = FeedPoller(
             redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
         )
-        assert await poller.poll_due_feeds() == 0
+        assert await poller.poll_due() == 0
         assert server.requests_to("/feed.xml") == []

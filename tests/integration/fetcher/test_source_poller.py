@@ -163,7 +163,7 @@ async def test_two_replicas_share_a_source_one_poll_per_interval(
         one = poller_of(redis, names, await make_client())
         other = poller_of(redis, names, await make_client())
         polls_before = len(server.requests_to(SITEMAP_INDEX))
-        results = [await one.poll_due_sources(), await other.poll_due_sources()]
+        results = [await one.poll_due(), await other.poll_due()]
         assert sorted(results) == [0, 60]
         assert len(server.requests_to(SITEMAP_INDEX)) == polls_before + 1
         assert len(await published(redis, names)) == 60
