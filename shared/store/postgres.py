@@ -16,17 +16,14 @@ from shared.alerts.definition import AlertDefinition
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
 from shared.store import alert_rows
-from shared.store.article_query import ArticleQuery, Interval, QueryError
+from shared.store.article_query import QueryError
 from shared.store.article_store import ArticleRow, StoredArticle
 from shared.store.facet_rows import facet_rows
-from shared.store.read_models import TOTAL_CAP, ArticlePage, ArticleSummary, Bucket, FacetCount
+from shared.store.read_side import SqlReadSide
 from shared.store.read_sql import ReadQueries, Row, postgres_dialect
 from shared.store.side_tables import BACKFILL_BATCH, BACKFILLED, side_schema, side_writes
 from shared.store.storable import without_nul
 from shared.store.store_errors import postgres_failure
-from shared.store.story_models import StoryDetail, StoryPage
-from shared.store.story_query import StoryQuery
-from shared.store.story_sql import StoryReads
 from shared.store.story_tables import (
     STORIES_BACKFILLED,
     StoryWrites,
@@ -100,7 +97,7 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 
-class PostgresStore:
+class PostgresStore(SqlReadSide):
     def __init__(self, url: str, table: str = "articles") -> None:
         self.url = url
         self.table = sql.Identifier(table)
@@ -130,8 +127,7 @@ class PostgresStore:
         finally:
             if not conn.broken:  # a lost connection has released its lock already
                 await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", lock)
-        self.reads = ReadQueries(postgres_dialect(), self._quoted, _Executor(self))
-        self.story_reads = StoryReads(self.reads)
+        self.open_reads(ReadQueries(postgres_dialect(), self._quoted, _Executor(self)))
 
     async def _create_or_migrate(self, conn: AsyncConnection[TupleRow]) -> None:
         names = {
@@ -296,24 +292,6 @@ class PostgresStore:
         )
         found = await cursor.fetchone()
         return orjson.loads(found[0]) if found else None
-
-    async def search(self, query: ArticleQuery, total_cap: int | None = TOTAL_CAP) -> ArticlePage:
-        return await self.reads.search(query, total_cap)
-
-    async def counts(self, query: ArticleQuery, interval: Interval) -> list[Bucket]:
-        return await self.reads.counts(query, interval)
-
-    async def top(self, query: ArticleQuery, facet: str, limit: int = 20) -> list[FacetCount]:
-        return await self.reads.top(query, facet, limit)
-
-    def export(self, query: ArticleQuery) -> AsyncIterator[ArticleSummary]:
-        return self.reads.export(query)
-
-    async def stories(self, query: StoryQuery, total_cap: int | None = TOTAL_CAP) -> StoryPage:
-        return await self.story_reads.search(query, total_cap)
-
-    async def story(self, story_id: str) -> StoryDetail | None:
-        return await self.story_reads.get(story_id)
 
     async def count(self) -> int:
         conn = await self._connection()

@@ -15,17 +15,14 @@ from shared.alerts.definition import AlertDefinition
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
 from shared.store import alert_rows
-from shared.store.article_query import ArticleQuery, Interval, QueryError
+from shared.store.article_query import QueryError
 from shared.store.article_store import ArticleRow, StoredArticle
 from shared.store.facet_rows import facet_rows, stored_time
-from shared.store.read_models import TOTAL_CAP, ArticlePage, ArticleSummary, Bucket, FacetCount
+from shared.store.read_side import SqlReadSide
 from shared.store.read_sql import ReadQueries, Row, sqlite_dialect
 from shared.store.side_tables import BACKFILL_BATCH, BACKFILLED, side_schema, side_writes
 from shared.store.storable import without_nul
 from shared.store.store_errors import sqlite_failure
-from shared.store.story_models import StoryDetail, StoryPage
-from shared.store.story_query import StoryQuery
-from shared.store.story_sql import StoryReads
 from shared.store.story_tables import (
     STORIES_BACKFILLED,
     StoryWrites,
@@ -78,7 +75,7 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 
-class SqliteStore:
+class SqliteStore(SqlReadSide):
     def __init__(self, path: Path, table: str = "articles") -> None:
         self.path = path
         self.table = table
@@ -106,8 +103,7 @@ class SqliteStore:
         self.db.executescript(story_schema(self.table, "TEXT"))
         self._backfill()
         await self._backfill_stories()
-        self.reads = ReadQueries(sqlite_dialect(), self.table, _Executor(self.db))
-        self.story_reads = StoryReads(self.reads)
+        self.open_reads(ReadQueries(sqlite_dialect(), self.table, _Executor(self.db)))
 
     def _backfill(self) -> None:
         """A table from an earlier release: fill the side tables from the stored events and
@@ -236,24 +232,6 @@ class SqliteStore:
             f"SELECT event FROM {self.table} WHERE id = ?", (article_id,)
         ).fetchone()
         return orjson.loads(found[0]) if found else None
-
-    async def search(self, query: ArticleQuery, total_cap: int | None = TOTAL_CAP) -> ArticlePage:
-        return await self.reads.search(query, total_cap)
-
-    async def counts(self, query: ArticleQuery, interval: Interval) -> list[Bucket]:
-        return await self.reads.counts(query, interval)
-
-    async def top(self, query: ArticleQuery, facet: str, limit: int = 20) -> list[FacetCount]:
-        return await self.reads.top(query, facet, limit)
-
-    def export(self, query: ArticleQuery) -> AsyncIterator[ArticleSummary]:
-        return self.reads.export(query)
-
-    async def stories(self, query: StoryQuery, total_cap: int | None = TOTAL_CAP) -> StoryPage:
-        return await self.story_reads.search(query, total_cap)
-
-    async def story(self, story_id: str) -> StoryDetail | None:
-        return await self.story_reads.get(story_id)
 
     async def count(self) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0])
