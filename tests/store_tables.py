@@ -12,6 +12,9 @@ from shared.store.article_store import ArticleStore
 from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
 
+# An earlier release kept no schema version (the PostgreSQL store skips a current schema).
+EARLIER_SCHEMA = "DELETE FROM {table}_meta WHERE key = 'schema_version'"
+
 
 def behind_the_store(
     store: ArticleStore, database_url: str, statements: Sequence[str]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC
 from typing import Any
@@ -61,6 +62,8 @@ CREATE INDEX IF NOT EXISTS {published_index} ON {table} (published_at);
 # column keeps the whole text. Without the cap one long article stopped the sink for good.
 SEARCHED_TITLE_CHARS = 10_000
 SEARCHED_BODY_CHARS = 120_000
+# The schema's version in `<table>_meta` (`_schema_version`).
+_SCHEMA_KEY = "schema_version"
 _SEARCH_VECTOR = f"""
         setweight(to_tsvector('simple', left(coalesce(title, ''), {SEARCHED_TITLE_CHARS})), 'A')
         || setweight(to_tsvector('simple', left(body, {SEARCHED_BODY_CHARS})), 'B')
@@ -120,14 +123,44 @@ class PostgresStore(SqlReadSide):
         # Every stage opens the store when it starts, so several open it at once on a fresh
         # database, and concurrent CREATE TABLE IF NOT EXISTS of one name fails in
         # PostgreSQL (a unique violation in pg_type): one opener at a time does the DDL.
-        lock = (self._quoted + "_schema",)
-        await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", lock)
-        try:
-            await self._create_or_migrate(conn)
-        finally:
-            if not conn.broken:  # a lost connection has released its lock already
-                await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", lock)
+        # A schema already current is not touched at all: its DDL would lock the tables
+        # the sink is writing, in another order than the sink does (a deadlock, seen
+        # between a sink's story write and a reader opening the store).
+        if not await self._schema_is_current(conn):
+            lock = (self._quoted + "_schema",)
+            await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", lock)
+            try:
+                await self._create_or_migrate(conn)
+                await conn.execute(
+                    _sql(f"INSERT INTO {self._quoted}_meta VALUES (%s, %s)"
+                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                    (_SCHEMA_KEY, self._schema_version()),
+                )  # fmt: skip
+            finally:
+                if not conn.broken:  # a lost connection has released its lock already
+                    await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", lock)
         self.open_reads(ReadQueries(postgres_dialect(), self._quoted, _Executor(self)))
+
+    def _schema_version(self) -> str:
+        """A digest of every statement that makes the schema: any change to one makes the
+        next opener create and migrate again."""
+        statements = (
+            _SCHEMA, _SEARCH_VECTOR, str(SEARCHED_BODY_CHARS), side_schema(self._quoted),
+            alert_rows.alerts_schema(self._quoted, "timestamptz"),
+            story_schema(self._quoted, "timestamptz"),
+        )  # fmt: skip
+        return hashlib.sha256("\x00".join(statements).encode()).hexdigest()
+
+    async def _schema_is_current(self, conn: AsyncConnection[TupleRow]) -> bool:
+        cursor = await conn.execute("SELECT to_regclass(%s)", (self._quoted + "_meta",))
+        found = await cursor.fetchone()
+        if found is None or found[0] is None:
+            return False
+        cursor = await conn.execute(
+            _sql(f"SELECT value FROM {self._quoted}_meta WHERE key = %s"), (_SCHEMA_KEY,)
+        )
+        version = await cursor.fetchone()
+        return version is not None and version[0] == self._schema_version()
 
     async def _create_or_migrate(self, conn: AsyncConnection[TupleRow]) -> None:
         names = {

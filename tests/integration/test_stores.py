@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
 import pytest
 
 from services.fetcher.intake import event_from_content
@@ -95,4 +96,26 @@ async def test_stages_opening_a_fresh_postgres_database_at_once_all_open(
     finally:
         for s in stores:
             await s.close()
+        drop_store_tables(database_url, table_name)
+
+
+async def test_opening_a_current_postgres_schema_takes_no_table_locks(
+    database_url: str, table_name: str
+) -> None:
+    """A reader opening the store while the sink writes a story: the schema's DDL would
+    wait on the sink's row locks, while the sink waits on the DDL's (a deadlock CI saw)."""
+    first = PostgresStore(database_url, table_name)
+    await first.open()
+    writing = await psycopg.AsyncConnection.connect(database_url)
+    try:
+        async with writing.transaction():
+            await writing.execute(
+                f"LOCK TABLE {table_name}_story_members IN ROW EXCLUSIVE MODE"  # type: ignore[arg-type]
+            )
+            second = PostgresStore(database_url, table_name)
+            await asyncio.wait_for(second.open(), timeout=10)
+            await second.close()
+    finally:
+        await writing.close()
+        await first.close()
         drop_store_tables(database_url, table_name)

@@ -20,7 +20,7 @@ from shared.store.sqlite import SqliteStore
 from shared.store.story_query import StoryQuery
 from shared.store.story_tables import STORIES_BACKFILLED, TOP_SAMPLE
 from tests.integration.store.articles import ARTICLES, article_event, day
-from tests.store_tables import behind_the_store
+from tests.store_tables import EARLIER_SCHEMA, behind_the_store
 
 pytestmark = pytest.mark.integration
 
@@ -206,6 +206,7 @@ async def test_migration_fills_the_story_tables_of_an_earlier_release(
     table = loaded.table if isinstance(loaded, SqliteStore) else loaded._table_name  # type: ignore[attr-defined]
     drops = [f"DROP TABLE {table}_{name}" for name in ("stories", "story_members", "story_aliases")]
     drops.append(f"DELETE FROM {table}_meta WHERE key = '{STORIES_BACKFILLED}'")
+    drops.append(EARLIER_SCHEMA.format(table=table))
     behind_the_store(loaded, database_url, drops)
     await loaded.close()
     await loaded.open()
@@ -286,6 +287,7 @@ async def test_migration_gives_members_of_an_earlier_release_their_source_and_la
         f"ALTER TABLE {members} DROP COLUMN source",
         f"ALTER TABLE {members} DROP COLUMN language",
         f"CREATE INDEX {members}_story_idx ON {members} (story_id)",
+        EARLIER_SCHEMA.format(table=table),
     ]
     behind_the_store(loaded, database_url, earlier)
     await loaded.close()
