@@ -9,11 +9,11 @@ import psycopg
 from psycopg import sql
 
 from shared.store.article_store import ArticleStore
-from shared.store.postgres import PostgresStore
+from shared.store.postgres import SCHEMA_VERSION_KEY, PostgresStore
 from shared.store.sqlite import SqliteStore
 
 # An earlier release kept no schema version (the PostgreSQL store skips a current schema).
-EARLIER_SCHEMA = "DELETE FROM {table}_meta WHERE key = 'schema_version'"
+EARLIER_SCHEMA = f"DELETE FROM {{table}}_meta WHERE key = '{SCHEMA_VERSION_KEY}'"
 
 
 def behind_the_store(

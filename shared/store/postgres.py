@@ -62,8 +62,8 @@ CREATE INDEX IF NOT EXISTS {published_index} ON {table} (published_at);
 # column keeps the whole text. Without the cap one long article stopped the sink for good.
 SEARCHED_TITLE_CHARS = 10_000
 SEARCHED_BODY_CHARS = 120_000
-# The schema's version in `<table>_meta` (`_schema_version`).
-_SCHEMA_KEY = "schema_version"
+# The key of the schema's version in `<table>_meta` (see `_schema_version`).
+SCHEMA_VERSION_KEY = "schema_version"
 _SEARCH_VECTOR = f"""
         setweight(to_tsvector('simple', left(coalesce(title, ''), {SEARCHED_TITLE_CHARS})), 'A')
         || setweight(to_tsvector('simple', left(body, {SEARCHED_BODY_CHARS})), 'B')
@@ -100,6 +100,17 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 
+def _schema_version(table: str) -> str:
+    """A digest of every statement that makes or migrates the schema: any change to one
+    makes the next opener create and migrate again."""
+    statements = (
+        _SCHEMA, _SEARCH_VECTOR, side_schema(table),
+        alert_rows.alerts_schema(table, "timestamptz"),
+        story_schema(table, "timestamptz"), *members_upgrade(table, ()),
+    )  # fmt: skip
+    return hashlib.sha256("\x00".join(statements).encode()).hexdigest()
+
+
 class PostgresStore(SqlReadSide):
     def __init__(self, url: str, table: str = "articles") -> None:
         self.url = url
@@ -111,6 +122,7 @@ class PostgresStore(SqlReadSide):
         # commit, and the article would be retried until it is dead-lettered).
         self._writing = asyncio.Lock()
         self._stories = StoryWrites(table, "%s", lambda moment: moment)
+        self._schema_version = _schema_version(table)
 
     async def _connection(self) -> AsyncConnection[TupleRow]:
         # Reconnect on demand: after a database restart the next call gets a fresh one.
@@ -134,22 +146,12 @@ class PostgresStore(SqlReadSide):
                 await conn.execute(
                     _sql(f"INSERT INTO {self._quoted}_meta VALUES (%s, %s)"
                          " ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-                    (_SCHEMA_KEY, self._schema_version()),
+                    (SCHEMA_VERSION_KEY, self._schema_version),
                 )  # fmt: skip
             finally:
                 if not conn.broken:  # a lost connection has released its lock already
                     await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", lock)
         self.open_reads(ReadQueries(postgres_dialect(), self._quoted, _Executor(self)))
-
-    def _schema_version(self) -> str:
-        """A digest of every statement that makes the schema: any change to one makes the
-        next opener create and migrate again."""
-        statements = (
-            _SCHEMA, _SEARCH_VECTOR, str(SEARCHED_BODY_CHARS), side_schema(self._quoted),
-            alert_rows.alerts_schema(self._quoted, "timestamptz"),
-            story_schema(self._quoted, "timestamptz"),
-        )  # fmt: skip
-        return hashlib.sha256("\x00".join(statements).encode()).hexdigest()
 
     async def _schema_is_current(self, conn: AsyncConnection[TupleRow]) -> bool:
         cursor = await conn.execute("SELECT to_regclass(%s)", (self._quoted + "_meta",))
@@ -157,10 +159,10 @@ class PostgresStore(SqlReadSide):
         if found is None or found[0] is None:
             return False
         cursor = await conn.execute(
-            _sql(f"SELECT value FROM {self._quoted}_meta WHERE key = %s"), (_SCHEMA_KEY,)
+            _sql(f"SELECT value FROM {self._quoted}_meta WHERE key = %s"), (SCHEMA_VERSION_KEY,)
         )
         version = await cursor.fetchone()
-        return version is not None and version[0] == self._schema_version()
+        return version is not None and version[0] == self._schema_version
 
     async def _create_or_migrate(self, conn: AsyncConnection[TupleRow]) -> None:
         names = {
