@@ -45,9 +45,12 @@ def stage_env(settings: Settings, **extra: str) -> dict[str, str]:
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        started = time.monotonic()
         if condition():
             return
-        time.sleep(0.1)
+        # A costly check (reading every stored article) polled back to back takes a core
+        # from the stages it waits for: between checks, wait twice as long as one took.
+        time.sleep(max(0.1, 2 * (time.monotonic() - started)))
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
