@@ -9,9 +9,9 @@ from typing import Annotated, TypeVar
 import orjson
 import typer
 from redis.asyncio import Redis
-from rich.console import Console
 from rich.table import Table
 
+from newsflow_cli.console import err, out
 from newsflow_cli.running import load_settings, redis_connection, run_async
 from shared.dead_letters import (
     DeadLetterEntry,
@@ -25,8 +25,6 @@ from shared.dead_letters import (
 from shared.streams import StreamNames
 
 dlq_app = typer.Typer(help="Dead letters: list, show, replay into their stage, purge.")
-out = Console()
-err = Console(stderr=True)
 T = TypeVar("T")
 
 StageOption = Annotated[str | None, typer.Option(help="Only letters from this stage.")]

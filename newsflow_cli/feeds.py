@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from newsflow_cli.arguments import utf8_text
+from newsflow_cli.console import err, out
 from newsflow_cli.running import (
     EXIT_CANNOT_RUN,
     fail,
@@ -24,8 +24,6 @@ feeds_app = typer.Typer(
     help="RSS/Atom feeds the fetcher polls; their new items are fetched as articles.",
     no_args_is_help=True,
 )
-out = Console()
-err = Console(stderr=True)
 
 T = TypeVar("T")
 
@@ -75,7 +73,9 @@ def list_feeds() -> None:
     if not rows:
         out.print("no feeds; add one with `newsflow feeds add URL`")
         return
-    table = Table("url", "interval (s)", "last poll", "last result", "published")
+    # The URL is what `feeds remove` takes: wrapped when narrow, never cut short.
+    url = Column("url", overflow="fold")
+    table = Table(url, "interval (s)", "last poll", "last result", "published")
     for feed, state in rows:
         table.add_row(
             feed.url,
