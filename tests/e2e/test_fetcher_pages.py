@@ -90,17 +90,16 @@ def test_the_200_corpus_pages_are_stored_with_text(
     with local_server() as server, running_stages(settings, tmp_path / "logs", **FETCH_ENV):
         urls = serve_pages(server, files)
         publish_urls(client, settings, urls)
-        try:
+
+        def every_page_settled() -> bool:
             # The rows are counted first: reading the 200 events back is the costly part.
-            wait_until(
-                lambda: (
-                    stored_count(settings) + len(dead_lettered_urls(client, settings)) >= 200
-                    and len(set(stored(settings, urls)) | dead_lettered_urls(client, settings))
-                    == 200
-                ),
-                600,
-                "every page stored or dead-lettered",
-            )
+            letters = dead_lettered_urls(client, settings)
+            if stored_count(settings) + len(letters) < 200:
+                return False
+            return len(set(stored(settings, urls)) | letters) == 200
+
+        try:
+            wait_until(every_page_settled, 600, "every page stored or dead-lettered")
         except AssertionError as exc:
             raise AssertionError(f"{exc}; {progress(client, settings)}") from exc
         events = stored(settings, urls)
