@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import orjson
@@ -24,11 +25,17 @@ from shared.streams import STAGES, StreamNames
 from tests.conftest import SEED
 from tests.e2e.harness import groups_ready, wait_until
 from tests.e2e.test_cli_up import HEADLINE, children_of
-from tests.servers import stop_process
+from tests.servers import free_port, stop_process
 
 pytestmark = pytest.mark.e2e
 
 NAMES = StreamNames("newsflow")
+
+
+@cache
+def api_port() -> int:
+    """One port for both `up`s: never the default 8000, which anything on the machine may hold."""
+    return free_port()
 
 
 def bare_env() -> dict[str, str]:
@@ -37,6 +44,7 @@ def bare_env() -> dict[str, str]:
     env |= {
         "NEWSFLOW_EMBEDDED_REDIS": "always",
         "NEWSFLOW_HTTP_PORT": "0",  # no fixed ports: other tests may run beside this one
+        "NEWSFLOW_API_PORT": str(api_port()),
         "NEWSFLOW_LOG_LEVEL": "WARNING",
     }
     return env
