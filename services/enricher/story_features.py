@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
-
 from services.enricher.lemmas import lemma, stop_words
 from services.enricher.story_dates import month_years
 from services.enricher.story_scoring import ArticleTime
@@ -39,8 +37,6 @@ DATE_WEIGHT: Final = 2.0
 COUNTRY_WEIGHT: Final = 0.5
 _ENTITY_TYPES: Final = frozenset({"person", "organisation", "event", "group"})
 _MIN_WORD: Final = 3
-# simplemma's dictionaries; words of other languages are kept as written, case-folded.
-_LEMMATIZED: Final = frozenset(SUPPORTED_LANGUAGES)
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?![\w])")
 
 
@@ -74,7 +70,7 @@ def _words(text: str, language: str, stops: frozenset[str]) -> list[str]:
         word = match.group().casefold()
         if len(word) < _MIN_WORD or word in stops:
             continue
-        root = lemma(word, language) if language in _LEMMATIZED else word
+        root = lemma(word, language)  # as written outside LEMMATIZED_LANGUAGES
         if len(root) >= _MIN_WORD and root not in stops:
             out.append("w:" + root)
     return out
