@@ -82,19 +82,3 @@ def progress(client: redis.Redis, settings: Settings) -> str:
     names = StreamNames(settings.stream_prefix)
     streams = ("raw", "fetched", "parsed", "enriched", "dlq")
     return ", ".join(f"{s}={client.xlen(names.stream(s))}" for s in streams)
-
-
-def dead_lettered_urls(client: redis.Redis, settings: Settings) -> set[str]:
-    """Page URLs on the dead-letter stream, from whichever stage: a letter's payload is the
-    entry as that stage got it (a raw submission or an event). A set, because an entry can
-    be dead-lettered twice when a stage's reclaim races its own subscriber."""
-    urls = set()
-    for letter in dead_letters(client, settings):
-        payload = letter["payload"]
-        assert isinstance(payload, dict)
-        document = orjson.loads(payload["data"])
-        raw = document.get("raw") or {}
-        url = raw.get("fetched_url") or document.get("url")
-        if url:
-            urls.add(str(url))
-    return urls

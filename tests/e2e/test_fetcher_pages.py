@@ -1,37 +1,27 @@
-"""Real pages served from a loopback server, published as URLs, through all four stages."""
+"""Real pages served from a loopback server, published as URLs, through all four stages
+(the 200 of the corpus: test_corpus_e2e.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import orjson
 import pytest
 import redis
 
 from shared.settings import Settings
-from shared.streams import StreamNames
 from tests.e2e.fetcher_support import (
-    CORPUS,
     FETCH_ENV,
     FIXTURE_PAGES,
-    corpus_files,
-    dead_lettered_urls,
     dead_letters,
-    progress,
     publish_urls,
     serve_pages,
     stored,
 )
-from tests.e2e.harness import running_stages, stored_count, wait_until
+from tests.e2e.harness import running_stages, wait_until
 from tests.integration.fetcher.local_server import Reply, local_server
 
 pytestmark = pytest.mark.e2e
-
-# Corpus pages that hold no article text, which the parser may rightly dead-letter as
-# `no_text`: a bot wall with an empty body (1566929327), a page whose text is all rendered by
-# script (1685121845) and an advertising interstitial, "Continue to Site.." (1545286960).
-NOT_ARTICLES = frozenset({"1566929327", "1685121845", "1545286960"})
 
 CP1251_SENTENCE = (
     "Городская дума во вторник приняла бюджет на следующий год, увеличив расходы на школы, "
@@ -76,45 +66,3 @@ def test_fixture_pages_are_stored_with_text(
     assert russian.raw.encoding == "cp1251"  # declared only in its <meta> tag
     assert russian.article is not None
     assert CP1251_SENTENCE in russian.article.text
-
-
-@pytest.mark.skipif(
-    not (CORPUS / "ground-truth.json").exists(),
-    reason=f"the Media Cloud corpus is not at {CORPUS} (it ships beside the repo, not in it)",
-)
-def test_the_200_corpus_pages_are_stored_with_text(
-    settings: Settings, client: redis.Redis, tmp_path: Path
-) -> None:
-    files = corpus_files()
-    assert len(files) == 200
-    with local_server() as server, running_stages(settings, tmp_path / "logs", **FETCH_ENV):
-        urls = serve_pages(server, files)
-        publish_urls(client, settings, urls)
-
-        def every_page_settled() -> bool:
-            # The rows are counted first: reading the 200 events back is the costly part.
-            letters = dead_lettered_urls(client, settings)
-            if stored_count(settings) + len(letters) < 200:
-                return False
-            return len(set(stored(settings, urls)) | letters) == 200
-
-        try:
-            wait_until(every_page_settled, 600, "every page stored or dead-lettered")
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}; {progress(client, settings)}") from exc
-        events = stored(settings, urls)
-        letters = dead_letters(client, settings)
-    names = StreamNames(settings.stream_prefix)
-    fetched_urls = {
-        orjson.loads(fields[b"data"])["raw"]["fetched_url"]
-        for _, fields in client.xrange(names.fetched)
-    }
-    summary = [(x["stage"], x["reason"], str(x["message"])[:120]) for x in letters]
-    # The fetcher takes every page; only the pages that are not articles may then be
-    # dead-lettered, by the parser, for having no text.
-    assert fetched_urls == set(urls), summary
-    assert all(x["stage"] == "parser" and x["reason"] == "no_text" for x in letters), summary
-    missing = {url.rsplit("/", 1)[1].removesuffix(".html") for url in urls if url not in events}
-    assert missing <= NOT_ARTICLES, f"pages with text not stored: {missing - NOT_ARTICLES}"
-    for url, event in events.items():
-        assert event.article is not None and event.article.text.strip(), url
