@@ -71,12 +71,12 @@ def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        wait_until(lambda: groups_ready(client, names, ("fetcher", "sink")), 60, "the stages")
+        wait_until(lambda: groups_ready(client, names, STAGES), 120, "every stage's group")
         stages = children_of(up.pid)
         # Every replica of the stages (by default from this machine's cores) and the api.
         assert len(stages) == sum(replicas_to_run(list(STAGES), {}).values()) + len(HTTP_SERVICES)
         xadd_like_redis_cli(client, settings, names.raw)
-        wait_until(lambda: client.xlen(names.enriched) == 1, 10, "the enriched event")
+        wait_until(lambda: client.xlen(names.enriched) == 1, 60, "the enriched event")
         [(_entry_id, fields)] = client.xrange(names.enriched)
         event = orjson.loads(fields[b"data"])
         assert event["article"]["title"] == HEADLINE
@@ -90,7 +90,7 @@ def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
                 orjson.loads(line)["title"] == HEADLINE for line in search.stdout.splitlines()
             )
 
-        wait_until(found, 20, "`newsflow search Pyongyang` to find it")
+        wait_until(found, 60, "`newsflow search Pyongyang` to find it")
         answer = httpx.get(
             f"http://127.0.0.1:{api_port}/api/articles",
             params={"q": "Pyongyang", "country": "KP"},

@@ -51,14 +51,14 @@ def test_a_feed_is_followed_each_item_stored_once(
             # Polled again and again (every 0.5 s): the ETag is unchanged, the server answers
             # 304, and nothing new is published.
             polls = site.not_modified
-            wait_until(lambda: site.not_modified >= polls + 3, 15, "three more polls")
+            wait_until(lambda: site.not_modified >= polls + 3, 60, "three more polls")
             assert client.xlen(names.raw) == 20
 
             site.add_item()
             new_url = site.item_url(21)
             wait_until(lambda: bool(stored(settings, [new_url])), 30, "the new item stored")
             polls = site.not_modified
-            wait_until(lambda: site.not_modified >= polls + 3, 15, "three more polls")
+            wait_until(lambda: site.not_modified >= polls + 3, 60, "three more polls")
             assert client.xlen(names.raw) == 21
             assert len(stored(settings, [*urls, new_url])) == 21
             assert len(server.requests_to("/news/story-21")) == 1

@@ -61,7 +61,7 @@ def test_seed_flows_from_a_raw_xadd_to_the_store(
         stamps = event["timestamps"]
         assert stamps["received_at"] <= stamps["parsed_at"] <= stamps["enriched_at"]
 
-        wait_until(lambda: stored_count(settings) == 1, 20, "the article to be stored")
+        wait_until(lambda: stored_count(settings) == 1, 60, "the article to be stored")
 
         # The same article again: still one row.
         client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
@@ -99,7 +99,7 @@ def test_garbage_goes_to_the_dlq_and_good_articles_still_flow(
             client.xadd(names.raw, {"data": "{this is not json"})
             client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
             wait_until(lambda: stored_count(settings) == 1, 30, "the good article to be stored")
-            wait_until(lambda: client.xlen(names.dlq) == 2, 10, "two dead letters")
+            wait_until(lambda: client.xlen(names.dlq) == 2, 60, "two dead letters")
         letters = [orjson.loads(f[b"data"]) for _id, f in client.xrange(names.dlq)]
         assert [(x["stage"], x["reason"]) for x in letters] == [
             ("fetcher", "invalid_submission"),
