@@ -32,10 +32,8 @@ from tests.e2e.fetcher_support import (
 from tests.e2e.harness import group_done, running_stages, stored_count, wait_until
 from tests.e2e.webhook_support import (
     LOOPBACK_ENV,
-    add_alert_cli,
-    delivered_records,
-    expected_ids,
-    figures,
+    add_three_alerts,
+    assert_each_alert_got_the_store_s_answer_once,
     webhooks_done,
 )
 from tests.integration.fetcher.local_server import local_server
@@ -53,7 +51,6 @@ pytestmark = [
 # `no_text`: a bot wall with an empty body (1566929327), a page whose text is all rendered by
 # script (1685121845) and an advertising interstitial, "Continue to Site.." (1545286960).
 NOT_ARTICLES = frozenset({"1566929327", "1685121845", "1545286960"})
-ALERTS = ("dprk", "russian", "everything")
 
 
 @pytest.fixture
@@ -78,11 +75,7 @@ def test_the_200_pages_are_stored_with_text_and_each_alert_gets_the_store_s_answ
 ) -> None:
     files = corpus_files()
     assert len(files) == 200
-    add_alert_cli(settings, receiver, "dprk", "--q", "Pyongyang")
-    add_alert_cli(settings, receiver, "russian", "--language", "ru")
-    # Past its rate an alert's matches go out as a digest (tested on its own); here each
-    # match is one POST.
-    add_alert_cli(settings, receiver, "everything", "--rate", "1000/min")
+    add_three_alerts(settings, receiver)
     names = StreamNames(settings.stream_prefix)
     env = {**FETCH_ENV, **LOOPBACK_ENV}
     with local_server() as server, running_stages(settings, tmp_path / "logs", **env):
@@ -114,15 +107,4 @@ def test_the_200_pages_are_stored_with_text_and_each_alert_gets_the_store_s_answ
         assert event.article is not None and event.article.text.strip(), url
     assert stored_count(settings) == len(events) + 1  # and the seed
 
-    assert receiver.bad_signatures == 0 and receiver.refused == 0
-    assert not receiver.duplicates
-    seen = {name: expected_ids(settings, name) for name in ALERTS}
-    assert len(seen["everything"]) == len(events) + 1
-    assert seen["dprk"] and seen["russian"]  # each alert has something to receive
-    assert seen["dprk"] != seen["everything"] != seen["russian"]
-    for name, ids in seen.items():
-        got = receiver.article_ids(name)
-        assert sorted(got) == sorted(ids), name  # exactly the store's answer, each once
-        assert figures(client, settings, name) == (len(ids), 0)
-        assert delivered_records(client, settings, name) == ids
-    assert receiver.posts == sum(len(ids) for ids in seen.values())
+    assert_each_alert_got_the_store_s_answer_once(client, settings, receiver, len(events) + 1)

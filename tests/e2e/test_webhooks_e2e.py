@@ -29,8 +29,9 @@ from tests.e2e.harness import group_done, running_stages, stored_count, wait_unt
 from tests.e2e.webhook_support import (
     LOOPBACK_ENV,
     add_alert_cli,
+    add_three_alerts,
+    assert_each_alert_got_the_store_s_answer_once,
     delivered_records,
-    expected_ids,
     figures,
     webhooks_done,
 )
@@ -63,11 +64,7 @@ def test_three_alerts_get_exactly_what_the_store_returns_for_their_query_each_on
     """The seed and the real pages in tests/fixtures (the 200 of the corpus:
     test_corpus_e2e.py)."""
     files = CORPUS_PAGES
-    add_alert_cli(settings, receiver, "dprk", "--q", "Pyongyang")
-    add_alert_cli(settings, receiver, "russian", "--language", "ru")
-    # Past its rate an alert's matches go out as a digest (tested on its own); here each
-    # match is one POST.
-    add_alert_cli(settings, receiver, "everything", "--rate", "1000/min")
+    add_three_alerts(settings, receiver)
     names = StreamNames(settings.stream_prefix)
     with running_stages(settings, tmp_path / "logs", **LOOPBACK_ENV):
         client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
@@ -87,18 +84,7 @@ def test_three_alerts_get_exactly_what_the_store_returns_for_their_query_each_on
         )  # fmt: skip
         assert dead_letters(client, settings) == []
         assert stored_count(settings) == published
-    assert receiver.bad_signatures == 0 and receiver.refused == 0
-    assert not receiver.duplicates
-    seen = {name: expected_ids(settings, name) for name in ("dprk", "russian", "everything")}
-    assert len(seen["everything"]) == published
-    assert seen["dprk"] and seen["russian"]  # each alert has something to receive
-    assert seen["dprk"] != seen["everything"] != seen["russian"]
-    for name, ids in seen.items():
-        got = receiver.article_ids(name)
-        assert sorted(got) == sorted(ids), name  # exactly the store's answer, each once
-        assert figures(client, settings, name) == (len(ids), 0)
-        assert delivered_records(client, settings, name) == ids
-    assert receiver.posts == sum(len(ids) for ids in seen.values())
+    assert_each_alert_got_the_store_s_answer_once(client, settings, receiver, published)
 
 
 def _publish_enriched(client: redis.Redis, settings: Settings, ids: list[str]) -> None:

@@ -78,3 +78,34 @@ def delivered_records(client: redis.Redis, settings: Settings, name: str) -> set
     return {
         key.decode()[len(head):] for key in client.scan_iter(match=f"{head}*", count=1000)
     }  # fmt: skip
+
+
+THREE_ALERTS = ("dprk", "russian", "everything")
+
+
+def add_three_alerts(settings: Settings, receiver: WebhookReceiver) -> None:
+    """A query, a language and everything, each with a webhook to the receiver."""
+    add_alert_cli(settings, receiver, "dprk", "--q", "Pyongyang")
+    add_alert_cli(settings, receiver, "russian", "--language", "ru")
+    # Past its rate an alert's matches go out as a digest (tested on its own); here each
+    # match is one POST.
+    add_alert_cli(settings, receiver, "everything", "--rate", "1000/min")
+
+
+def assert_each_alert_got_the_store_s_answer_once(
+    client: redis.Redis, settings: Settings, receiver: WebhookReceiver, stored: int
+) -> None:
+    """Each of the three alerts' receivers got exactly what the store returns for the
+    alert's query, each article once, signed; the worker's figures and records agree."""
+    assert receiver.bad_signatures == 0 and receiver.refused == 0
+    assert not receiver.duplicates
+    seen = {name: expected_ids(settings, name) for name in THREE_ALERTS}
+    assert len(seen["everything"]) == stored
+    assert seen["dprk"] and seen["russian"]  # each alert has something to receive
+    assert seen["dprk"] != seen["everything"] != seen["russian"]
+    for name, ids in seen.items():
+        got = receiver.article_ids(name)
+        assert sorted(got) == sorted(ids), name  # exactly the store's answer, each once
+        assert figures(client, settings, name) == (len(ids), 0)
+        assert delivered_records(client, settings, name) == ids
+    assert receiver.posts == sum(len(ids) for ids in seen.values())
