@@ -1,4 +1,4 @@
-"""Words of the languages beyond English: their dictionary forms and their stop words.
+"""Words of English and the languages beyond it: their dictionary forms and stop words.
 
 Names in Ukrainian, Russian and Polish are inflected ("у Києві", "do Warszawy"); the
 gazetteers of those languages match names by their lemmas, from simplemma (MIT, its
@@ -43,13 +43,17 @@ _SPACY_LANGUAGES: Final = Path(_SPACY_SPEC.origin).parent / "lang"
 _LANGUAGE_CODE: Final = re.compile(r"[a-z]{2,3}")
 
 
-@lru_cache(maxsize=200_000)
 def dictionary_form(word: str, language: str) -> str:
     """The word's dictionary form as simplemma writes it: names keep their capital
     ("Alejandro", "Иван"), common words lose it ("губернатор", "según"). A word of a
     language outside `LEMMATIZED_LANGUAGES` is returned as it is."""
     if language not in LEMMATIZED_LANGUAGES:
-        return word
+        return word  # before the cache, so it keeps its slots for lemmas
+    return _lemmatized(word, language)
+
+
+@lru_cache(maxsize=200_000)
+def _lemmatized(word: str, language: str) -> str:
     return str(_LEMMATIZER.lemmatize(word, language))
 
 
