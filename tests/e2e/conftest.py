@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from shared.settings import Settings
+from tests.webhook_receiver import WebhookReceiver
 
 
 @pytest.fixture
@@ -19,3 +20,11 @@ def client(settings: Settings) -> Iterator[redis.Redis]:
     if keys:
         c.delete(*keys)
     c.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    """A webhook receiver on 127.0.0.1 that checks every signature (tests/webhook_receiver.py)."""
+    made = WebhookReceiver({}).start()
+    yield made
+    made.stop()

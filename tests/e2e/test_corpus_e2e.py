@@ -8,14 +8,12 @@ what the store returns for the alert's query, each article once (the webhooks').
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 import redis
 
-from shared.pipeline import PIPELINE
 from shared.settings import Settings
 from shared.streams import StreamNames
 from tests.conftest import SEED
@@ -29,12 +27,12 @@ from tests.e2e.fetcher_support import (
     serve_pages,
     stored,
 )
-from tests.e2e.harness import group_done, running_stages, stored_count, wait_until
+from tests.e2e.harness import running_stages, stored_count, wait_until
 from tests.e2e.webhook_support import (
     LOOPBACK_ENV,
     add_three_alerts,
     assert_each_alert_got_the_store_s_answer_once,
-    webhooks_done,
+    pipeline_and_webhooks_done,
 )
 from tests.integration.fetcher.local_server import local_server
 from tests.webhook_receiver import WebhookReceiver
@@ -53,23 +51,6 @@ pytestmark = [
 NOT_ARTICLES = frozenset({"1566929327", "1685121845", "1545286960"})
 
 
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    made = WebhookReceiver({}).start()
-    yield made
-    made.stop()
-
-
-def everything_settled(client: redis.Redis, settings: Settings) -> bool:
-    """Every stage has taken and acknowledged all it was given, every delivery is settled."""
-    names = StreamNames(settings.stream_prefix)
-    return all(
-        group_done(client, names.stream(stage.input), stage.group)
-        for stage in PIPELINE
-        if stage.name != "webhooks"
-    ) and webhooks_done(client, settings)
-
-
 def test_the_200_pages_are_stored_with_text_and_each_alert_gets_the_store_s_answer_once(
     settings: Settings, client: redis.Redis, receiver: WebhookReceiver, tmp_path: Path
 ) -> None:
@@ -85,7 +66,7 @@ def test_the_200_pages_are_stored_with_text_and_each_alert_gets_the_store_s_answ
         publish_urls(client, settings, urls)
         try:
             wait_until(
-                lambda: everything_settled(client, settings),
+                lambda: pipeline_and_webhooks_done(client, settings),
                 600,
                 "every page fetched, stored or dead-lettered, matched and delivered",
             )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import os
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,12 @@ import pytest
 import redis
 
 from shared.alerts.wire import AlertKeys
-from shared.pipeline import PIPELINE
 from shared.settings import Settings
 from shared.streams import StreamNames, encode_json
 from tests.api.articles import enriched
 from tests.conftest import FIXTURES, SEED
 from tests.e2e.fetcher_support import dead_letters
-from tests.e2e.harness import group_done, running_stages, stored_count, wait_until
+from tests.e2e.harness import running_stages, stored_count, wait_until
 from tests.e2e.webhook_support import (
     LOOPBACK_ENV,
     add_alert_cli,
@@ -33,6 +31,7 @@ from tests.e2e.webhook_support import (
     assert_each_alert_got_the_store_s_answer_once,
     delivered_records,
     figures,
+    pipeline_and_webhooks_done,
     webhooks_done,
 )
 from tests.webhook_receiver import WebhookReceiver
@@ -51,13 +50,6 @@ RETRYING = {
 }
 
 
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    made = WebhookReceiver({}).start()
-    yield made
-    made.stop()
-
-
 def test_three_alerts_get_exactly_what_the_store_returns_for_their_query_each_once(
     settings: Settings, client: redis.Redis, receiver: WebhookReceiver, tmp_path: Path
 ) -> None:
@@ -72,16 +64,11 @@ def test_three_alerts_get_exactly_what_the_store_returns_for_their_query_each_on
             client.xadd(names.raw, {"content": gzip.decompress(page.read_bytes()),
                                     "content_type": "text/html", "source": page.stem})  # fmt: skip
         published = 1 + len(files)
-        # Every stage idle (an entry handled twice after a lost connection is fine: the
-        # store upserts, matching records once), every delivery settled.
         wait_until(
-            lambda: all(
-                group_done(client, names.stream(stage.input), stage.group)
-                for stage in PIPELINE if stage.name != "webhooks"
-            ) and webhooks_done(client, settings),
+            lambda: pipeline_and_webhooks_done(client, settings),
             600,
             "every article enriched, stored, matched and delivered",
-        )  # fmt: skip
+        )
         assert dead_letters(client, settings) == []
         assert stored_count(settings) == published
     assert_each_alert_got_the_store_s_answer_once(client, settings, receiver, published)

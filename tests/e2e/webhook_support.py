@@ -14,8 +14,10 @@ import redis
 from services.webhooks.queue import WebhookKeys
 from shared.alerts.figures import DELIVERED, FAILED
 from shared.alerts.wire import DELIVERY_GROUP, AlertKeys
+from shared.pipeline import PIPELINE
 from shared.settings import Settings
 from shared.store.backends import opened_store
+from shared.streams import StreamNames
 from tests.e2e.harness import group_done, stage_env
 from tests.webhook_receiver import WebhookReceiver
 
@@ -52,6 +54,18 @@ def expected_ids(settings: Settings, name: str) -> set[str]:
             return {summary.id async for summary in store.export(alert.query.article_query())}
 
     return asyncio.run(ids())
+
+
+def pipeline_and_webhooks_done(client: redis.Redis, settings: Settings) -> bool:
+    """Every stage has taken and acknowledged all it was given (an entry handled twice after
+    a lost connection is fine: the store upserts, matching records once), every delivery is
+    settled."""
+    names = StreamNames(settings.stream_prefix)
+    return all(
+        group_done(client, names.stream(stage.input), stage.group)
+        for stage in PIPELINE
+        if stage.name != "webhooks"
+    ) and webhooks_done(client, settings)
 
 
 def webhooks_done(client: redis.Redis, settings: Settings) -> bool:
