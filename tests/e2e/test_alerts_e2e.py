@@ -87,11 +87,11 @@ def test_each_alert_gets_what_the_store_returns_for_its_query_once(
     with running_stages(settings, tmp_path / "logs"):
         newsflow(env, "publish", *map(str, PAGES))
         wait_until(lambda: stored_count(settings) == PUBLISHED, 180, "every page to be stored")
-        wait_until(lambda: group_done(client, names.enriched, "alerts"), 30, "the alerts stage")
+        wait_until(lambda: group_done(client, names.enriched, "alerts"), 60, "the alerts stage")
         # Every article enriched a second time (a replay): delivered to no alert twice.
         for _id, fields in client.xrange(names.enriched):
             client.xadd(names.enriched, fields)
-        wait_until(lambda: group_done(client, names.enriched, "alerts"), 30, "the alerts stage")
+        wait_until(lambda: group_done(client, names.enriched, "alerts"), 60, "the alerts stage")
         status = orjson.loads(newsflow(env, "status", "--json"))
     figures = {a["alert"]: a for a in status["alerts"]}
     for name in ALERTS:

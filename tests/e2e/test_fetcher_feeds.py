@@ -56,7 +56,7 @@ def test_a_feed_is_followed_each_item_stored_once(
 
             site.add_item()
             new_url = site.item_url(21)
-            wait_until(lambda: bool(stored(settings, [new_url])), 30, "the new item stored")
+            wait_until(lambda: bool(stored(settings, [new_url])), 60, "the new item stored")
             polls = site.not_modified
             wait_until(lambda: site.not_modified >= polls + 3, 60, "three more polls")
             assert client.xlen(names.raw) == 21

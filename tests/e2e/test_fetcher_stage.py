@@ -47,7 +47,7 @@ def test_internal_addresses_are_dead_lettered_as_ssrf_by_default(
         ]
         with running_stages(settings, tmp_path / "logs", stages=("fetcher",)):
             publish_urls(client, settings, urls)
-            wait_until(lambda: len(dead_letters(client, settings)) == 3, 30, "3 dead letters")
+            wait_until(lambda: len(dead_letters(client, settings)) == 3, 60, "3 dead letters")
         assert reasons_by_url(client, settings) == dict.fromkeys(urls, "ssrf")
         assert server.connections == 0
 
@@ -86,7 +86,7 @@ def test_pages_that_cannot_be_had_are_dead_lettered_with_their_reason(
                 lambda: (
                     len(dead_letters(client, settings)) == 5 and len(fetched(client, settings)) == 2
                 ),
-                30,
+                60,
                 "5 dead letters and 2 pages fetched",
             )
         assert reasons_by_url(client, settings) == expected
@@ -101,7 +101,7 @@ def test_a_slow_host_does_not_hold_up_a_fast_one(
     settings: Settings, client: redis.Redis, tmp_path: Path
 ) -> None:
     with local_server("127.0.0.2") as slow, local_server("127.0.0.1") as fast:
-        slow.routes["/slow"] = page(article_html("Slow"), delay_s=2.0)
+        slow.routes["/slow"] = page(article_html("Slow"), delay_s=3.0)
         fast.routes["/fast"] = page(article_html("Fast"))
         env = {
             **FETCH_ENV,
@@ -117,7 +117,7 @@ def test_a_slow_host_does_not_hold_up_a_fast_one(
                 lambda: (
                     sum("/fast" in (e.source.url or "") for e in fetched(client, settings)) == 6
                 ),
-                10,
+                60,
                 "the fast host's pages",
             )
             fast_done = time.monotonic() - started
@@ -125,7 +125,7 @@ def test_a_slow_host_does_not_hold_up_a_fast_one(
                 "/slow" in (e.source.url or "") for e in fetched(client, settings)
             )
             wait_until(lambda: len(fetched(client, settings)) == 12, 60, "the slow pages")
-    assert fast_done < 1.9, fast_done
+    assert fast_done < 2.9, fast_done
     assert slow_done_by_then == 0
 
 
@@ -181,6 +181,6 @@ def test_failures_that_would_recur_are_dead_lettered_at_the_first_delivery(
         }
         with running_stages(settings, tmp_path / "logs", stages=("fetcher",), **FETCH_ENV):
             publish_urls(client, settings, expected)
-            wait_until(lambda: len(dead_letters(client, settings)) == 3, 30, "3 dead letters")
+            wait_until(lambda: len(dead_letters(client, settings)) == 3, 60, "3 dead letters")
         assert reasons_by_url(client, settings) == expected
         assert {letter["delivery_count"] for letter in dead_letters(client, settings)} == {1}

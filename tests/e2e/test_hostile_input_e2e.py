@@ -57,7 +57,7 @@ def _hostile_then_good(
         took = time.monotonic() - published
         count, titles = stored(settings)
         assert count == 1, f"the page was stored beside the article: {titles}"
-        wait_until(lambda: client.xlen(names.dlq) == 1, 30, "the page's dead letter")
+        wait_until(lambda: client.xlen(names.dlq) == 1, 60, "the page's dead letter")
     [(_id, fields)] = client.xrange(names.dlq)
     return orjson.loads(fields[b"data"]), took
 
@@ -101,7 +101,7 @@ def test_a_parser_killed_while_it_works_on_a_hostile_page_does_not_stall_the_str
         client.xadd(names.raw, _article_after(1))
         wait_until(
             lambda: int(client.xpending(names.fetched, "parser")["pending"]) >= 1,
-            30,
+            60,
             "the parser to take the page",
         )
         time.sleep(TIMEOUT_S / 3)  # well inside the page's work
@@ -123,7 +123,7 @@ def test_a_parser_killed_while_it_works_on_a_hostile_page_does_not_stall_the_str
         took = time.monotonic() - taken_over
         count, titles = stored(settings)
         assert count == 1, f"the page was stored beside the article: {titles}"
-        wait_until(lambda: client.xlen(names.dlq) == 1, 30, "the page's dead letter")
+        wait_until(lambda: client.xlen(names.dlq) == 1, 60, "the page's dead letter")
         assert int(client.xpending(names.fetched, "parser")["pending"]) == 0
     [(_id, fields)] = client.xrange(names.dlq)
     letter = orjson.loads(fields[b"data"])

@@ -65,10 +65,10 @@ def test_seed_flows_from_a_raw_xadd_to_the_store(
 
         # The same article again: still one row.
         client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
-        wait_until(lambda: client.xlen(names.enriched) == 2, 30, "the second copy to flow")
+        wait_until(lambda: client.xlen(names.enriched) == 2, 60, "the second copy to flow")
         wait_until(
             lambda: group_done(client, names.enriched, "sink"),
-            20,
+            60,
             "the sink to take the second copy",
         )
         assert stored_count(settings) == 1
@@ -98,7 +98,7 @@ def test_garbage_goes_to_the_dlq_and_good_articles_still_flow(
             client.xadd(names.raw, {"source": "no content, no url"})
             client.xadd(names.raw, {"data": "{this is not json"})
             client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
-            wait_until(lambda: stored_count(settings) == 1, 30, "the good article to be stored")
+            wait_until(lambda: stored_count(settings) == 1, 60, "the good article to be stored")
             wait_until(lambda: client.xlen(names.dlq) == 2, 60, "two dead letters")
         letters = [orjson.loads(f[b"data"]) for _id, f in client.xrange(names.dlq)]
         assert [(x["stage"], x["reason"]) for x in letters] == [

@@ -31,7 +31,7 @@ def test_readiness_fails_while_redis_is_down_and_returns_with_it(
             private.stop()
             wait_until(
                 lambda: set(pipeline.readiness().values()) == {503},
-                20,
+                60,
                 "every stage to report not ready without Redis",
             )
             assert set(pipeline.liveness().values()) == {200}, "liveness must not follow Redis"
@@ -52,7 +52,7 @@ def test_readiness_fails_while_redis_is_down_and_returns_with_it(
             client = redis.Redis.from_url(private.url)
             try:
                 publish(client, settings, [text_article(1)])
-                wait_until(lambda: stored_count(settings) == 1, 30, "the article stored")
+                wait_until(lambda: stored_count(settings) == 1, 60, "the article stored")
             finally:
                 client.close()
     finally:

@@ -122,7 +122,7 @@ def test_replaying_a_fixed_up_dead_letter_stores_it_once(
     # The operator set the size cap too low: the seed (2 KB) is refused.
     with running_stages(settings, tmp_path / "logs1", NEWSFLOW_MAX_CONTENT_BYTES="1024"):
         client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
-        wait_until(lambda: client.xlen(names.dlq) == 1, 30, "the dead letter")
+        wait_until(lambda: client.xlen(names.dlq) == 1, 60, "the dead letter")
     listed = run_cli(settings, "dlq", "list", "--json").stdout.splitlines()
     letter = orjson.loads(listed[0])
     assert letter["reason"] == "too_large" and letter["stage"] == "fetcher"
@@ -132,12 +132,12 @@ def test_replaying_a_fixed_up_dead_letter_stores_it_once(
     # Fixed: the cap is back to its default; the letter is replayed twice.
     with running_stages(settings, tmp_path / "logs2"):
         run_cli(settings, "dlq", "replay", "--reason", "too_large", "--keep")
-        wait_until(lambda: stored(settings)[0] == 1, 30, "the replayed article")
+        wait_until(lambda: stored(settings)[0] == 1, 60, "the replayed article")
         run_cli(settings, "dlq", "replay", "--all")
-        wait_until(lambda: client.xlen(names.enriched) == 2, 30, "the second replay")
+        wait_until(lambda: client.xlen(names.enriched) == 2, 60, "the second replay")
         wait_until(
             lambda: group_done(client, names.enriched, "sink"),
-            30,
+            60,
             "the sink to take the second replay",
         )
     assert stored(settings)[0] == 1
@@ -152,14 +152,14 @@ def test_a_worker_killed_between_forwarding_and_acking_stores_the_article_once(
     names = StreamNames(settings.stream_prefix)
     with running_stages(settings, tmp_path / "logs", stages=("fetcher", "parser", "sink")):
         client.xadd(names.raw, {"content": SEED.read_text(), "source": "UNN"})
-        wait_until(lambda: client.xlen(names.parsed) == 1, 30, "the parsed article")
+        wait_until(lambda: client.xlen(names.parsed) == 1, 60, "the parsed article")
         # An enricher worker takes the entry, does its work, puts the result on the next
         # stream... and dies before its XACK (the window MULTI/EXEC closes in the real one).
         client.xgroup_create(names.parsed, "enricher", id="0")
         reply = client.xreadgroup("enricher", "doomed-worker", {names.parsed: ">"}, count=1)
         [(_stream, [(_entry_id, fields)])] = reply  # type: ignore[misc]
         client.xadd(names.enriched, encode_json(enrich_event(decode_event_entry(fields)).to_json()))
-        wait_until(lambda: stored(settings)[0] == 1, 30, "the orphaned output to be stored")
+        wait_until(lambda: stored(settings)[0] == 1, 60, "the orphaned output to be stored")
 
     # A live enricher claims the entry the dead one held and processes it again.
     with running_stages(settings, tmp_path / "logs2"):
@@ -173,7 +173,7 @@ def test_a_worker_killed_between_forwarding_and_acking_stores_the_article_once(
         )
         wait_until(
             lambda: group_done(client, names.enriched, "sink"),
-            30,
+            60,
             "the sink to take the second copy",
         )
         assert stored(settings)[0] == 1

@@ -97,7 +97,7 @@ def test_two_enricher_replicas_share_the_group_and_nothing_is_done_twice(
 
         publish_distinct_articles(client, names, ARTICLES)
         wait_until(lambda: stored_count(settings) == ARTICLES, 240, "every article stored")
-        wait_until(lambda: group_done(client, names.parsed, "enricher"), 30, "enricher done")
+        wait_until(lambda: group_done(client, names.parsed, "enricher"), 60, "enricher done")
 
         consumers = {
             c["name"].decode(): c for c in client.xinfo_consumers(names.parsed, "enricher")

@@ -126,7 +126,7 @@ def test_up_on_a_bare_machine_keeps_its_data_across_restarts(tmp_path: Path) -> 
         assert "REDIS_URL is not set: using the server of `newsflow up`" in published.stderr
         outputs += [published.stdout, published.stderr]
         wait_until(lambda: found_by_search(folder), 90, "`newsflow search Pyongyang`")
-        wait_until(lambda: settled(client), 30, "nothing pending")
+        wait_until(lambda: settled(client), 60, "nothing pending")
     assert up.returncode == 0, log.read_text()
     assert not Path(f"/proc/{server}").exists() or b"-server" not in cmdline(server)
     assert not (folder / "newsflow-data" / STATE_FILE).exists()
