@@ -131,3 +131,23 @@ def test_the_article_view_links_to_its_story(page: Any, api: Api) -> None:
     page.locator("#story-view h2").wait_for()
     page.wait_for_function("() => document.querySelectorAll('#items > li').length === 3")
     assert not page.get_by_role("dialog").is_visible()
+
+
+def test_a_request_that_got_no_answer_is_tried_again(page: Any, api: Api) -> None:
+    """The first request for the story loses its connection: the page asks again and shows
+    the story, not "Story not found"."""
+    dropped: list[str] = []
+
+    def drop_the_first(route: Any) -> None:
+        if dropped:
+            route.continue_()
+        else:
+            dropped.append(route.request.url)
+            route.abort("connectionreset")
+
+    page.route(re.compile(f"/api/stories/{STORY}$"), drop_the_first)
+    page.goto(f"{api.url}/?story={STORY}")
+    headline = page.locator("#story-view h2")
+    headline.wait_for()  # the view's h2 comes with the answer, or with "Story not found"
+    assert headline.inner_text() == api.articles[0].article.title  # type: ignore[union-attr]
+    assert len(dropped) == 1

@@ -23,8 +23,23 @@ let total = 0;
 let live = null;
 let loading = 0;
 
+// A GET that got no answer at all (a dropped connection, the api restarting) is tried again
+// twice: reading twice changes nothing, and one lost request would blank a panel for good.
+const RETRY_DELAYS_MS = [250, 1000];
+
+async function fetchRetried(url, options) {
+  for (const delay of [...RETRY_DELAYS_MS, null]) {
+    try {
+      return await fetch(url, options);
+    } catch (error) {
+      if (delay === null || options.signal?.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 async function getJson(url, signal) {
-  const response = await fetch(url, { signal, headers: { Accept: "application/json" } });
+  const response = await fetchRetried(url, { signal, headers: { Accept: "application/json" } });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.error ?? body.detail ?? `${response.status} ${response.statusText}`);
   return body;
