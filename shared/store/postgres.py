@@ -142,12 +142,14 @@ class PostgresStore(SqlReadSide):
             lock = (self._quoted + "_schema",)
             await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", lock)
             try:
-                await self._create_or_migrate(conn)
-                await conn.execute(
-                    _sql(f"INSERT INTO {self._quoted}_meta VALUES (%s, %s)"
-                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-                    (SCHEMA_VERSION_KEY, self._schema_version),
-                )  # fmt: skip
+                # The opener we waited for may have made the schema current meanwhile.
+                if not await self._schema_is_current(conn):
+                    await self._create_or_migrate(conn)
+                    await conn.execute(
+                        _sql(f"INSERT INTO {self._quoted}_meta VALUES (%s, %s)"
+                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                        (SCHEMA_VERSION_KEY, self._schema_version),
+                    )  # fmt: skip
             finally:
                 if not conn.broken:  # a lost connection has released its lock already
                     await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", lock)

@@ -13,7 +13,7 @@ from shared.events import ArticleEvent, RawSubmission
 from shared.store.article_store import ArticleStore
 from shared.store.postgres import PostgresStore
 from tests.conftest import SEED
-from tests.store_tables import drop_store_tables
+from tests.store_tables import EARLIER_SCHEMA, drop_store_tables
 
 pytestmark = pytest.mark.integration
 
@@ -118,4 +118,55 @@ async def test_opening_a_current_postgres_schema_takes_no_table_locks(
     finally:
         await writing.close()
         await first.close()
+        drop_store_tables(database_url, table_name)
+
+
+async def test_an_opener_that_waited_for_another_s_migration_takes_no_table_locks(
+    database_url: str, table_name: str
+) -> None:
+    """Stages starting at once on an old schema: one migrates, the others wait for its lock.
+    Once it is done the schema is current, and a waiting opener that ran the DDL again would
+    wait on a sink writing meanwhile (as in the test above)."""
+    first = PostgresStore(database_url, table_name)
+    await first.open()
+    await first.close()
+    migrating = await psycopg.AsyncConnection.connect(database_url, autocommit=True)
+    writing = await psycopg.AsyncConnection.connect(database_url)
+    second = PostgresStore(database_url, table_name)
+    lock = (f"{table_name}_schema",)
+    meta = f"{table_name}_meta"
+    try:
+        cursor = await migrating.execute(
+            f"SELECT key, value FROM {meta} WHERE key = 'schema_version'"  # type: ignore[arg-type]
+        )
+        current = await cursor.fetchone()
+        # The schema as an earlier release left it, and another opener migrating it.
+        await migrating.execute(EARLIER_SCHEMA.format(table=table_name))  # type: ignore[arg-type]
+        await migrating.execute("SELECT pg_advisory_lock(hashtext(%s))", lock)
+        opening = asyncio.create_task(second.open())
+        for _ in range(400):  # until the second opener waits for that lock
+            cursor = await migrating.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND objid = ((hashtext(%s)::bigint & 4294967295)::text)::oid",
+                lock,
+            )
+            if (await cursor.fetchone()) != (0,):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the second opener never waited for the schema lock")
+        # The migration ends (the current version written) while a sink writes.
+        await migrating.execute(
+            f"INSERT INTO {meta} VALUES (%s, %s)",  # type: ignore[arg-type]
+            current,
+        )
+        await writing.execute(
+            f"LOCK TABLE {table_name}_story_members IN ROW EXCLUSIVE MODE"  # type: ignore[arg-type]
+        )
+        await migrating.execute("SELECT pg_advisory_unlock(hashtext(%s))", lock)
+        await asyncio.wait_for(opening, timeout=10)
+    finally:
+        await writing.close()
+        await migrating.close()
+        await second.close()
         drop_store_tables(database_url, table_name)
