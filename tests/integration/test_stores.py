@@ -11,8 +11,9 @@ from services.fetcher.intake import event_from_content
 from services.parser.parse import parse_event
 from shared.events import ArticleEvent, RawSubmission
 from shared.store.article_store import ArticleStore
-from shared.store.postgres import PostgresStore
+from shared.store.postgres import SCHEMA_VERSION_KEY, PostgresStore
 from tests.conftest import SEED
+from tests.integration.harness import wait_for
 from tests.store_tables import EARLIER_SCHEMA, drop_store_tables
 
 pytestmark = pytest.mark.integration
@@ -137,24 +138,24 @@ async def test_an_opener_that_waited_for_another_s_migration_takes_no_table_lock
     meta = f"{table_name}_meta"
     try:
         cursor = await migrating.execute(
-            f"SELECT key, value FROM {meta} WHERE key = 'schema_version'"  # type: ignore[arg-type]
+            f"SELECT key, value FROM {meta} WHERE key = %s",  # type: ignore[arg-type]
+            (SCHEMA_VERSION_KEY,),
         )
         current = await cursor.fetchone()
         # The schema as an earlier release left it, and another opener migrating it.
         await migrating.execute(EARLIER_SCHEMA.format(table=table_name))  # type: ignore[arg-type]
         await migrating.execute("SELECT pg_advisory_lock(hashtext(%s))", lock)
-        opening = asyncio.create_task(second.open())
-        for _ in range(400):  # until the second opener waits for that lock
+
+        async def an_opener_waits_for_the_lock() -> bool:
             cursor = await migrating.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
                 " AND objid = ((hashtext(%s)::bigint & 4294967295)::text)::oid",
                 lock,
             )
-            if (await cursor.fetchone()) != (0,):
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("the second opener never waited for the schema lock")
+            return (await cursor.fetchone()) != (0,)
+
+        opening = asyncio.create_task(second.open())
+        await wait_for(an_opener_waits_for_the_lock, within=20)
         # The migration ends (the current version written) while a sink writes.
         await migrating.execute(
             f"INSERT INTO {meta} VALUES (%s, %s)",  # type: ignore[arg-type]
