@@ -77,10 +77,14 @@ def _words(text: str, language: str, stops: frozenset[str]) -> list[str]:
 
 
 def _lead_and_body(text: str, lead: str | None) -> tuple[str, str]:
-    if lead:
-        return lead, text
-    first, _, rest = text.strip().partition("\n\n")
-    return first, rest
+    """The lead and the rest: a lead the text starts with (the parser takes the first
+    paragraph as the lead) is weighed as the lead only, not once more in the body."""
+    text = text.strip()
+    if not lead:
+        first, _, rest = text.partition("\n\n")
+        return first, rest
+    lead = lead.strip()
+    return lead, text.removeprefix(lead).strip() if text.startswith(lead) else text
 
 
 def _damped(counts: Mapping[str, float]) -> dict[str, float]:

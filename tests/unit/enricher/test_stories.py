@@ -41,6 +41,17 @@ def test_title_and_lead_weigh_more_than_the_body() -> None:
     assert weights["w:lead"] > weights["w:rain"]
 
 
+def test_a_lead_the_parser_took_from_the_text_is_weighed_once() -> None:
+    # The parser gives the first paragraph as the lead and keeps it in the text; the
+    # corpus and many publishers give no lead. Both must weigh alike.
+    text = "Flood hits Dnipro overnight.\n\nRain kept falling."
+    without_lead = features_of(story_event("a", "Flood", text))
+    event = story_event("b", "Flood", text)
+    assert event.article is not None
+    event.article.lead = "Flood hits Dnipro overnight."
+    assert features_of(event).weights == without_lead.weights
+
+
 def test_numbers_and_names_are_features_and_places_are_by_geonames_id() -> None:
     english = story_features(
         "en",
