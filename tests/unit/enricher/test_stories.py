@@ -93,14 +93,25 @@ def test_the_time_is_the_arrival_and_the_published_time_when_there_is_one() -> N
     assert features_of(event).time == ArticleTime(T0.timestamp(), published.timestamp())
 
 
-def test_cosine_weighs_words_and_names_by_their_shares() -> None:
-    vector = tfidf_vector({"w:quake": 1.0, "e:tabriz": 1.0}, {}, 10)
-    assert cosine(vector, {"w:quake": 2.0, "e:tabriz": 1.0}) == pytest.approx(1.0)
+def test_cosine_weighs_words_numbers_and_names_by_their_shares() -> None:
+    vector = tfidf_vector({"w:quake": 1.0, "n:23": 1.0, "e:tabriz": 1.0}, {}, 10)
+    assert cosine(vector, {"w:quake": 2.0, "n:23": 1.0, "e:tabriz": 1.0}) == pytest.approx(1.0)
     only_words = cosine(vector, {"w:quake": 1.0})
+    only_numbers = cosine(vector, {"n:23": 1.0})
     only_names = cosine(vector, {"e:tabriz": 1.0})
-    assert only_words == pytest.approx(0.7) and only_names == pytest.approx(0.3)
-    # An article without names is scored on its words alone.
+    assert (only_words, only_numbers, only_names) == pytest.approx((0.5, 0.2, 0.3))
+    # An article without numbers or names is scored on its words alone.
     assert cosine(tfidf_vector({"w:quake": 1.0}, {}, 10), {"w:quake": 1.0}) == 1.0
+
+
+def test_numbers_are_a_channel_of_their_own() -> None:
+    # Among the words of a long text another event's toll would cost 1/41 of the score
+    # (0.98); on a channel of its own it costs the numbers' share.
+    words = {f"w:word{k}": 1.0 for k in range(40)}
+    article = tfidf_vector({**words, "n:26": 1.0}, {}, 10)
+    same_kind = tfidf_vector({**words, "n:23": 1.0}, {}, 10)
+    assert channel("n:26") == "numbers"
+    assert cosine(article, same_kind) == pytest.approx(0.5 / (0.5 + 0.2))
 
 
 def test_a_story_closes_after_its_quiet_period_either_side() -> None:
