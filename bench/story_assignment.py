@@ -2,7 +2,7 @@
 size, and the ECB+ development stories through `newsflow up` with one and two enrichers.
 
     REDIS_URL=redis://localhost:6379/0 python bench/story_assignment.py cost --stories 100000
-    REDIS_URL=redis://localhost:6379/0 python bench/story_assignment.py pipeline --replicas 1 2
+    REDIS_URL=redis://localhost:6379/0 python bench/story_assignment.py pipeline --seeds 0 1 2 3 4
     python bench/story_assignment.py memory --seeds 0 1 2 3 4
 
 memory: the algorithm alone, over the in-memory index, the articles enriched once and then
@@ -15,7 +15,8 @@ of the 462 real articles, already enriched, one after the other against it.
 
 pipeline: the four stages as processes (as `newsflow up` runs them, a second enricher
 beside the first for two replicas), the articles published as plain text in the shuffled
-order of `tests.story_corpus.SEED`, and B-cubed of the story ids on the enriched stream.
+order of each seed (`tests.story_corpus.SEED` unless --seeds), and B-cubed of the story ids
+on the enriched stream; with several seeds, their mean.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from redis.asyncio import Redis
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from newsflow_cli.supervisor import StageProcesses, stage_command
-from services.enricher.bcubed import bcubed
+from services.enricher.bcubed import BCubed, bcubed
 from services.enricher.enrich import enrich_events
 from services.enricher.stories import StoryAssigner
 from services.enricher.story_features import ArticleFeatures, article_features
@@ -164,8 +165,8 @@ async def cost(stories: int) -> None:
         await client.aclose()
 
 
-def pipeline(replicas: int, quiet_s: float | None) -> None:
-    corpus = load_corpus()
+def pipeline(replicas: int, quiet_s: float | None, seed: int) -> BCubed:
+    corpus = load_corpus(seed)
     prefix = f"bench-stories-{uuid.uuid4().hex[:8]}"
     names = StreamNames(prefix)
     gold: dict[str, str] = {}
@@ -239,9 +240,19 @@ def pipeline(replicas: int, quiet_s: float | None) -> None:
     score = bcubed(stories, gold)
     quiet = f"quiet period {quiet_s:g}s" if quiet_s else "default quiet period"
     print(
-        f"newsflow up, {replicas} enricher(s), {quiet}, seed {SEED}: {len(stories)} articles in "
+        f"newsflow up, {replicas} enricher(s), {quiet}, seed {seed}: {len(stories)} articles in "
         f"{elapsed:.0f}s ({lost} dead-lettered), {len(set(stories.values()))} stories, B-cubed P "
         f"{score.precision:.3f} R {score.recall:.3f} F1 {score.f1:.3f}"
+    )
+    return score
+
+
+def _print_mean(scores: list[BCubed]) -> None:
+    f1 = [s.f1 for s in scores]
+    print(
+        f"mean over {len(scores)} seeds: P {statistics.mean(s.precision for s in scores):.3f} "
+        f"R {statistics.mean(s.recall for s in scores):.3f} F1 {statistics.mean(f1):.3f} "
+        f"({min(f1):.3f}-{max(f1):.3f})"
     )
 
 
@@ -266,12 +277,7 @@ def memory(seeds: list[int]) -> None:
         score = bcubed(asyncio.run(_assign_in_memory(enriched, order)), corpus.gold)
         scores.append(score)
         print(f"seed {seed}: P {score.precision:.3f} R {score.recall:.3f} F1 {score.f1:.3f}")
-    f1 = [s.f1 for s in scores]
-    print(
-        f"mean over {len(seeds)} seeds: P {statistics.mean(s.precision for s in scores):.3f} "
-        f"R {statistics.mean(s.recall for s in scores):.3f} F1 {statistics.mean(f1):.3f} "
-        f"({min(f1):.3f}-{max(f1):.3f})"
-    )
+    _print_mean(scores)
 
 
 def main() -> None:
@@ -289,6 +295,7 @@ def main() -> None:
         "their text, 2005-2013, the others get their arrival: a quiet period longer than "
         "that span leaves time out of the evaluation)",
     )
+    pipeline_args.add_argument("--seeds", type=int, nargs="+", default=[SEED])
     memory_args = sub.add_parser("memory")
     memory_args.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     args = parser.parse_args()
@@ -298,7 +305,9 @@ def main() -> None:
         asyncio.run(cost(args.stories))
     else:
         for replicas in args.replicas:
-            pipeline(replicas, args.quiet_s)
+            scores = [pipeline(replicas, args.quiet_s, seed) for seed in args.seeds]
+            if len(scores) > 1:
+                _print_mean(scores)
 
 
 if __name__ == "__main__":
