@@ -20,10 +20,11 @@ from tests.story_corpus import load_corpus
 
 pytestmark = pytest.mark.integration
 
-# Measured at the seed: one replica P 0.864 R 0.919 F1 0.890; two replicas the same here
-# (their interleaving varies). Below the issue's 0.92: see README, Stories. The bound
-# leaves room for the two replicas' order, not for a worse algorithm.
-LEAST_F1 = 0.875
+# Measured at the seed: one replica P 0.932 R 0.904 F1 0.918; two replicas the same here
+# (their interleaving varies). This seed's order is a kind one: the mean over seeds 0-9 is
+# 0.898 (README, Stories). The bound leaves room for the two replicas' order, not for a
+# worse algorithm (before numbers were a channel of their own, 0.890 here).
+LEAST_F1 = 0.9
 
 
 @pytest.fixture(scope="module")
