@@ -99,8 +99,9 @@ CHANNEL_OF: Final[Mapping[str, str]] = {
 }
 # Names alone mislead (the same boxer's two fights); words alone miss that two texts
 # name the same people and places in different words. Numbers (the 23 pirates of one
-# attack, the 26 of the next; a toll, a score, a year) tell one event from another of its
-# kind better than any word, and among a long text's words they weighed next to nothing.
+# attack, the 26 of the next; a toll, a score, a year) are rarely shared by two events of
+# one kind (ECB+: numbers' cosine 0.31 within an event, 0.04 across a topic's two, words'
+# 0.37 and 0.16), and among a long text's words they weighed next to nothing.
 SHARES: Final[Mapping[str, float]] = {"words": 0.5, "numbers": 0.2, "named": 0.3}
 
 
