@@ -106,7 +106,7 @@ def test_cosine_weighs_words_numbers_and_names_by_their_shares() -> None:
 
 def test_numbers_are_a_channel_of_their_own() -> None:
     # Among the words of a long text another event's toll would cost 1/41 of the score
-    # (0.98); on a channel of its own it costs the numbers' share.
+    # (0.98 would be left); on a channel of its own it costs the numbers' share.
     words = {f"w:word{k}": 1.0 for k in range(40)}
     article = tfidf_vector({**words, "n:26": 1.0}, {}, 10)
     same_kind = tfidf_vector({**words, "n:23": 1.0}, {}, 10)
