@@ -4,7 +4,9 @@ articles made by the real parser and enricher.
 
 Without Chromium or Playwright these tests skip and say why, except under CI=true, where
 they fail: `.ci/run` installs Chromium with apt when it is missing. A failing test leaves a
-screenshot of the page in test-artifacts/ (NEWSFLOW_TEST_ARTIFACTS elsewhere).
+screenshot of the page in test-artifacts/ (NEWSFLOW_TEST_ARTIFACTS elsewhere). The pictures
+README shows are written there too, and into docs/ only with NEWSFLOW_UPDATE_SCREENSHOTS=1:
+a test run leaves the checkout as it found it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tests.servers import free_port, stop_process
 
 CHROMIUM = Path(os.environ.get("NEWSFLOW_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(os.environ.get("NEWSFLOW_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+UPDATE_SCREENSHOTS = os.environ.get("NEWSFLOW_UPDATE_SCREENSHOTS") == "1"
 
 pytestmark = pytest.mark.browser
 
@@ -157,6 +160,17 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 # Package scope, not session: sync Playwright runs an event loop in this thread while it is
 # open, and every asyncio test collected after this package would find it running.
+def readme_screenshot(page: Any, name: str) -> Path:
+    """A picture README shows (docs/<name>): into test-artifacts/, and into docs/ when
+    NEWSFLOW_UPDATE_SCREENSHOTS=1, so that only a run meant to refresh them changes the
+    checkout."""
+    folder = ROOT / "docs" if UPDATE_SCREENSHOTS else ARTIFACTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    page.screenshot(path=str(path))
+    return path
+
+
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from shared.streams import StreamNames, encode_json
-from tests.browser.articles import ROOT, live_article
-from tests.browser.conftest import Api
+from tests.browser.articles import live_article
+from tests.browser.conftest import Api, readme_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -229,4 +229,4 @@ def test_the_readme_screenshot(page: Any, api: Api) -> None:
     page.locator("#items > li").first.wait_for()
     page.wait_for_selector("#chart rect.bar")
     page.wait_for_selector(".facet[data-facet=entities] button")
-    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
+    assert readme_screenshot(page, "screenshot.png").stat().st_size > 0
