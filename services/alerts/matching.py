@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
-from services.alerts.records import MatchRecords
+from services.alerts.records import MatchRecords, RecordedMatch
 from shared.alerts.catalog import alerts_version
 from shared.alerts.definition import AlertDefinition
 from shared.alerts.wire import AlertKeys, AlertMatch, idempotency_key
@@ -35,6 +35,7 @@ class CompiledAlert:
     name: str
     query: CompiledQuery
     webhook: bool  # a delivery to make on the queue, besides the alert's stream
+    once_per_story: bool = False
 
 
 def compile_alerts(alerts: list[AlertDefinition]) -> list[CompiledAlert]:
@@ -47,7 +48,9 @@ def compile_alerts(alerts: list[AlertDefinition]) -> list[CompiledAlert]:
         except QueryError as exc:
             log.error("alert_not_loaded", alert=alert.name, error=exc.message)
             continue
-        compiled.append(CompiledAlert(alert.name, query, alert.webhook is not None))
+        compiled.append(
+            CompiledAlert(alert.name, query, alert.webhook is not None, alert.once_per_story)
+        )
     return compiled
 
 
@@ -58,6 +61,7 @@ def matching_alerts(alerts: list[CompiledAlert], event: ArticleEvent) -> list[Co
 
 def match_of(alert: str, event: ArticleEvent, now: datetime) -> AlertMatch:
     article = event.article
+    story = event.enrichment.story if event.enrichment else None
     return AlertMatch(
         alert=alert,
         article_id=event.id,
@@ -65,6 +69,7 @@ def match_of(alert: str, event: ArticleEvent, now: datetime) -> AlertMatch:
         url=(article.canonical_url if article and article.canonical_url else event.source.url),
         source=event.source.name or (article.publisher if article else None),
         published_at=article.published_at if article else None,
+        story_id=story.id if story else None,
         matched_at=now,
         idempotency_key=idempotency_key(alert, event.id),
         trace_id=event.trace_id,
@@ -116,5 +121,7 @@ class AlertMatcher:
         if not found:
             return None
         now = datetime.now(UTC)
-        matches = [(match_of(a.name, event, now), a.webhook) for a in found]
+        matches = [
+            RecordedMatch(match_of(a.name, event, now), a.webhook, a.once_per_story) for a in found
+        ]
         return Forward(writes=lambda pipe: self.records.queue(pipe, matches))

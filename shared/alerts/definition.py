@@ -119,6 +119,11 @@ class AlertDefinition(BaseModel):
         le=100_000,
         description="Webhook POSTs per minute at most; past it, matches go out as a digest.",
     )
+    once_per_story: bool = Field(
+        default=False,
+        description="One match per story: the first of a story's articles that the query "
+        "matches; later articles of that story are passed over (`enrichment.story`).",
+    )
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @field_validator("name")

@@ -10,6 +10,9 @@ Under the stream prefix (`newsflow` by default):
     <prefix>:alerts:seen:<name>:<article id>
                                     "1" with a TTL: this article matched this alert (the
                                     idempotency record, set once, by the matching stage)
+    <prefix>:alerts:story:<name>:<story id>
+                                    the id of the article that matched for this story, with
+                                    a TTL (alerts with `once_per_story` only)
     <prefix>:alerts:figures:<name>  hash of counters: matched, delivered, failed
 
 `deliveries` and `version` are therefore not alert names (definition.RESERVED_NAMES).
@@ -50,6 +53,9 @@ class AlertKeys:
     def seen(self, name: str, article_id: str) -> str:
         return f"{self.prefix}:alerts:seen:{name}:{article_id}"
 
+    def story(self, name: str, story_id: str) -> str:
+        return f"{self.prefix}:alerts:story:{name}:{story_id}"
+
     def figures(self, name: str) -> str:
         return f"{self.prefix}:alerts:figures:{name}"
 
@@ -71,6 +77,9 @@ class AlertMatch(BaseModel):
     url: str | None = None
     source: str | None = None
     published_at: datetime | None = None
+    story_id: str | None = Field(
+        default=None, description="The story the article joined (`enrichment.story.id`)."
+    )
     matched_at: datetime
     idempotency_key: str = Field(description="alert:article_id, the same on every delivery.")
     trace_id: str | None = Field(

@@ -19,6 +19,7 @@ from shared.alerts.figures import read_figures
 from shared.alerts.wire import AlertKeys, idempotency_key
 from shared.article_match import matches
 from shared.delivery import Forward
+from shared.events import ArticleEvent, StoryLink
 from shared.settings import Settings
 from shared.store.backends import opened_store
 from shared.streams import StreamNames
@@ -125,6 +126,95 @@ async def test_a_match_is_recorded_with_the_ack_or_not_at_all(
     assert await redis.xlen(keys.deliveries) == 1
     assert (await read_figures(redis, keys, KP.name)).matched == 1
     assert 0 < await redis.ttl(keys.seen(KP.name, "art001")) <= settings.alert_seen_ttl_s
+
+
+def in_story(event: ArticleEvent, story: str, article_id: str) -> ArticleEvent:
+    assert event.enrichment is not None
+    link = StoryLink(id=story, size=1, new=False)
+    return event.model_copy(
+        update={
+            "id": article_id,
+            "enrichment": event.enrichment.model_copy(update={"story": link}),
+        }
+    )
+
+
+async def test_an_alert_once_per_story_records_the_first_matching_article_of_each_story(
+    settings: Settings, redis: Redis
+) -> None:
+    """The first of a story's articles that the query matches is recorded (and delivered);
+    later ones of that story are not, whichever replica handles them, nor are articles
+    the query does not match counted against their story. An article without a story is
+    a story of its own. Every-article alerts beside it see every article."""
+    keys = AlertKeys(settings.stream_prefix)
+    per_story = alert("kp-stories", webhook=True, q="missile", countries=["KP"])
+    per_story = per_story.model_copy(update={"once_per_story": True})
+    every = alert("kp-articles", q="missile", countries=["KP"])
+    kp, other = ARTICLES[0], ARTICLES[3]  # the second does not match the query
+    assert matches(every.query.article_query(), kp)
+    assert not matches(every.query.article_query(), other)
+    events = [
+        in_story(other, "s-one", "a0"),  # the story's first article, not matched
+        in_story(kp, "s-one", "a1"),  # the story's first match: recorded
+        in_story(kp, "s-one", "a2"),
+        in_story(kp, "s-two", "b1"),
+        in_story(kp, "s-one", "a3"),
+        kp.model_copy(update={"id": "alone"}),  # no story link: a story of its own
+    ]
+    assert events[-1].enrichment is not None and events[-1].enrichment.story is None
+    await add_alerts(settings, redis, [per_story, every])
+    async with running_alerts(settings):
+        await publish(redis, settings, events)
+        await settled(redis, settings)
+        await publish(redis, settings, events)  # enriched again: still once
+        await settled(redis, settings)
+    recorded = await matches_on(redis, keys.stream(per_story.name))
+    assert [(m.article_id, m.story_id) for m in recorded] == [
+        ("a1", "s-one"),
+        ("b1", "s-two"),
+        ("alone", None),
+    ]
+    assert [m.article_id for m in await matches_on(redis, keys.deliveries)] == [
+        "a1",
+        "b1",
+        "alone",
+    ]
+    assert (await read_figures(redis, keys, per_story.name)).matched == 3
+    found = [m.article_id for m in await matches_on(redis, keys.stream(every.name))]
+    assert found == ["a1", "a2", "b1", "a3", "alone"]
+    assert await redis.get(keys.story(per_story.name, "s-one")) == b"a1"
+    assert 0 < await redis.ttl(keys.story(per_story.name, "s-one")) <= settings.alert_seen_ttl_s
+
+
+async def test_two_replicas_record_one_article_of_a_story_at_once(
+    settings: Settings, redis: Redis
+) -> None:
+    """Two matchers handling two articles of one new story at the same time, their writes
+    sent together: the story is recorded once, with the article whose write ran first."""
+    keys = AlertKeys(settings.stream_prefix)
+    per_story = alert("kp-stories", q="missile").model_copy(update={"once_per_story": True})
+    await add_alerts(settings, redis, [per_story])
+    records = MatchRecords(keys, settings.alert_seen_ttl_s, settings.alert_stream_max_length)
+    async with opened_store(settings) as store:
+        replicas = [AlertMatcher(store, redis, keys, records) for _ in range(2)]
+        forwards = await asyncio.gather(
+            *(
+                matcher.handle(in_story(ARTICLES[0], "s-race", article_id))
+                for matcher, article_id in zip(replicas, ("r1", "r2"), strict=True)
+            )
+        )
+
+    async def commit(forward: Forward | None) -> list[int]:
+        assert forward is not None
+        async with redis.pipeline(transaction=True) as pipe:
+            forward.writes(pipe)
+            return list(await pipe.execute())
+
+    outcomes = await asyncio.gather(*(commit(forward) for forward in forwards))
+    assert sorted(outcomes) == [[0], [1]]
+    recorded = await matches_on(redis, keys.stream(per_story.name))
+    assert len(recorded) == 1
+    assert await redis.get(keys.story(per_story.name, "s-race")) == recorded[0].article_id.encode()
 
 
 async def test_an_entry_that_is_not_an_event_is_dead_lettered_and_matching_goes_on(

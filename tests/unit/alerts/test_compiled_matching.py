@@ -10,7 +10,7 @@ import pytest
 from services.alerts.matching import compile_alerts, match_of, matching_alerts
 from shared.alerts.definition import AlertDefinition, AlertQuery
 from shared.article_match import ArticleFacts, CompiledQuery, matches
-from shared.events import ArticleEvent
+from shared.events import ArticleEvent, StoryLink
 from shared.store.article_query import ArticleQuery
 from tests.integration.store.articles import ARTICLES, WAR, article_event
 
@@ -127,7 +127,23 @@ def test_the_match_entry_carries_the_article_and_the_idempotency_key() -> None:
         "url": "https://example.com/1",
         "source": "UNN",
         "published_at": "2024-11-01T00:00:00Z",
+        "story_id": None,
         "matched_at": "2026-12-02T00:00:00Z",
         "idempotency_key": "kp:art001",
         "trace_id": EVENT.trace_id,
     }
+    assert EVENT.enrichment is not None
+    link = StoryLink(id="s1", size=2, new=False)
+    in_story = EVENT.model_copy(
+        update={"enrichment": EVENT.enrichment.model_copy(update={"story": link})}
+    )
+    assert match_of("kp", in_story, now).story_id == "s1"
+
+
+def test_alerts_compile_with_their_once_per_story_choice() -> None:
+    every = AlertDefinition.checked(name="every", query={"q": "missile"})
+    per_story = AlertDefinition.checked(name="per", query={"q": "missile"}, once_per_story=True)
+    assert every.once_per_story is False
+    compiled = compile_alerts([every, per_story])
+    assert [a.once_per_story for a in compiled] == [False, True]
+    assert per_story.public_view()["once_per_story"] is True
