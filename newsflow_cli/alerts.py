@@ -86,6 +86,13 @@ def add(
         str | None, typer.Option(help="HMAC secret (>= 16 chars); generated if omitted.")
     ] = None,
     rate: Annotated[str, typer.Option(help="Webhook POSTs per minute, e.g. 10/min.")] = "60/min",
+    once_per_story: Annotated[
+        bool,
+        typer.Option(
+            "--once-per-story",
+            help="One match per story: the first of its articles the search matches.",
+        ),
+    ] = False,
 ) -> None:
     """Save a search: every article enriched from now on that it matches is delivered."""
     settings = load_settings()
@@ -103,7 +110,9 @@ def add(
     }  # fmt: skip
 
     async def work() -> AlertDefinition:
-        alert = AlertDefinition.checked(**fields, rate_per_minute=parse_rate(rate))
+        alert = AlertDefinition.checked(
+            **fields, rate_per_minute=parse_rate(rate), once_per_story=once_per_story
+        )
         async with _alerts_of(settings, create=True) as store, redis_connection(settings) as r:
             await add_alert(
                 store, r, AlertKeys(settings.stream_prefix), alert,
@@ -112,7 +121,8 @@ def add(
         return alert
 
     alert = _checked(work)
-    out.print(f"added alert {alert.name}: {alert.query.described()}", highlight=False)
+    per = " (once per story)" if alert.once_per_story else ""
+    out.print(f"added alert {alert.name}: {alert.query.described()}{per}", highlight=False)
     out.print(f"stream: {AlertKeys(settings.stream_prefix).stream(alert.name)}", highlight=False)
     if alert.webhook is not None:
         out.print(f"webhook: {alert.webhook.origin} ({alert.webhook.fingerprint})", highlight=False)
@@ -143,14 +153,16 @@ def list_alerts(as_json: JsonOption = False) -> None:
             write_json_line(view)
         return
     table = Table(padding=(0, 1))
-    for column in ("alert", "query", "webhook", "rate", "matched", "delivered", "failed"):
+    columns = ("alert", "query", "per", "webhook", "rate", "matched", "delivered", "failed")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for v in views:
         hook = v["webhook"]["origin"] if v["webhook"] else "-"
         f = v["figures"]
         table.add_row(
-            v["name"], v["described"], hook, f"{v['rate_per_minute']}/min",
-            str(f["matched"]), str(f["delivered"]), str(f["failed"]),
+            v["name"], v["described"], "story" if v["once_per_story"] else "article", hook,
+            f"{v['rate_per_minute']}/min", str(f["matched"]), str(f["delivered"]),
+            str(f["failed"]),
         )  # fmt: skip
     out.print(table if views else "no alerts")
 
@@ -169,7 +181,8 @@ def show(name: NameArgument, as_json: JsonOption = False) -> None:
     if as_json:
         write_json_line(view)
         return
-    for key in ("name", "described", "stream", "stream_length", "rate_per_minute", "created_at"):
+    shown = ("name", "described", "once_per_story", "stream", "stream_length", "rate_per_minute")
+    for key in (*shown, "created_at"):
         out.print(f"{key}: {view[key]}", highlight=False)
     hook = view["webhook"]
     out.print(

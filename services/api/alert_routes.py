@@ -120,6 +120,11 @@ class NewAlert(BaseModel):
         le=100_000,
         description="Webhook POSTs per minute at most; past it, matches go out as a digest.",
     )
+    once_per_story: bool = Field(
+        default=False,
+        description="One match per story: the first of a story's articles that the query "
+        "matches; later articles of that story are passed over.",
+    )
 
 
 # ---- what a caller gets -------------------------------------------------------------------
@@ -144,6 +149,7 @@ class AlertView(BaseModel):
     query: AlertQuery
     webhook: WebhookView | None
     rate_per_minute: int
+    once_per_story: bool = Field(description="One match per story, not per article.")
     created_at: datetime
     stream: str = Field(description="The Redis stream of its matches (XREAD it).")
     stream_length: int
@@ -184,6 +190,7 @@ async def views_of(redis: Redis, keys: AlertKeys, alerts: list[AlertDefinition])
                 if alert.webhook is None
                 else WebhookView(**alert.webhook.public_view()),
                 rate_per_minute=alert.rate_per_minute,
+                once_per_story=alert.once_per_story,
                 created_at=alert.created_at,
                 stream=keys.stream(alert.name),
                 stream_length=int(length),

@@ -33,6 +33,7 @@ KP_ALERT: dict[str, Any] = {
     "query": {"q": "Pyongyang -winter", "countries": ["KP"], "tone_max": 0},
     "webhook": {"url": "http://127.0.0.1:8787/services/T0/B0/very-private-key"},
     "rate_per_minute": 10,
+    "once_per_story": True,
 }
 
 
@@ -117,6 +118,7 @@ async def test_an_alert_is_created_listed_shown_and_removed(
         "entities": [], "topics": [], "places": [], "tone_min": None, "tone_max": 0.0,
     }  # fmt: skip
     assert created["rate_per_minute"] == 10
+    assert created["once_per_story"] is True
     assert created["stream"] == keys.stream("kp-conflict")
     assert created["figures"] == {"matched": 0, "delivered": 0, "failed": 0}
     # Stored, with the secret it answered, and the matching stage told to reload.
@@ -125,6 +127,7 @@ async def test_an_alert_is_created_listed_shown_and_removed(
     assert stored is not None and stored.webhook is not None
     assert stored.webhook.secret.get_secret_value() == secret
     assert stored.webhook.url == KP_ALERT["webhook"]["url"]
+    assert stored.once_per_story is True
     assert await alerts_version(redis, keys) == version + 1
 
     listed = await alerts_api.get("/api/alerts")
@@ -167,6 +170,7 @@ async def test_an_alert_without_webhook_has_no_secret(alerts_api: httpx.AsyncCli
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["webhook"] is None and answer.json()["secret"] is None
+    assert answer.json()["once_per_story"] is False  # every article, unless asked
 
 
 async def test_a_taken_name_is_a_409(
@@ -241,6 +245,7 @@ BAD_ALERTS: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("short secret", {"name": "a", "webhook": {"url": "https://e.org/", "secret": "s"}}, "16"),
     ("rate 0", {"name": "a", "rate_per_minute": 0}, "rate_per_minute"),
+    ("once per story not a bool", {"name": "a", "once_per_story": "often"}, "once_per_story"),
     ("NUL in q", {"name": "a", "query": {"q": "kyiv\x00"}}, "NUL"),
     ("NUL in a source", {"name": "a", "query": {"sources": ["U\x00NN"]}}, "NUL"),
     ("51 sources", {"name": "a", "query": {"sources": ["s"] * 51}}, "sources"),

@@ -56,12 +56,15 @@ def _no_alerts_left(api: Api) -> Iterator[None]:
         httpx.delete(f"{api.url}/api/alerts/{alert['name']}", headers=AUTH, timeout=10)
 
 
-def save_as_alert(page: Any, name: str, *, token: str = API_TOKEN, webhook: str = "") -> Any:
+def save_as_alert(
+    page: Any, name: str, *, token: str = API_TOKEN, webhook: str = "", per_story: bool = False
+) -> Any:
     page.get_by_role("button", name="Save as alert").click()
     dialog = page.get_by_role("dialog", name="Save this search as an alert")
     dialog.get_by_label("Name").fill(name)
     if webhook:
         dialog.get_by_label("Webhook URL (optional)").fill(webhook)
+    dialog.get_by_label("Once per story").set_checked(per_story)
     dialog.get_by_label("API token").fill(token)
     dialog.get_by_role("button", name="Save alert").click()
     return dialog
@@ -124,6 +127,7 @@ def test_a_search_saved_as_an_alert_is_listed_and_matches_what_comes_next(
     expect(row).to_contain_text("Words: Pyongyang")
     expect(row).to_contain_text("Country: KP")
     expect(row.locator("[data-figure=matched]")).to_have_text("0")
+    expect(row.locator("[data-per]")).to_have_text("article")
     view.get_by_role("button", name="Close the alerts").click()
 
     # An article enriched now that the query matches reaches the alert's stream.
@@ -144,6 +148,21 @@ def test_a_search_saved_as_an_alert_is_listed_and_matches_what_comes_next(
     row.get_by_role("button", name="Remove alert kp-browser").click()
     row.wait_for(state="detached")
     assert api.get("/api/alerts").json()["items"] == []
+
+
+def test_an_alert_saved_once_per_story_says_so(page: Any, api: Api) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{api.url}/?q=Pyongyang")
+    wait_for_results(page)
+    dialog = save_as_alert(page, "kp-stories", per_story=True)
+    dialog.locator("#alert-created").wait_for()
+    assert "once per story" in dialog.locator("#alert-created").inner_text()
+    saved = api.get("/api/alerts/kp-stories").json()
+    assert saved["once_per_story"] is True and saved["query"]["q"] == "Pyongyang"
+    dialog.get_by_role("button", name="Close").click()
+    row = open_alerts(page).locator('#alerts-rows tr[data-name="kp-stories"]')
+    expect(row.locator("[data-per]")).to_have_text("story")
 
 
 def test_refusals_are_shown_and_a_generated_secret_once(page: Any, api: Api) -> None:

@@ -87,7 +87,10 @@ export function setupAlerts({ api, applySearch, runQuery }) {
     const token = $("alert-token").value.trim();
     keepToken(token);
     const webhook = $("alert-webhook").value.trim();
-    const body = { name: $("alert-name").value.trim(), query: saving };
+    const body = {
+      name: $("alert-name").value.trim(), query: saving,
+      once_per_story: $("alert-once-per-story").checked,
+    };
     if (webhook) body.webhook = { url: webhook };
     $("alert-error").hidden = true;
     $("alert-submit").disabled = true;
@@ -103,7 +106,8 @@ export function setupAlerts({ api, applySearch, runQuery }) {
 
   function showCreated(created) {
     const parts = [el("p", {}, "Saved alert ", el("strong", {}, created.name), ": ",
-      describe(created.query), ". Its stream: ", el("code", {}, created.stream), ".")];
+      describe(created.query), created.once_per_story ? ", once per story" : "",
+      ". Its stream: ", el("code", {}, created.stream), ".")];
     if (created.secret) {
       // The one time the api answers it: the receiver needs it to check the signatures.
       parts.push(el("p", {}, "Webhook secret, shown this once (keep it for the receiver):"),
@@ -147,6 +151,8 @@ export function setupAlerts({ api, applySearch, runQuery }) {
     return el("tr", { "data-name": alert.name },
       el("th", { scope: "row" }, alert.name),
       el("td", { class: "alert-described" }, describe(alert.query ?? {})),
+      el("td", { "data-per": alert.once_per_story ? "story" : "article" },
+        alert.once_per_story ? "story" : "article"),
       el("td", {}, alert.webhook ? alert.webhook.origin : "—"),
       el("td", { class: "num", "data-figure": "matched" }, figures.matched ?? 0),
       el("td", { class: "num", "data-figure": "delivered" }, figures.delivered ?? 0),
