@@ -1,7 +1,9 @@
 """Alerts as a user runs them: three alerts added with `newsflow alerts add`, the five
 stage processes, the seed and real pages published with `newsflow publish`; each alert's
 stream then holds exactly the articles its query returns from the store, each once, and
-`newsflow alerts watch`, `alerts show` and `status --json` say the same."""
+`newsflow alerts watch`, `alerts show` and `status --json` say the same. A fourth alert,
+`--once-per-story`, holds one article of each story the same search finds (the seed runs
+twice, as two outlets would, in one story)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ ALERTS = {
     "virus-calm": ["--q", "coronavirus OR emergency", "--tone-min", "-1", "--tone-max", "1"],
     "not-english": ["--language", "ru", "--language", "ja", "--language", "da"],
 }
+# kp-war's search, one match per story.
+PER_STORY = ("kp-war-stories", "kp-war")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -64,15 +68,21 @@ def newsflow(env: dict[str, str], *args: str) -> bytes:
     return done.stdout
 
 
-def stored_ids(settings: Settings, name: str) -> list[str]:
-    async def search() -> list[str]:
+def stored_stories(settings: Settings, name: str) -> dict[str, str | None]:
+    """The store's answer to the alert's search: article id -> its story id."""
+
+    async def search() -> dict[str, str | None]:
         async with opened_store(settings) as store:
             alert = await store.get_alert(name)
             assert alert is not None
             page = await store.search(alert.query.article_query(), total_cap=None)
-            return sorted(item.id for item in page.items)
+            return {item.id: item.story_id for item in page.items}
 
     return asyncio.run(search())
+
+
+def stored_ids(settings: Settings, name: str) -> list[str]:
+    return sorted(stored_stories(settings, name))
 
 
 def test_each_alert_gets_what_the_store_returns_for_its_query_once(
@@ -84,9 +94,15 @@ def test_each_alert_gets_what_the_store_returns_for_its_query_once(
     env = {**os.environ, **stage_env(settings)}
     for name, options in ALERTS.items():
         newsflow(env, "alerts", "add", name, *options)
+    per_story, searched = PER_STORY
+    newsflow(env, "alerts", "add", per_story, *ALERTS[searched], "--once-per-story")
+    # The seed's report again, as another outlet runs it: one story of two articles.
+    seed = next((REPO / "seeds").glob("*.txt"))
+    rerun = tmp_path / "seed-as-rerun.txt"
+    rerun.write_text(seed.read_text() + "\n\nThis report first ran on UNN.\n")
     with running_stages(settings, tmp_path / "logs"):
-        newsflow(env, "publish", *map(str, PAGES))
-        wait_until(lambda: stored_count(settings) == PUBLISHED, 180, "every page to be stored")
+        newsflow(env, "publish", *map(str, PAGES), str(rerun))
+        wait_until(lambda: stored_count(settings) == PUBLISHED + 1, 180, "every page stored")
         wait_until(lambda: group_done(client, names.enriched, "alerts"), 60, "the alerts stage")
         # Every article enriched a second time (a replay): delivered to no alert twice.
         for _id, fields in client.xrange(names.enriched):
@@ -113,3 +129,13 @@ def test_each_alert_gets_what_the_store_returns_for_its_query_once(
         assert all(line["idempotency_key"] == f"{name}:{line['article_id']}" for line in lines)
         shown = orjson.loads(newsflow(env, "alerts", "show", name, "--json"))
         assert shown["figures"]["matched"] == len(expected)
+    # Once per story: one article of each story the search finds, the first enriched.
+    stories = stored_stories(settings, searched)
+    streamed_matches = [
+        AlertMatch.from_entry(f) for _id, f in client.xrange(keys.stream(per_story))
+    ]
+    assert sorted(m.story_id or m.article_id for m in streamed_matches) == sorted(
+        {story or article for article, story in stories.items()}
+    )
+    assert all(stories[m.article_id] == m.story_id for m in streamed_matches)
+    assert figures[per_story]["matched"] == len(streamed_matches) < len(stories)
