@@ -31,6 +31,7 @@ from shared.settings import Settings
 from shared.store.article_query import QueryError
 from shared.store.article_store import ArticleStore
 from shared.store.backends import opened_store
+from shared.store.story_query import StoryQuery
 from shared.streams import StreamNames, decode_event_entry
 
 alerts_app = typer.Typer(help="Saved searches delivered as articles are enriched.")
@@ -240,10 +241,13 @@ def test(
             alert = await get_alert(store, name)
             query = alert.query.article_query().model_copy(update={"limit": limit})
             page = await store.search(query)
+            stories = await store.stories(StoryQuery(filters=query, limit=1))
             enriched = await _recent_matches(r, settings, alert, recent)
         return {
             "alert": name,
+            "once_per_story": alert.once_per_story,
             "stored_total": page.total,
+            "stored_stories": stories.total,
             "stored": [
                 {"id": i.id, "title": i.title, "url": i.url, "source": i.source,
                  "published_at": i.published_at.isoformat() if i.published_at else None}
@@ -251,31 +255,41 @@ def test(
             ],
             "recent_checked": enriched[0],
             "recent_matched": enriched[1],
+            "recent_stories": enriched[2],
         }  # fmt: skip
 
     result = _checked(work)
     if as_json:
         write_json_line(result)
         return
-    out.print(f"{name}: {result['stored_total']} stored articles match", highlight=False)
+    stories = f", in {result['stored_stories']} stories" if result["once_per_story"] else ""
+    out.print(f"{name}: {result['stored_total']} stored articles match{stories}", highlight=False)
     for item in result["stored"]:
         day = (item["published_at"] or "")[:10]
         out.print(f"  {item['id']}  {day:10}  {item['title'] or ''}", highlight=False)
+    recent_stories = (
+        f", in {result['recent_stories']} stories (one match each)"
+        if result["once_per_story"]
+        else ""
+    )
     out.print(
         f"of the last {result['recent_checked']} enriched entries, "
-        f"{len(result['recent_matched'])} match",
+        f"{len(result['recent_matched'])} match{recent_stories}",
         highlight=False,
     )
 
 
 async def _recent_matches(
     redis: Redis, settings: Settings, alert: AlertDefinition, count: int
-) -> tuple[int, list[str]]:
+) -> tuple[int, list[str], int]:
+    """Entries checked, the ids of those that match, and the stories those are in (an
+    article without a story a story of its own)."""
     if count == 0:
-        return 0, []
+        return 0, [], 0
     compiled = CompiledQuery.of(alert.query.article_query())
     entries: Any = await redis.xrevrange(StreamNames(settings.stream_prefix).enriched, count=count)
     matched = []
+    stories = set()
     for _entry_id, fields in entries:
         try:
             event = decode_event_entry(fields)
@@ -283,7 +297,9 @@ async def _recent_matches(
             continue  # not an event: the stages dead-letter it, a test skips it
         if compiled.matches(ArticleFacts(event)):
             matched.append(event.id)
-    return len(entries), matched
+            link = event.enrichment.story if event.enrichment else None
+            stories.add(link.id if link else event.id)
+    return len(entries), matched, len(stories)
 
 
 @alerts_app.command("watch")

@@ -16,7 +16,7 @@ from services.alerts.stage import open_alerts
 from shared.alerts.catalog import add_alert
 from shared.alerts.definition import AlertDefinition
 from shared.alerts.wire import AlertKeys, AlertMatch
-from shared.events import ArticleEvent
+from shared.events import ArticleEvent, StoryLink
 from shared.pipeline import stage_named
 from shared.settings import Settings
 from shared.ssrf import parse_allow_list
@@ -93,3 +93,16 @@ def enriched_events() -> list[ArticleEvent]:
     (tests/fixtures/alerts/make_enriched.py)."""
     with gzip.open(ENRICHED_FIXTURE) as lines:
         return [ArticleEvent.from_json(line) for line in lines]
+
+
+def in_story(event: ArticleEvent, story: str, article_id: str | None = None) -> ArticleEvent:
+    """The event as the enricher gives it when the article joins `story` (under another
+    id, when given)."""
+    assert event.enrichment is not None
+    link = StoryLink(id=story, size=1, new=False)
+    return event.model_copy(
+        update={
+            "id": article_id or event.id,
+            "enrichment": event.enrichment.model_copy(update={"story": link}),
+        }
+    )

@@ -17,6 +17,7 @@ from shared.settings import Settings
 from shared.store.article_query import ArticleQuery, QueryError
 from shared.store.backends import opened_store
 from shared.streams import StreamNames, encode_json
+from tests.integration.alerts.support import in_story
 from tests.integration.store.articles import ARTICLES
 
 pytestmark = pytest.mark.integration
@@ -104,14 +105,20 @@ def test_the_secret_is_shown_once_and_then_only_its_fingerprint(env: dict[str, s
 def test_test_runs_the_query_on_the_store_and_the_recent_entries(
     env: dict[str, str], settings: Settings
 ) -> None:
+    # art001 and art002 report one story, art006 another.
+    stories = {"art001": "s-kp", "art002": "s-kp", "art006": "s-other"}
+    events = [
+        in_story(event, stories[event.id]) if event.id in stories else event for event in ARTICLES
+    ]
+
     async def load() -> None:
         async with opened_store(settings) as store:
-            for event in ARTICLES:
+            for event in events:
                 await store.upsert(event)
         from redis.asyncio import Redis
 
         redis = Redis.from_url(settings.redis_url.get_secret_value())
-        for event in ARTICLES:
+        for event in events:
             await redis.xadd(
                 StreamNames(settings.stream_prefix).enriched, encode_json(event.to_json())
             )
@@ -126,6 +133,18 @@ def test_test_runs_the_query_on_the_store_and_the_recent_entries(
     assert sorted(tested["recent_matched"]) == ["art001", "art002", "art006"]
     human = newsflow(env, "test", "kp").stdout
     assert "3 stored articles match" in human and "Missile test near Pyongyang" in human
+    assert "stories" not in human  # an alert of every article: no story count
+    # An alert once per story says how many stories, the matches it would record.
+    options = ("--q", "missile", "--country", "KP", "--once-per-story")
+    added = newsflow(env, "add", "kp-stories", *options)
+    assert added.returncode == 0 and "(once per story)" in added.stdout
+    tested = orjson.loads(newsflow(env, "test", "kp-stories", "--json").stdout)
+    assert tested["once_per_story"] is True
+    assert (tested["stored_total"], tested["stored_stories"]) == (3, 2)
+    assert (len(tested["recent_matched"]), tested["recent_stories"]) == (3, 2)
+    human = newsflow(env, "test", "kp-stories").stdout
+    assert "3 stored articles match, in 2 stories" in human
+    assert "3 match, in 2 stories (one match each)" in human
 
 
 def test_remove(env: dict[str, str]) -> None:

@@ -19,13 +19,13 @@ from shared.alerts.figures import read_figures
 from shared.alerts.wire import AlertKeys, idempotency_key
 from shared.article_match import matches
 from shared.delivery import Forward
-from shared.events import ArticleEvent, StoryLink
 from shared.settings import Settings
 from shared.store.backends import opened_store
 from shared.streams import StreamNames
 from tests.integration.alerts.support import (
     add_alerts,
     alert,
+    in_story,
     matches_on,
     publish,
     running_alerts,
@@ -126,17 +126,6 @@ async def test_a_match_is_recorded_with_the_ack_or_not_at_all(
     assert await redis.xlen(keys.deliveries) == 1
     assert (await read_figures(redis, keys, KP.name)).matched == 1
     assert 0 < await redis.ttl(keys.seen(KP.name, "art001")) <= settings.alert_seen_ttl_s
-
-
-def in_story(event: ArticleEvent, story: str, article_id: str) -> ArticleEvent:
-    assert event.enrichment is not None
-    link = StoryLink(id=story, size=1, new=False)
-    return event.model_copy(
-        update={
-            "id": article_id,
-            "enrichment": event.enrichment.model_copy(update={"story": link}),
-        }
-    )
 
 
 async def test_an_alert_once_per_story_records_the_first_matching_article_of_each_story(
