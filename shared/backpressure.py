@@ -4,6 +4,12 @@ The backlog of a stream is what its consuming group has not finished: entries no
 delivered (lag) plus entries delivered but not acknowledged (pending). Producers (the
 CLI's publish, and each stage before forwarding) wait while it is over the limit, so a
 slow stage slows the ones before it instead of growing Redis without bound.
+
+A stream can have readers beside the next stage of the chain (the alerts stage reads the
+enriched stream beside the sink). Such a side reader holds its producer back too, but only
+while one of its consumers is live (got entries within `LIVE_WITHIN_S`): a slow alerts
+stage slows the enricher, a stopped one does not stop storage. (The stream keeps what a
+stopped group has not read; `newsflow status` shows that group's lag.)
 """
 
 from __future__ import annotations
@@ -11,10 +17,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Final
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+
+# A side reader's consumer idle this long is taken for stopped (or stuck). Redis 7.0 counts
+# idle time from the consumer's last read that got entries (7.2 from its last attempt): a
+# reader that is behind gets entries at every read, so a live one is never idle this long.
+LIVE_WITHIN_S: Final = 60.0
 
 
 async def stream_backlog(redis: Redis, stream: str, group: str) -> int:
@@ -36,16 +48,58 @@ async def stream_backlog(redis: Redis, stream: str, group: str) -> int:
     return int(await redis.xlen(stream))
 
 
+def _name(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def side_backlog(
+    redis: Redis, stream: str, groups: Sequence[str], live_within_s: float = LIVE_WITHIN_S
+) -> int:
+    """The largest backlog of the side readers `groups` that have a live consumer; 0 when
+    none has (or none exists yet)."""
+    if not groups:
+        return 0
+    try:
+        found: Any = await redis.xinfo_groups(stream)
+    except ResponseError:
+        return 0
+    largest = 0
+    for info in found:
+        name = _name(info["name"])
+        if name not in groups:
+            continue
+        consumers: Any = await redis.xinfo_consumers(stream, name)
+        if not any(c["idle"] < live_within_s * 1000 for c in consumers):
+            continue
+        lag = info.get("lag")
+        if lag is None:
+            lag = await redis.xlen(stream)
+        largest = max(largest, int(lag) + int(info["pending"]))
+    return largest
+
+
 class RoomGate:
     """Waits while a stream's backlog is at `limit`. Between checks (at most every `poll_s`)
     it counts what passed, so a burst cannot overshoot the room the last check found."""
 
-    def __init__(self, redis: Redis, stream: str, group: str, limit: int, poll_s: float = 0.5):
+    def __init__(
+        self,
+        redis: Redis,
+        stream: str,
+        group: str,
+        limit: int,
+        poll_s: float = 0.5,
+        *,
+        side_groups: Sequence[str] = (),
+        live_within_s: float = LIVE_WITHIN_S,
+    ):
         self.redis = redis
         self.stream = stream
         self.group = group
         self.limit = limit
         self.poll_s = poll_s
+        self.side_groups = tuple(side_groups)
+        self.live_within_s = live_within_s
         self._checked_at = 0.0
         self._room = 0
 
@@ -60,6 +114,11 @@ class RoomGate:
         while True:
             self._checked_at = time.monotonic()
             backlog = await stream_backlog(self.redis, self.stream, self.group)
+            if self.side_groups and backlog < self.limit:
+                side = await side_backlog(
+                    self.redis, self.stream, self.side_groups, self.live_within_s
+                )
+                backlog = max(backlog, side)
             self._room = self.limit - backlog
             if self._room > 0:
                 self._room -= 1

@@ -158,3 +158,10 @@ def reader_of(stage: PipelineStage) -> PipelineStage | None:
     if stage.output is None:
         return None
     return next((other for other in PIPELINE if other.input == stage.output), None)
+
+
+def side_readers_of(stage: PipelineStage) -> tuple[PipelineStage, ...]:
+    """The other stages reading what `stage` writes, beside `reader_of` (the alerts stage
+    beside the sink): they hold `stage` back only while they run (shared/backpressure.py)."""
+    reader = reader_of(stage)
+    return tuple(other for other in PIPELINE if other.input == stage.output and other is not reader)

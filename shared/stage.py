@@ -32,7 +32,7 @@ from shared.delivery import Delivery, Handler
 from shared.health import HealthServer, ReadinessCheck
 from shared.leases import Leases
 from shared.logs import get_logger
-from shared.pipeline import PipelineStage, reader_of
+from shared.pipeline import PipelineStage, reader_of, side_readers_of
 from shared.redis_connection import ensure_group, redis_client
 from shared.settings import Settings
 from shared.stream_upkeep import (
@@ -140,6 +140,7 @@ class StageRunner:
                 self.names.stream(reader.input),
                 reader.group,
                 self.settings.max_backlog,
+                side_groups=[side.group for side in side_readers_of(self.stage)],
             )
             if reader is not None
             else None

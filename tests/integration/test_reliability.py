@@ -100,6 +100,63 @@ async def test_producers_wait_while_the_backlog_is_over_the_limit(
     assert await stream_backlog(redis, names.fetched, "parser") == 2
 
 
+async def test_a_running_side_reader_holds_the_producer_back_and_a_stopped_one_does_not(
+    settings: Settings, redis: Redis
+) -> None:
+    """The alerts stage reads the enriched stream beside the sink. While it runs, its
+    backlog holds the enricher back as the sink's does; once its consumers stop reading,
+    it no longer does (storage goes on; the stream keeps what alerts has not read)."""
+    names = StreamNames(settings.stream_prefix)
+    for group in ("sink", "alerts"):
+        await ensure_group(redis, names.enriched, group)
+    for n in range(5):
+        await redis.xadd(names.enriched, {"data": f"{n}"})
+    await _read_and_ack(redis, names.enriched, "sink", count=5)
+    await _read_and_ack(redis, names.enriched, "alerts", count=1)  # alerts: 4 behind
+
+    def gate() -> RoomGate:
+        return RoomGate(
+            redis, names.enriched, "sink", limit=3, poll_s=0.05,
+            side_groups=["alerts"], live_within_s=1.0,
+        )  # fmt: skip
+
+    waiting = asyncio.create_task(gate().wait())
+    await asyncio.sleep(0.3)
+    assert not waiting.done(), "the sink is idle but alerts, running, is 4 behind"
+    await _read_and_ack(redis, names.enriched, "alerts", count=2)
+    await asyncio.wait_for(waiting, timeout=5)
+
+    # Alerts stops reading: after a second without a read it holds nothing back.
+    for n in range(5):
+        await redis.xadd(names.enriched, {"data": f"more {n}"})
+    await _read_and_ack(redis, names.enriched, "sink", count=5)
+    assert await stream_backlog(redis, names.enriched, "alerts") == 7
+    await asyncio.sleep(1.2)
+    assert await asyncio.wait_for(gate().wait(), timeout=1) < 0.5  # no wait: room at once
+
+
+async def _read_and_ack(redis: Redis, stream: str, group: str, count: int) -> None:
+    reply = await redis.xreadgroup(group, f"{group}-1", {stream: ">"}, count=count)
+    await redis.xack(stream, group, *[entry_id for entry_id, _ in reply[0][1]])
+
+
+async def test_the_enricher_waits_on_the_sink_and_on_the_alerts_stage_while_it_runs(
+    settings: Settings,
+) -> None:
+    runner = StageRunner(stage_named("enricher"), intake, settings)
+    await runner.start()
+    try:
+        gate = runner.delivery.gate
+        assert gate is not None
+        assert (gate.stream, gate.group, gate.side_groups) == (
+            StreamNames(settings.stream_prefix).enriched,
+            "sink",
+            ("alerts",),
+        )
+    finally:
+        await runner.stop()
+
+
 async def test_a_stage_waits_for_room_downstream_before_forwarding(
     settings: Settings, redis: Redis
 ) -> None:

@@ -17,6 +17,7 @@ from shared.pipeline import (
     STAGE_NAMES,
     PipelineStage,
     reader_of,
+    side_readers_of,
     stage_named,
 )
 from shared.schema_file import event_json_schema
@@ -45,6 +46,13 @@ def test_the_alerts_stage_reads_the_enriched_stream_beside_the_store() -> None:
     assert alerts not in chain
     assert alerts.input == chain[-1].input == "enriched"
     assert alerts.output is None
+
+
+def test_the_alerts_stage_is_the_enricher_s_side_reader_and_no_other_stage_has_one() -> None:
+    assert [s.name for s in side_readers_of(stage_named("enricher"))] == ["alerts"]
+    for stage in PIPELINE:
+        if stage.name != "enricher":
+            assert side_readers_of(stage) == (), stage.name
 
 
 def test_the_webhook_worker_reads_the_delivery_queue_the_alerts_stage_writes() -> None:
