@@ -29,53 +29,46 @@ from redis.exceptions import ResponseError
 LIVE_WITHIN_S: Final = 60.0
 
 
-async def stream_backlog(redis: Redis, stream: str, group: str) -> int:
+async def stream_backlog(
+    redis: Redis,
+    stream: str,
+    group: str,
+    side_groups: Sequence[str] = (),
+    live_within_s: float = LIVE_WITHIN_S,
+) -> int:
+    """The backlog of `group`, or the largest of a side reader's in `side_groups` that has a
+    live consumer, from one read of the stream's groups."""
     try:
-        groups: Any = await redis.xinfo_groups(stream)
+        found: Any = await redis.xinfo_groups(stream)
     except ResponseError:
         return 0  # no stream yet: nothing waits
-    for info in groups:
-        name = info["name"]
-        if (name.decode() if isinstance(name, bytes) else name) != group:
-            continue
-        lag = info.get("lag")
-        if lag is None:
-            # Redis cannot tell the lag once entries were deleted mid-stream; the stream's
-            # length is an upper bound.
-            lag = await redis.xlen(stream)
-        return int(lag) + int(info["pending"])
+    groups = {_name(info["name"]): info for info in found}
+    reader = groups.get(group)
     # Nobody consumes it yet: everything in it waits.
-    return int(await redis.xlen(stream))
+    backlog = await _group_backlog(redis, stream, reader) if reader else await redis.xlen(stream)
+    for side in side_groups:
+        info = groups.get(side)
+        if info is not None and await _is_live(redis, stream, side, live_within_s):
+            backlog = max(backlog, await _group_backlog(redis, stream, info))
+    return int(backlog)
 
 
 def _name(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-async def side_backlog(
-    redis: Redis, stream: str, groups: Sequence[str], live_within_s: float = LIVE_WITHIN_S
-) -> int:
-    """The largest backlog of the side readers `groups` that have a live consumer; 0 when
-    none has (or none exists yet)."""
-    if not groups:
-        return 0
-    try:
-        found: Any = await redis.xinfo_groups(stream)
-    except ResponseError:
-        return 0
-    largest = 0
-    for info in found:
-        name = _name(info["name"])
-        if name not in groups:
-            continue
-        consumers: Any = await redis.xinfo_consumers(stream, name)
-        if not any(c["idle"] < live_within_s * 1000 for c in consumers):
-            continue
-        lag = info.get("lag")
-        if lag is None:
-            lag = await redis.xlen(stream)
-        largest = max(largest, int(lag) + int(info["pending"]))
-    return largest
+async def _group_backlog(redis: Redis, stream: str, info: Any) -> int:
+    lag = info.get("lag")
+    if lag is None:
+        # Redis cannot tell the lag once entries were deleted mid-stream; the stream's
+        # length is an upper bound.
+        lag = await redis.xlen(stream)
+    return int(lag) + int(info["pending"])
+
+
+async def _is_live(redis: Redis, stream: str, group: str, live_within_s: float) -> bool:
+    consumers: Any = await redis.xinfo_consumers(stream, group)
+    return any(c["idle"] < live_within_s * 1000 for c in consumers)
 
 
 class RoomGate:
@@ -113,12 +106,9 @@ class RoomGate:
         started = now
         while True:
             self._checked_at = time.monotonic()
-            backlog = await stream_backlog(self.redis, self.stream, self.group)
-            if self.side_groups and backlog < self.limit:
-                side = await side_backlog(
-                    self.redis, self.stream, self.side_groups, self.live_within_s
-                )
-                backlog = max(backlog, side)
+            backlog = await stream_backlog(
+                self.redis, self.stream, self.group, self.side_groups, self.live_within_s
+            )
             self._room = self.limit - backlog
             if self._room > 0:
                 self._room -= 1
