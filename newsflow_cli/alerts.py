@@ -241,13 +241,17 @@ def test(
             alert = await get_alert(store, name)
             query = alert.query.article_query().model_copy(update={"limit": limit})
             page = await store.search(query)
-            stories = await store.stories(StoryQuery(filters=query, limit=1))
+            stories = (
+                (await store.stories(StoryQuery(filters=query, limit=1))).total
+                if alert.once_per_story
+                else None
+            )
             enriched = await _recent_matches(r, settings, alert, recent)
         return {
             "alert": name,
             "once_per_story": alert.once_per_story,
             "stored_total": page.total,
-            "stored_stories": stories.total,
+            "stored_stories": stories,
             "stored": [
                 {"id": i.id, "title": i.title, "url": i.url, "source": i.source,
                  "published_at": i.published_at.isoformat() if i.published_at else None}

@@ -128,6 +128,7 @@ def test_test_runs_the_query_on_the_store_and_the_recent_entries(
     assert newsflow(env, "add", "kp", "--q", "missile", "--country", "KP").returncode == 0
     tested = orjson.loads(newsflow(env, "test", "kp", "--json").stdout)
     assert tested["stored_total"] == 3
+    assert tested["stored_stories"] is None  # counted for alerts once per story only
     assert {item["id"] for item in tested["stored"]} == {"art001", "art002", "art006"}
     assert tested["recent_checked"] == len(ARTICLES)
     assert sorted(tested["recent_matched"]) == ["art001", "art002", "art006"]
