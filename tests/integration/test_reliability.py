@@ -90,8 +90,7 @@ async def test_producers_wait_while_the_backlog_is_over_the_limit(
 
     async def consume_later() -> None:
         await asyncio.sleep(0.5)
-        reply = await redis.xreadgroup("parser", "w", {names.fetched: ">"}, count=3)
-        await redis.xack(names.fetched, "parser", *[i for i, _ in reply[0][1]])
+        await _read_and_ack(redis, names.fetched, "parser", count=3)
 
     consumer = asyncio.create_task(consume_later())
     waited = await asyncio.wait_for(gate.wait(), timeout=5)
@@ -135,7 +134,8 @@ async def test_a_running_side_reader_holds_the_producer_back_and_a_stopped_one_d
     assert await asyncio.wait_for(gate().wait(), timeout=1) < 0.5  # no wait: room at once
 
 
-async def _read_and_ack(redis: Redis, stream: str, group: str, count: int) -> None:
+async def _read_and_ack(redis: Redis, stream: str, group: str, count: int | None = None) -> None:
+    """Read `count` new entries (all, without one) as `group` and acknowledge them."""
     reply = await redis.xreadgroup(group, f"{group}-1", {stream: ">"}, count=count)
     await redis.xack(stream, group, *[entry_id for entry_id, _ in reply[0][1]])
 
@@ -170,8 +170,7 @@ async def test_a_stage_waits_for_room_downstream_before_forwarding(
         # Nobody reads `fetched`: the fetcher stopped at the limit instead of filling it.
         assert await redis.xlen(names.fetched) == 2
         await ensure_group(redis, names.fetched, "parser")
-        reply = await redis.xreadgroup("parser", "w", {names.fetched: ">"})
-        await redis.xack(names.fetched, "parser", *[i for i, _ in reply[0][1]])
+        await _read_and_ack(redis, names.fetched, "parser")
         await wait_for(lambda: _has(redis, names.fetched, 4))
 
 
