@@ -43,7 +43,8 @@ def serve_api() -> None:
         port=settings.api_port,
         log_level=settings.log_level.lower(),
         log_config=None,  # uvicorn's loggers go through the one configuration above
-        # Request lines of a long-lived service are noise; /metrics counts requests.
+        # The app writes its own access lines (NEWSFLOW_API_ACCESS_LOG, services/api/
+        # access_log.py): JSON, writes and refusals by default, no secret in a query.
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
     )

@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.server_urls import DATABASE_SCHEMES, REDIS_SCHEMES, checked_url
 
+# Which requests the api writes an access line for (services/api/access_log.py).
+AccessLogChoice = Literal["writes", "all", "off"]
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -152,6 +155,11 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token that POST /api/articles and the writes of /api/alerts need; "
         "unset: writing over HTTP is off (403).",
+    )
+    api_access_log: AccessLogChoice = Field(
+        default="writes",
+        description="The api's access log, a JSON line per request on stderr whatever the log "
+        "level: `writes` (writes and every refused or failed request), `all`, `off`.",
     )
     otlp_endpoint: str | None = Field(
         default=None,

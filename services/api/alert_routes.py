@@ -13,11 +13,12 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
+from services.api.access_log import add_to_access_line
 from services.api.bearer_token import Refusal, check_bearer
 from services.api.resources import ApiResources, resources_of
 from shared.alerts.catalog import AlertExists, NoSuchAlert, add_alert, get_alert, remove_alert
@@ -305,7 +306,7 @@ async def alert_matches(
         409: {"description": "An alert of this name exists."},
     },
 )
-async def create_alert(new: NewAlert, resources: Writer) -> JSONResponse:
+async def create_alert(new: NewAlert, resources: Writer, request: Request) -> JSONResponse:
     refuse_unstorable(new.model_dump())
     generated = new.webhook is not None and new.webhook.secret is None
     fields = new.model_dump()
@@ -323,6 +324,7 @@ async def create_alert(new: NewAlert, resources: Writer) -> JSONResponse:
         )
     except AlertExists as taken:
         raise HTTPException(409, taken.message) from None
+    add_to_access_line(request, alert=alert.name)
     [view] = await views_of(resources.redis, _keys(resources), [alert])
     secret = alert.webhook.secret.get_secret_value() if generated and alert.webhook else None
     created = CreatedAlert(**view.model_dump(), secret=secret)

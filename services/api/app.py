@@ -21,6 +21,7 @@ from services.api import (
     story_routes,
     stream_routes,
 )
+from services.api.access_log import log_requests
 from services.api.health_routes import count_requests
 from services.api.problems import answer_errors_as_json
 from services.api.resources import lifespan_of
@@ -42,6 +43,7 @@ def build_api_app(settings: Settings) -> FastAPI:
     )
     answer_errors_as_json(app)
     count_requests(app)
+    log_requests(app, settings.api_access_log)
     for routes in (
         read_routes,
         story_routes,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from services.api.access_log import add_to_access_line
 from services.api.bearer_token import Refusal, check_bearer
 from services.api.problems import problem
 from services.api.resources import ApiResources, resources_of
@@ -57,6 +58,7 @@ def publisher_allowed(
 async def publish_article(
     submission: RawSubmission,
     resources: Annotated[ApiResources, Depends(publisher_allowed)],
+    request: Request,
 ) -> JSONResponse:
     submission = submission.model_copy(
         update={"via": "api", "trace_id": submission.trace_id or new_trace_id()}
@@ -66,6 +68,7 @@ async def publish_article(
     except Rejected as rejected:
         return problem(413, rejected.message)
     assert submission.trace_id is not None
+    add_to_access_line(request, article_id=article_id_of(submission), trace_id=submission.trace_id)
     accepted = Accepted(
         id=article_id_of(submission), trace_id=submission.trace_id, entry_id=entry_id
     )
