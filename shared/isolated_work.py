@@ -141,6 +141,12 @@ class IsolatedWorker:
             except (asyncio.IncompleteReadError, ConnectionError) as exc:
                 code = await self._kill()
                 raise WorkFailed(f"the {self.name} worker died (exit code {code})") from exc
+            except BaseException:
+                # Cancelled mid-exchange (a stop past its grace): the child's answer, or the
+                # rest of the request, is still on its way and would be taken for the next
+                # request's. Only a new child is in step again.
+                await self._kill()
+                raise
             if kind == _MEMORY:
                 # An allocation failed somewhere inside the work: the child's state is
                 # suspect, so the next request gets a fresh one.

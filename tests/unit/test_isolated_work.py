@@ -34,6 +34,9 @@ def sample_work(*, greeting: str) -> Callable[[bytes], bytes]:
         if request == b"hog":
             hoard = [bytearray(64 * 1024 * 1024) for _ in range(64)]  # 4 GiB
             return str(len(hoard)).encode()
+        if request.startswith(b"sleep:"):
+            time.sleep(float(request.split(b":")[1]))
+            return b"slept " + request
         if request == b"print":
             print("noise on stdout must not break the protocol")
         return greeting.encode() + b" " + request
@@ -134,3 +137,16 @@ async def test_stop_ends_the_child() -> None:
     await worker.stop()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+async def test_a_request_cancelled_midway_leaves_no_answer_for_the_next() -> None:
+    """A stop cancels the entry in hand (FastStream's grace past): the cancelled request's
+    answer must not come back as the next request's."""
+    worker = _worker()
+    try:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(worker.run(b"sleep:1.0"), timeout=0.3)
+        assert await worker.run(b"second") == b"hello second"
+        assert await worker.run(b"third") == b"hello third"
+    finally:
+        await worker.stop()
