@@ -113,15 +113,17 @@ class Delivery:
     async def process(self, entry_id: bytes, fields: Fields, *, delivery_count: int) -> None:
         self.in_flight.add(entry_id)
         entry_token = _current_entry.set(entry_id.decode())
-        article_id, trace_id = entry_ids(fields)
-        structlog.contextvars.bind_contextvars(
-            stage=self.stage.name,
-            entry_id=entry_id.decode(),
-            article_id=article_id,
-            trace_id=trace_id,
-        )
         outcome: Outcome | None = None
         try:
+            # In the try: whatever the entry holds, it leaves `in_flight` (an entry kept
+            # there has its lease renewed forever and is never retried).
+            article_id, trace_id = entry_ids(fields)
+            structlog.contextvars.bind_contextvars(
+                stage=self.stage.name,
+                entry_id=entry_id.decode(),
+                article_id=article_id,
+                trace_id=trace_id,
+            )
             outcome = await self._handle_and_settle(entry_id, fields, delivery_count)
         except Exception:
             # Redis itself failed (forward, ack or dead-letter): the entry stays pending and

@@ -156,7 +156,12 @@ def entry_ids(fields: Fields) -> tuple[str | None, str | None]:
     if data is not None:
         head = _EVENT_HEAD.match(data[:512].encode() if isinstance(data, str) else data[:512])
         if head is not None:
-            return head[1].decode(), head[2].decode()
+            # Any bytes but a quote match: an id that is not UTF-8 must not stop the entry's
+            # logging and dead-lettering (it is shown escaped).
+            return (
+                head[1].decode("utf-8", "backslashreplace"),
+                head[2].decode("utf-8", "backslashreplace"),
+            )
         try:
             document = orjson.loads(data)
         except orjson.JSONDecodeError:

@@ -41,16 +41,22 @@ async def test_rejected_input_goes_to_the_dlq_and_the_next_entry_flows(
         await redis.xadd(names.raw, {"nothing": "useful"})
         await redis.xadd(names.raw, {"data": "{broken"})
         await redis.xadd(names.raw, {"content": b"\xff\xfe binary"})
+        # Read like a stage's own event up to its ids, which are not UTF-8.
+        await redis.xadd(
+            names.raw, {"data": b'{"id":"\xff\xfe","schema_version":1,"trace_id":"\xfe"}'}
+        )
         await redis.xadd(names.raw, {"content": "a good article"})
         await wait_for(lambda: _length_is(redis, names.fetched, 1))
-        await wait_for(lambda: _length_is(redis, names.dlq, 3))
+        await wait_for(lambda: _length_is(redis, names.dlq, 4))
         pending = await redis.xpending(names.raw, "fetcher")
     letters = await entries(redis, names.dlq)
     assert [letter["reason"] for letter in letters] == [
         "invalid_submission",
         "invalid_json",
         "invalid_encoding",
+        "invalid_json",
     ]
+    assert letters[3]["article_id"] == "\\xff\\xfe"
     assert letters[0]["payload"] == {"nothing": "useful"}
     assert letters[0]["stage"] == "fetcher" and letters[0]["source_stream"] == names.raw
     assert pending["pending"] == 0
