@@ -1,5 +1,7 @@
 """The alerts the worker delivers for, read from the store once and again only when
-`<prefix>:alerts:version` changes (one GET per entry, no database round trip)."""
+`<prefix>:alerts:version` changes (one GET per entry, no database round trip). A reload
+during a database outage leaves the entry pending (`Unavailable`), as in the matching
+stage: an outage never dead-letters a delivery."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from redis.asyncio import Redis
 from shared.alerts.catalog import alerts_version
 from shared.alerts.definition import AlertDefinition
 from shared.alerts.wire import AlertKeys
+from shared.errors import Unavailable
 from shared.store.article_store import ArticleStore
 
 
@@ -24,6 +27,10 @@ class AlertBook:
         if version != self._version:
             # The version is read before the list: a change made meanwhile bumps it again
             # and the next entry reloads.
-            self._alerts = {alert.name: alert for alert in await self.store.list_alerts()}
+            try:
+                stored = await self.store.list_alerts()
+            except Exception as exc:
+                raise Unavailable(f"cannot load the alerts from the store: {exc}") from exc
+            self._alerts = {alert.name: alert for alert in stored}
             self._version = version
         return self._alerts.get(name)

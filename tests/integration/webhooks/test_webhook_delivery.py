@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from services.webhooks.entries import RATE_WINDOW_S
 from shared.alerts.catalog import add_alert
 from shared.alerts.definition import AlertDefinition, AlertError
+from shared.alerts.wire import DELIVERY_GROUP
 from shared.dead_letters import list_letters
 from shared.settings import Settings
 from shared.ssrf import parse_allow_list
@@ -270,3 +271,21 @@ async def test_a_webhook_that_became_private_is_refused_at_delivery(
         assert [entry.letter.reason for entry in letters] == ["webhook_blocked"]
         assert "non-public address 127.0.0.1" in letters[0].letter.message
         assert await rig.figures("kp") == (0, 1)
+
+
+async def test_a_database_outage_at_reload_keeps_the_delivery_pending(rig: Rig) -> None:
+    """The book reloads its alerts when their version moves; with the store down, the
+    entry waits (`Unavailable`) rather than failing toward the dead-letter stream."""
+    await rig.add("kp")
+    await rig.publish("kp", "a1")
+    await rig.run_until(lambda: _settled(rig, 1), 10, "the first delivery")
+    await rig.add("other")  # moves the version: the next entry reloads the alerts
+    await rig.store.close()  # the database is gone
+    await rig.publish("kp", "a2")
+    assert await rig.step() == 1
+    failures = await rig.redis.hlen(rig.delivery.failures_key)
+    assert failures == 0, "counted as a failure toward max_deliveries"
+    assert rig.delivery.to_retry, "not kept for a retry"
+    pending: Any = await rig.redis.xpending(rig.keys.deliveries, DELIVERY_GROUP)
+    assert pending["pending"] == 1
+    assert await _dead_letters(rig) == []
