@@ -5,7 +5,7 @@
 * `Rejected` input goes to the dead-letter stream at once; `Unavailable` (the database is
   down) keeps the entry pending and pauses the stage; other errors are retried with
   exponential backoff (by the leases, `shared/leases.py`), then dead-lettered after
-  `max_deliveries`;
+  failing `max_deliveries` times (outages and crashes do not count toward it);
 * before handling, it waits while the next stream's backlog is over `max_backlog`;
 * while an entry is in hand it is marked in `<prefix>:handling:<stage>`, and the mark is
   cleared with the entry's outcome: a mark left behind means the process died with the
@@ -99,7 +99,11 @@ class Delivery:
         self.outbox = names.stream(stage.output) if stage.output else None
         self.dlq = names.dlq
         self.group = stage.group
+        # An entry's first failure time, and how often it failed: the count, not Redis's
+        # delivery count (which every outage's retry and every crash's redelivery raises),
+        # is what `max_deliveries` bounds.
         self.failures_key = names.stream(f"failures:{stage.name}")
+        self.failure_counts_key = names.stream(f"failure_counts:{stage.name}")
         self.handling_key = names.stream(f"handling:{stage.name}")
         self.gate = gate
         self.stopping = stopping
@@ -190,6 +194,7 @@ class Delivery:
             pipe.hdel(self.handling_key, entry_id)
             if entry_id in self.to_retry:
                 pipe.hdel(self.failures_key, entry_id)
+                pipe.hdel(self.failure_counts_key, entry_id)
             throughput = throughput_key(self.names, self.stage.name, int(time.time()))
             pipe.incr(throughput)
             pipe.expire(throughput, THROUGHPUT_WINDOW_S * 2)
@@ -214,19 +219,21 @@ class Delivery:
     async def _failed(
         self, entry_id: bytes, fields: Fields, exc: Exception, delivery_count: int
     ) -> Outcome:
-        if delivery_count >= self.settings.max_deliveries:
-            await self.dead_letter(entry_id, fields, "retries_exhausted", exc, delivery_count)
-            return Outcome.DEAD_LETTERED
         now = datetime.now(UTC).isoformat()
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hsetnx(self.failures_key, entry_id, now)
+            pipe.hincrby(self.failure_counts_key, entry_id, 1)
             pipe.hincrby(self.handling_key, entry_id, -1)
-            await pipe.execute()
+            _first, failures, _handling = await pipe.execute()
+        if int(failures) >= self.settings.max_deliveries:
+            await self.dead_letter(entry_id, fields, "retries_exhausted", exc, delivery_count)
+            return Outcome.DEAD_LETTERED
         self.to_retry.add(entry_id)
         self.log.warning(
             "will_retry",
             error_type=type(exc).__name__,
             error=str(exc)[:500],
+            failures=int(failures),
             delivery_count=delivery_count,
             max_deliveries=self.settings.max_deliveries,
         )
@@ -255,6 +262,7 @@ class Delivery:
             )  # fmt: skip
             pipe.xack(self.inbox, self.group, entry_id)
             pipe.hdel(self.failures_key, entry_id)
+            pipe.hdel(self.failure_counts_key, entry_id)
             pipe.hdel(self.handling_key, entry_id)
             await pipe.execute()
         self.to_retry.discard(entry_id)

@@ -117,7 +117,10 @@ class Leases:
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.xack(self.inbox, self.group, claimed_id)
                 pipe.hdel(self.delivery.handling_key, claimed_id)
+                pipe.hdel(self.delivery.failures_key, claimed_id)
+                pipe.hdel(self.delivery.failure_counts_key, claimed_id)
                 await pipe.execute()
+            self.delivery.to_retry.discard(claimed_id)
             return 0
         await self.delivery.process(claimed_id, fields, delivery_count=times + 1)
         return 1

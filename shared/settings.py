@@ -83,7 +83,11 @@ class Settings(BaseSettings):
         "commit); 1: one transaction per article.",
     )
     max_deliveries: int = Field(
-        default=5, ge=1, description="Deliveries of a failing entry before it is dead-lettered."
+        default=5,
+        ge=1,
+        description="Failures of an entry before it is dead-lettered (retries through an "
+        "outage do not count); also the crashes an entry may cause before it is dead-lettered "
+        "as poison.",
     )
     claim_idle_ms: int = Field(
         default=30_000,

@@ -6,7 +6,7 @@ import pytest
 from redis.asyncio import Redis
 
 from services.fetcher.intake import event_from_content
-from shared.errors import Rejected
+from shared.errors import Rejected, Unavailable
 from shared.events import ArticleEvent, RawSubmission
 from shared.settings import Settings
 from shared.streams import Fields, StreamNames, decode_raw_entry
@@ -113,6 +113,43 @@ async def test_an_entry_failing_every_time_is_dead_lettered_after_max_deliveries
     assert letter["first_failed_at"] < letter["last_failed_at"]  # type: ignore[operator]
     assert letter["payload"] == {"content": "poison"}
     assert pending["pending"] == 0
+
+
+async def test_retries_during_an_outage_do_not_use_up_the_failures_allowed(
+    redis_url: str, stream_prefix: str, redis: Redis
+) -> None:
+    """Each retry of an outage is a delivery to Redis; only failures count toward
+    `max_deliveries`, so an error after a long outage is retried, not dead-lettered."""
+    settings = Settings.model_validate(
+        {
+            "REDIS_URL": redis_url,
+            "stream_prefix": stream_prefix,
+            "max_deliveries": 3,
+            "retry_backoff_ms": 20,
+            "claim_interval_s": 0.1,
+            "block_ms": 100,
+            "outage_pause_max_s": 0.1,
+        }
+    )
+    names = StreamNames(stream_prefix)
+    calls = 0
+
+    async def down_then_flaky(fields: Fields) -> ArticleEvent:
+        nonlocal calls
+        calls += 1
+        if calls <= 5:
+            raise Unavailable("the database is down")
+        if calls == 6:
+            raise RuntimeError("a hiccup as it comes back")
+        return await intake(fields)
+
+    async with running(settings, down_then_flaky):
+        await redis.xadd(names.raw, {"content": "waits out the outage"})
+        await wait_for(lambda: _length_is(redis, names.fetched, 1), within=15)
+    assert calls == 7
+    assert await redis.xlen(names.dlq) == 0
+    assert await redis.hlen(names.stream("failures:fetcher")) == 0
+    assert await redis.hlen(names.stream("failure_counts:fetcher")) == 0
 
 
 async def test_entries_left_pending_by_a_dead_consumer_are_reclaimed(
