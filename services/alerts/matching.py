@@ -20,7 +20,7 @@ from shared.alerts.definition import AlertDefinition
 from shared.alerts.wire import AlertKeys, AlertMatch, idempotency_key
 from shared.article_match import ArticleFacts, CompiledQuery
 from shared.delivery import Forward
-from shared.errors import Unavailable
+from shared.errors import Rejected, Unavailable
 from shared.events import ArticleEvent
 from shared.logs import get_logger
 from shared.store.article_query import QueryError
@@ -106,11 +106,17 @@ class AlertMatcher:
     async def handle_entry(self, fields: Fields) -> Forward | None:
         """An entry of the enriched stream, decoded only when an alert is loaded: with none
         (most installs), reading the stream costs a GET per entry. A malformed entry is
-        the sink's to dead-letter, which reads the same stream."""
+        the sink's to dead-letter, which reads the same stream: a letter from here too
+        would be a second one for one entry (and a second copy on replay)."""
         await self.refresh()
         if not self.alerts:
             return None
-        return self._matched(decode_event_entry(fields))
+        try:
+            event = decode_event_entry(fields)
+        except Rejected as refused:
+            log.debug("not_an_event_left_to_the_sink", reason=refused.reason)
+            return None
+        return self._matched(event)
 
     async def handle(self, event: ArticleEvent) -> Forward | None:
         await self.refresh()
