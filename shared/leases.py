@@ -33,6 +33,7 @@ class Leases:
         self.stopping = stopping
         self.log = delivery.log
         self._unaccounted_since: dict[bytes, float] = {}
+        self._subscriber_reached: tuple[int, int] = (0, 0)
 
     async def adopt_orphans(self) -> None:
         """Entries pending under our own name were left by an earlier process that had it
@@ -47,20 +48,29 @@ class Leases:
         backoff = self.settings.retry_backoff_ms * 2 ** max(delivery_count - 1, 0)
         return int(min(backoff, self.settings.claim_idle_ms))
 
-    async def reclaim_once(self) -> int:
-        """One round of lease keeping. Our own pending entries: failed ones are retried
-        once their backoff has passed; the rest (in hand, or queued in FastStream's read
-        batch) get their idle time reset, which tells other consumers this one is alive.
-        Other consumers' entries idle past `claim_idle_ms` are taken over: their holder is
-        gone. Returns how many entries were processed."""
-        done = 0
+    def subscriber_started(self, entry_id: bytes) -> None:
+        """The subscriber took `entry_id` in hand. It hands a read batch over in stream
+        order, so an entry of ours before this one that is not in hand was lost on the way."""
+        reached = _stream_position(entry_id)
+        if reached > self._subscriber_reached:
+            self._subscriber_reached = reached
+
+    async def refresh(self) -> list[tuple[bytes, int]]:
+        """Keep our leases: our own pending entries in hand, or queued in FastStream's read
+        batch, get their idle time reset, which tells other consumers this one is alive.
+        Returns our failed entries whose backoff has passed, as (id, delivery count)."""
         in_flight, to_retry = self.delivery.in_flight, self.delivery.to_retry
         own: Any = await self.redis.xpending_range(
             self.inbox, self.group, min="-", max="+", count=_RECLAIM_PAGE * 10,
             consumername=self.consumer,
         )  # fmt: skip
         alive: list[Any] = []
+        due: list[tuple[bytes, int]] = []
         now = time.monotonic()
+        # Queued entries wait while the subscriber is busy (an entry taking a minute, a
+        # wait for room downstream): only the time the subscriber has passed them, or has
+        # been idle, counts toward taking them for lost.
+        busy = bool(in_flight)
         unaccounted = self._unaccounted_since
         self._unaccounted_since = {}
         for item in own:
@@ -70,7 +80,8 @@ class Leases:
                 # Read but not yet in hand: queued in FastStream's batch, normally for
                 # moments. One that stays so for long was lost on the way (a reply cut off
                 # by a Redis restart): retry it rather than keep its lease forever.
-                since = unaccounted.get(entry_id, now)
+                passed = _stream_position(entry_id) < self._subscriber_reached
+                since = unaccounted.get(entry_id, now) if passed or not busy else now
                 if now - since > 2 * self.settings.claim_idle_ms / 1000:
                     to_retry.add(entry_id)
                 else:
@@ -78,15 +89,24 @@ class Leases:
             if entry_id in in_flight or entry_id not in to_retry:
                 alive.append(entry_id)
             elif int(item["time_since_delivered"]) >= self.retry_due_ms(times):
-                done += await self._claim_and_process(entry_id, self.retry_due_ms(times), times)
-            if self.stopping.is_set():
-                return done
+                due.append((entry_id, times))
         if alive:
             # JUSTID: the idle time is reset, the delivery count is not raised.
             await self.redis.xclaim(
                 self.inbox, self.group, self.consumer, min_idle_time=0, message_ids=alive,
                 justid=True,
             )  # fmt: skip
+        return due
+
+    async def work(self, due: list[tuple[bytes, int]]) -> int:
+        """Retry our `due` entries, then take over other consumers' entries idle past
+        `claim_idle_ms` (their holder is gone). Returns how many entries were processed.
+        Runs apart from `refresh`, which must go on while an entry here takes a minute."""
+        done = 0
+        for entry_id, times in due:
+            if self.stopping.is_set():
+                return done
+            done += await self._claim_and_process(entry_id, self.retry_due_ms(times), times)
         stale: Any = await self.redis.xpending_range(
             self.inbox, self.group, min="-", max="+", count=_RECLAIM_PAGE,
             idle=self.settings.claim_idle_ms,
@@ -101,6 +121,10 @@ class Leases:
                 entry_id, self.settings.claim_idle_ms, int(item["times_delivered"])
             )
         return done
+
+    async def reclaim_once(self) -> int:
+        """One round of both, one after the other."""
+        return await self.work(await self.refresh())
 
     async def _claim_and_process(self, entry_id: bytes, min_idle_ms: int, times: int) -> int:
         # min_idle_time makes the claim conditional: if another consumer (or our own lease
@@ -124,3 +148,8 @@ class Leases:
             return 0
         await self.delivery.process(claimed_id, fields, delivery_count=times + 1)
         return 1
+
+
+def _stream_position(entry_id: bytes) -> tuple[int, int]:
+    milliseconds, _, sequence = entry_id.partition(b"-")
+    return int(milliseconds), int(sequence or 0)

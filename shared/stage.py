@@ -103,6 +103,7 @@ class StageRunner:
         self._delivery: Delivery | None = None
         self._leases: Leases | None = None
         self._upkeep: asyncio.Task[None] | None = None
+        self._lease_work: asyncio.Task[int] | None = None
         self._health: HealthServer | None = None
         self._stopping = asyncio.Event()
         self._last_trim = 0.0
@@ -170,13 +171,13 @@ class StageRunner:
     async def stop(self) -> None:
         """After the subscriber stopped: end the upkeep, close the connection."""
         self._stopping.set()
-        if self._upkeep is not None:
-            # Let an entry the leases are working on finish; a hard cancel would leave it
-            # pending until another consumer claims it, which is safe but slow.
-            try:
-                await asyncio.wait_for(self._upkeep, timeout=self.settings.claim_interval_s)
-            except TimeoutError:
-                self._upkeep.cancel()
+        # Let an entry the leases are working on finish; a hard cancel would leave it
+        # pending until another consumer claims it, which is safe but slow. (wait_for
+        # cancels what is still running when the time is up.)
+        for task in (self._upkeep, self._lease_work):
+            if task is not None:
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=self.settings.claim_interval_s)
         if self._health is not None:
             await self._health.stop()
         if self._redis is not None:
@@ -191,7 +192,9 @@ class StageRunner:
         return any(g["name"] in (group, group.encode()) for g in groups)
 
     async def on_entry(self, raw: DefaultStreamMessage) -> None:
-        await self.process(raw["message_ids"][0], raw["data"], delivery_count=1)
+        entry_id = raw["message_ids"][0]
+        self.leases.subscriber_started(entry_id)
+        await self.process(entry_id, raw["data"], delivery_count=1)
 
     async def process(self, entry_id: bytes, fields: Fields, *, delivery_count: int) -> None:
         await self.delivery.process(entry_id, fields, delivery_count=delivery_count)
@@ -201,6 +204,13 @@ class StageRunner:
 
     async def trim_inbox(self) -> int:
         return await trim_acknowledged(self.redis, self.inbox, self.settings.retain_acked_s)
+
+    async def _lease_work_logged(self, due: list[tuple[bytes, int]]) -> int:
+        try:
+            return await self.leases.work(due)
+        except Exception:
+            self.log.exception("reclaim_failed")
+            return 0
 
     async def _upkeep_forever(self) -> None:
         """Between entries, every `claim_interval_s`: leases, stream metrics, and now and
@@ -214,7 +224,13 @@ class StageRunner:
             if self._stopping.is_set():
                 return
             try:
-                await self.leases.reclaim_once()
+                # The retries and take-overs run in a task of their own: one may take a
+                # minute, and the leases of the entries in hand must be kept meanwhile.
+                due = await self.leases.refresh()
+                if self._lease_work is None or self._lease_work.done():
+                    self._lease_work = asyncio.create_task(
+                        self._lease_work_logged(due), name="lease-work"
+                    )
                 await export_stream_metrics(self.redis, self.names, self.stage)
                 if time.monotonic() - self._last_trim > self.settings.trim_interval_s:
                     self._last_trim = time.monotonic()
