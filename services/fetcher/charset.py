@@ -13,6 +13,8 @@ import re
 
 from charset_normalizer import from_bytes
 
+from shared.web_charsets import web_charset
+
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -25,10 +27,9 @@ _DETECT_BYTES = 200_000
 
 
 def canonical_charset(name: str) -> str | None:
-    try:
-        return codecs.lookup(name.strip().strip("\"'").lower()).name
-    except LookupError:
-        return None
+    """Python's name for a charset a page may use; None for an unknown one, or one no
+    page should declare (punycode, UTF-7, ...: shared/web_charsets.py)."""
+    return web_charset(name)
 
 
 def meta_charset(body: bytes) -> str | None:

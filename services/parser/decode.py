@@ -11,6 +11,7 @@ from charset_normalizer import from_bytes
 
 from shared.errors import Rejected
 from shared.events import Raw
+from shared.web_charsets import web_charset
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
 _BOMS = (
@@ -63,14 +64,14 @@ def decode_document(data: bytes, declared: str | None = None) -> tuple[str, str]
 
 
 def _strict_decode(data: bytes, name: str) -> str | None:
+    charset = web_charset(name)
+    if charset is None:
+        return None  # not a charset a page may use (shared/web_charsets.py)
     try:
-        return data.decode(_canonical(name))
-    except (LookupError, UnicodeDecodeError):
+        return data.decode(charset)
+    except UnicodeDecodeError:
         return None
 
 
 def _canonical(name: str) -> str:
-    try:
-        return codecs.lookup(name.strip().lower()).name
-    except LookupError:
-        return name.strip().lower()
+    return web_charset(name) or name.strip().lower()

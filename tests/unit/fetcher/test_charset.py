@@ -36,3 +36,12 @@ def test_a_byte_order_mark_wins() -> None:
 def test_undeclared_bytes_are_detected() -> None:
     text = " ".join([RUSSIAN] * 30)
     assert page_charset(f"<p>{text}</p>".encode("cp1251"), None) in {"cp1251", "mac_cyrillic"}
+
+
+def test_a_declared_charset_no_page_may_use_is_ignored() -> None:
+    """Punycode decodes pure ASCII "cleanly", in time quadratic in its length: a page
+    declaring it held the event loop for seconds. Like a browser, the fetcher ignores it."""
+    body = b'<meta charset="punycode"><p>' + b"x" * 2_000 + b"-" + b"a" * 2_000 + b"</p>"
+    assert page_charset(body, None) == "utf-8"
+    assert page_charset(body, "punycode") == "utf-8"
+    assert page_charset(b"<p>+AGEAYgBj-</p>", "utf-7") == "utf-8"
