@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import redirect_stderr
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
@@ -29,6 +29,7 @@ T = TypeVar("T")
 GZIP_MAGIC = b"\x1f\x8b\x08"
 _PLAIN_RECORD_START = re.compile(rb"(?<=\n)WARC/1\.[01]\r?\n")
 _DRAIN_PIECE = 64 * 1024
+_MAX_LINE_BYTES = 1 << 20
 _MESSAGE_CHARS = 300
 
 
@@ -95,6 +96,7 @@ def _records_from(file: BinaryIO, decide: Callable[[ArcWarcRecord], T]) -> _Read
     at a clean end."""
     # Digests checked, not enforced: a record whose block does not match is reported below.
     records = ArchiveIterator(file, check_digests=True)
+    _refuse_long_lines(records.reader)
     iterator = iter(records)
     while True:
         warnings = io.StringIO()  # warcio reports some damage only there
@@ -121,6 +123,26 @@ def _records_from(file: BinaryIO, decide: Callable[[ArcWarcRecord], T]) -> _Read
             yield Corrupt(offset, mismatch)
             continue
         yield ReadRecord(offset, outcome)
+
+
+class LineTooLong(ValueError):
+    """A header line longer than any real one: read on, it would be held whole in memory."""
+
+
+def _refuse_long_lines(reader: Any) -> None:
+    """warcio reads header lines (the record's, its HTTP response's) whole, however long:
+    a line of gigabytes of `a`, a few megabytes of gzip in the file, was held in memory.
+    Past `_MAX_LINE_BYTES` the line is damage instead."""
+    readline = reader.readline
+
+    def capped(length: int | None = None) -> bytes:
+        limit = _MAX_LINE_BYTES + 1 if length is None else min(length, _MAX_LINE_BYTES + 1)
+        line: bytes = readline(limit)
+        if len(line) > _MAX_LINE_BYTES:
+            raise LineTooLong(f"a line of over {_MAX_LINE_BYTES} bytes")
+        return line
+
+    reader.readline = capped
 
 
 def _missing_bytes(record: ArcWarcRecord) -> int:

@@ -15,9 +15,9 @@ from datetime import datetime
 from email.message import Message
 from typing import BinaryIO
 
-from warcio.bufferedreaders import ChunkedDataReader
 from warcio.recordloader import ArcWarcRecord
 
+from newsflow_cli.chunked_body import dechunked_at_most
 from shared.content_decoding import (
     CorruptContent,
     DecodedTooLarge,
@@ -112,15 +112,13 @@ def _payload(record: ArcWarcRecord, max_bytes: int) -> bytes | None:
     archive decodes whole) and silently (a broken stream just ends); the shared decoder
     counts what it decodes and says when a coding is broken."""
     headers = record.http_headers
-    stream: BinaryIO = record.raw_stream
-    if (headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
-        # Not chunked after all (archives that stored the body de-chunked keep the header):
-        # warcio's reader then passes the bytes on as they are.
-        stream = ChunkedDataReader(stream)
     codings = content_codings(
         value for name, value in headers.headers if name.lower() == "content-encoding"
     )
-    raw = _read_at_most(stream, max_bytes)
+    if (headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
+        raw = dechunked_at_most(record.raw_stream, max_bytes + _PIECE)
+    else:
+        raw = _read_at_most(record.raw_stream, max_bytes)
     if raw is None:
         return None
     decoder = StreamDecoder(codings, max_bytes)

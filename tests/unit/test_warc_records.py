@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import gzip
+import tracemalloc
+import zlib
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -288,3 +290,58 @@ def test_random_damage_never_raises_and_loses_no_intact_page(tmp_path: Path, gzi
             if end <= start and isinstance(r.outcome, RawSubmission)
         ]
         assert published[: len(intact)] == intact, attempt
+
+
+def test_a_header_line_longer_than_any_real_one_is_damage_and_reading_goes_on(
+    tmp_path: Path,
+) -> None:
+    """warcio holds a header line whole however long (gigabytes from a few MB of gzip):
+    past a megabyte it is damage, and the next record is read."""
+    before, after = tmp_path / "before.warc.gz", tmp_path / "after.warc.gz"
+    first = write_archive(before, pages=1)
+    last = write_archive(after, pages=1)
+    hostile = gzip.compress(b"WARC/1.0\r\nX-Long: " + b"a" * 3_000_000 + b"\r\n\r\n")
+    path = tmp_path / "long-line.warc.gz"
+    path.write_bytes(before.read_bytes() + hostile + after.read_bytes())
+
+    items = read_all(path)
+    [damage] = problems(items)
+    assert isinstance(damage, Damage)
+    assert damage.offset == len(before.read_bytes())
+    assert "line of over" in damage.message
+    assert damage.resumed_at == len(before.read_bytes()) + len(hostile)
+    assert [s.url for s in submissions(items)] == [first[0].url, last[0].url]
+
+
+def test_a_chunk_declared_over_the_cap_is_never_held_in_memory(tmp_path: Path) -> None:
+    """One chunk of 64 MB (64 KB of gzip in the archive) with a 1 MB cap: too large, and
+    decided from the chunk's declared size, not after reading it whole."""
+    size = 64 << 20
+    http = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"%x\r\n" % size
+    )
+    tail = b"\r\n0\r\n\r\n"
+    head = (
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://example.com/big\r\n"
+        b"WARC-Date: 2026-01-01T00:00:00Z\r\n"
+        b"WARC-Record-ID: <urn:uuid:12345678-1234-1234-1234-123456789012>\r\n"
+        b"Content-Type: application/http; msgtype=response\r\n"
+        b"Content-Length: %d\r\n\r\n" % (len(http) + size + len(tail))
+    )
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)
+    member = [packer.compress(head + http)]
+    zeros = bytes(1 << 20)
+    member += [packer.compress(zeros) for _ in range(64)]
+    member += [packer.compress(tail + b"\r\n\r\n"), packer.flush()]
+    path = tmp_path / "big-chunk.warc.gz"
+    path.write_bytes(b"".join(member))
+
+    tracemalloc.start()
+    try:
+        items = read_all(path, max_bytes=1_000_000)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert skipped(items) == Counter({"too_large": 1})
+    assert peak < 16 << 20, f"held {peak >> 20} MB"
