@@ -165,6 +165,12 @@ class Delivery:
         await self.redis.hincrby(self.handling_key, entry_id, 1)
         try:
             handled = await self.handle(fields)
+        except asyncio.CancelledError:
+            # A stop past its grace, not a crash: the entry stays pending for the next
+            # consumer, and its mark is taken back so that restarts never make it poison.
+            with contextlib.suppress(Exception):
+                await self.redis.hincrby(self.handling_key, entry_id, -1)
+            raise
         except Rejected as exc:
             await self.dead_letter(entry_id, fields, exc.reason, exc, delivery_count)
             return Outcome.DEAD_LETTERED

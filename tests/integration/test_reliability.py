@@ -202,6 +202,39 @@ async def test_shutdown_finishes_the_entry_in_hand(settings: Settings, redis: Re
     assert (await redis.xpending(names.raw, "fetcher"))["pending"] == 0
 
 
+async def test_an_entry_cut_off_by_a_stop_past_its_grace_is_not_marked_as_a_crash(
+    settings: Settings, redis: Redis
+) -> None:
+    """Past the grace FastStream cancels the entry in hand: it stays pending for the next
+    consumer, and is not counted toward `poison` as a crash would be."""
+    names = StreamNames(settings.stream_prefix)
+    started = asyncio.Event()
+
+    async def endless(fields: Fields) -> ArticleEvent:
+        started.set()
+        await asyncio.sleep(3600)
+        return await intake(fields)
+
+    runner = StageRunner(stage_named("fetcher"), endless, settings)
+    broker = RedisBroker(
+        settings.redis_url.get_secret_value(), graceful_timeout=0.5, apply_types=False
+    )
+
+    @broker.subscriber(**runner.subscription)
+    async def fetch(raw: DefaultStreamMessage) -> None:
+        await runner.on_entry(raw)
+
+    await runner.start()
+    await broker.start()
+    entry_id = await redis.xadd(names.raw, {"content": "longer than the grace"})
+    await asyncio.wait_for(started.wait(), timeout=10)
+    await broker.stop()
+    await runner.stop()
+    assert (await redis.xpending(names.raw, "fetcher"))["pending"] == 1
+    marks = await redis.hget(names.stream("handling:fetcher"), entry_id)
+    assert marks in (None, b"0")
+
+
 async def _has(redis: Redis, stream: str, n: int) -> bool:
     return bool(await redis.xlen(stream) >= n)
 
