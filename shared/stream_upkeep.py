@@ -59,17 +59,32 @@ async def trim_dead_letters(redis: Redis, dlq: str, settings: Settings) -> int:
     return removed
 
 
-async def forget_idle_consumers(redis: Redis, stream: str, group: str, *, keep: str) -> None:
-    consumers: Any = await redis.xinfo_consumers(stream, group)
-    for consumer in consumers:
-        name = consumer["name"]
-        name = name.decode() if isinstance(name, bytes) else name
-        if (
-            name != keep
-            and int(consumer["pending"]) == 0
-            and int(consumer["idle"]) > FORGET_IDLE_CONSUMER_MS
-        ):
-            await redis.xgroup_delconsumer(stream, group, name)
+# The check and the delete in one script: between an XINFO read and an XGROUP DELCONSUMER
+# the consumer could read an entry, which the delete would drop from the group's pending
+# list (lost, if that consumer then died with it in hand).
+_FORGET_IDLE_CONSUMERS = """
+local forgotten = 0
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+    local field = {}
+    for i = 1, #consumer, 2 do field[consumer[i]] = consumer[i + 1] end
+    if field['name'] ~= ARGV[2] and tonumber(field['pending']) == 0
+            and tonumber(field['idle']) > tonumber(ARGV[3]) then
+        redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], field['name'])
+        forgotten = forgotten + 1
+    end
+end
+return forgotten
+"""
+
+
+async def forget_idle_consumers(
+    redis: Redis, stream: str, group: str, *, keep: str, idle_ms: int = FORGET_IDLE_CONSUMER_MS
+) -> int:
+    """Forgets the group's consumers with nothing pending and idle over `idle_ms` (gone:
+    an earlier process's name), so the group's list does not grow with every restart;
+    returns how many."""
+    script: Any = redis.register_script(_FORGET_IDLE_CONSUMERS)
+    return int(await script(keys=[stream], args=[group, keep, idle_ms]))
 
 
 async def export_stream_metrics(redis: Redis, names: StreamNames, stage: PipelineStage) -> None:

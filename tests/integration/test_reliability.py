@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from faststream.redis import RedisBroker
@@ -18,6 +19,7 @@ from shared.pipeline import stage_named
 from shared.redis_connection import ensure_group
 from shared.settings import Settings
 from shared.stage import StageRunner
+from shared.stream_upkeep import forget_idle_consumers
 from shared.streams import Fields, StreamNames, decode_raw_entry
 from tests.integration.harness import running, wait_for
 
@@ -292,3 +294,19 @@ async def test_an_entry_read_but_lost_on_the_way_is_retried(
         await wait_for(lambda: _has(redis, names.fetched, 2), within=10)
         pending = await redis.xpending(names.raw, "fetcher")
     assert pending["pending"] == 0
+
+
+async def test_consumers_gone_idle_with_nothing_pending_are_forgotten(
+    settings: Settings, redis: Redis
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    await redis.xgroup_create(names.raw, "fetcher", id="0", mkstream=True)
+    await redis.xadd(names.raw, {"content": "held"})
+    await redis.xreadgroup("fetcher", "holds-an-entry", {names.raw: ">"})
+    for name in ("gone", "me"):
+        await redis.xgroup_createconsumer(names.raw, "fetcher", name)
+    await asyncio.sleep(0.2)
+    forgotten = await forget_idle_consumers(redis, names.raw, "fetcher", keep="me", idle_ms=100)
+    consumers: Any = await redis.xinfo_consumers(names.raw, "fetcher")
+    assert forgotten == 1
+    assert sorted(c["name"].decode() for c in consumers) == ["holds-an-entry", "me"]
