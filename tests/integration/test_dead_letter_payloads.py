@@ -10,16 +10,19 @@ import base64
 import hashlib
 import time
 
+import orjson
 import pytest
 from redis.asyncio import Redis
 
 from services.fetcher.intake import event_from_content
+from shared.article_trace import trace_article
 from shared.dead_letters import NotReplayable, list_letters, replay
 from shared.errors import Rejected
-from shared.events import ArticleEvent, DeadLetter
+from shared.events import ArticleEvent, DeadLetter, RawSubmission
 from shared.settings import Settings
 from shared.stream_upkeep import trim_dead_letters
 from shared.streams import Fields, StreamNames, decode_raw_entry, encode_json
+from shared.submission_ids import article_id_of
 from tests.integration.harness import running, wait_for
 
 pytestmark = pytest.mark.integration
@@ -69,6 +72,21 @@ async def test_a_small_payload_is_kept_whole(settings: Settings, redis: Redis) -
     assert letter.payload == {"content": "short"} and not letter.payload_truncated
     assert letter.payload_size == 5
     assert letter.payload_sha256 == {"content": hashlib.sha256(b"short").hexdigest()}
+
+
+async def test_a_failed_fetch_is_found_by_the_id_the_api_answered(
+    settings: Settings, redis: Redis
+) -> None:
+    """A raw submission has no id of its own; its letter names the one the fetcher gives
+    it (and `POST /api/articles` answers), so `newsflow trace <id>` finds the failure."""
+    names = StreamNames(settings.stream_prefix)
+    url = {"url": "https://example.com/story.html", "source": "UNN"}
+    text = {"content": "Seoul condemns Pyongyang."}
+    await dead_letters_after(settings, redis, url, {"data": orjson.dumps(text)})
+    for submission in (url, text):
+        article_id = article_id_of(RawSubmission.model_validate(submission))
+        trace = await trace_article(redis, names, article_id, stored=None)
+        assert [d.letter.reason for d in trace.dead_letters] == ["too_large"], submission
 
 
 async def test_replay_restores_non_utf8_bytes_exactly(settings: Settings, redis: Redis) -> None:
