@@ -37,6 +37,7 @@ from shared.redis_connection import ensure_group, redis_client
 from shared.settings import Settings
 from shared.stream_upkeep import (
     export_stream_metrics,
+    forget_consumer_if_done,
     forget_idle_consumers,
     trim_acknowledged,
     trim_dead_letters,
@@ -181,6 +182,12 @@ class StageRunner:
         if self._health is not None:
             await self._health.stop()
         if self._redis is not None:
+            try:
+                await forget_consumer_if_done(
+                    self.redis, self.inbox, self.stage.group, self.consumer
+                )
+            except Exception:
+                self.log.warning("consumer_not_forgotten", exc_info=True)
             await self._redis.aclose()
 
     async def _redis_ready(self) -> bool:

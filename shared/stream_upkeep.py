@@ -87,6 +87,20 @@ async def forget_idle_consumers(
     return int(await script(keys=[stream], args=[group, keep, idle_ms]))
 
 
+_FORGET_CONSUMER_IF_DONE = """
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
+return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) + 1
+"""
+
+
+async def forget_consumer_if_done(redis: Redis, stream: str, group: str, consumer: str) -> bool:
+    """A stage stopping with nothing pending leaves the group's list (`newsflow status`
+    would show it for an hour, a replica scaled away included); with entries pending it
+    stays, for another consumer to take them over. True when it was forgotten."""
+    script: Any = redis.register_script(_FORGET_CONSUMER_IF_DONE)
+    return bool(await script(keys=[stream], args=[group, consumer]))
+
+
 async def export_stream_metrics(redis: Redis, names: StreamNames, stage: PipelineStage) -> None:
     status = await stage_status(redis, names, stage)
     label = stage.name

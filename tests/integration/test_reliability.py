@@ -202,6 +202,8 @@ async def test_shutdown_finishes_the_entry_in_hand(settings: Settings, redis: Re
     await runner.stop()
     assert await redis.xlen(names.fetched) == 1
     assert (await redis.xpending(names.raw, "fetcher"))["pending"] == 0
+    # Nothing left pending: the consumer leaves the group (no stale row in `status`).
+    assert await redis.xinfo_consumers(names.raw, "fetcher") == []
 
 
 async def test_an_entry_cut_off_by_a_stop_past_its_grace_is_not_marked_as_a_crash(
@@ -235,6 +237,9 @@ async def test_an_entry_cut_off_by_a_stop_past_its_grace_is_not_marked_as_a_cras
     assert (await redis.xpending(names.raw, "fetcher"))["pending"] == 1
     marks = await redis.hget(names.stream("handling:fetcher"), entry_id)
     assert marks in (None, b"0")
+    # It holds an entry: the consumer stays, for another to take the entry over.
+    consumers: Any = await redis.xinfo_consumers(names.raw, "fetcher")
+    assert [c["name"].decode() for c in consumers] == [runner.consumer]
 
 
 async def _has(redis: Redis, stream: str, n: int) -> bool:
