@@ -106,14 +106,29 @@ class HostPoliteness:
         try:
             async with state.slots:
                 self._raise_if_paused_long(host, state)
-                interval = max(self.rules.interval_s, min_interval_s or 0.0)
+                # A robots.txt Crawl-delay is the site's to set, so it is held to the longest
+                # pause we honour from any host (Retry-After, backoff): 86400 would stall it.
+                interval = min(
+                    max(self.rules.interval_s, min_interval_s or 0.0), self.rules.max_pause_s
+                )
                 # Start times are handed out one at a time so no two waiters take the same.
                 async with state.spacing:
+                    before = state.next_start
                     start = max(self.clock(), state.next_start, state.paused_until)
+                    wait = start - self.clock()
+                    if wait > self.rules.max_wait_s:
+                        # Nothing reserved: the entry comes back later and asks again.
+                        raise HostPaused(f"{host}'s next turn is {wait:.0f}s away")
                     state.next_start = start + interval
-                delay = start - self.clock()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                try:
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                except BaseException:
+                    # A waiter that gives up (cancelled, timed out) hands its start back,
+                    # unless a later waiter has already been given the one after it.
+                    if state.next_start == start + interval:
+                        state.next_start = before
+                    raise
                 yield
         finally:
             state.users -= 1

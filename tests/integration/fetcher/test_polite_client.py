@@ -239,6 +239,24 @@ async def test_robots_txt_disallow_is_obeyed_and_fetched_once(
         assert len(server.requests_to("/robots.txt")) == 1
 
 
+async def test_a_day_long_crawl_delay_hands_the_next_entry_back_instead_of_stalling(
+    make_client: ClientFactory,
+) -> None:
+    with local_server() as server:
+        server.routes["/robots.txt"] = lambda _r: Reply(
+            body=b"User-agent: *\nCrawl-delay: 86400\n", headers={"Content-Type": "text/plain"}
+        )
+        server.routes["/a"] = page(article_html("A"))
+        server.routes["/b"] = page(article_html("B"))
+        client = await make_client(timeout_s=5.0, max_wait_s=30)
+        assert isinstance(await client.get(server.url("/a")), Download)
+        # Waiting out the delay would take a day; the timeout only stops a failing run.
+        async with asyncio.timeout(60):
+            with pytest.raises(HostPaused):
+                await client.get(server.url("/b"))
+        assert server.requests_to("/b") == []
+
+
 async def test_robots_txt_rules_for_our_user_agent_win(make_client: ClientFactory) -> None:
     with local_server() as server:
         server.routes["/robots.txt"] = lambda _r: Reply(

@@ -58,6 +58,46 @@ async def test_a_crawl_delay_lengthens_the_interval() -> None:
     assert abs(starts[1] - starts[0]) >= 0.19
 
 
+async def test_a_huge_crawl_delay_is_held_to_the_longest_pause() -> None:
+    gates = HostPoliteness(PolitenessRules(interval_s=0.0, max_pause_s=0.2, max_wait_s=5))
+    async with gates.turn("a", min_interval_s=86_400):
+        pass
+    # Taken as given, the second turn would be a day away; held to max_pause_s it is 0.2 s.
+    # The timeout only stops a failing run from hanging: it is not what is measured.
+    async with asyncio.timeout(60), gates.turn("a", min_interval_s=86_400):
+        pass
+
+
+async def test_a_turn_further_away_than_the_wait_limit_hands_the_entry_back() -> None:
+    now = [0.0]
+    gates = HostPoliteness(
+        PolitenessRules(interval_s=0.0, max_pause_s=300, max_wait_s=30), clock=lambda: now[0]
+    )
+    async with gates.turn("a", min_interval_s=86_400):
+        pass
+    async with asyncio.timeout(60):  # stops a failing run from hanging; not measured
+        with pytest.raises(HostPaused):
+            async with gates.turn("a", min_interval_s=86_400):
+                pass
+    # The refused waiter reserved nothing: the next turn is still the first one's + 300 s.
+    assert gates._hosts["a"].next_start == 300.0
+
+
+async def test_a_waiter_that_gives_up_does_not_push_the_next_turn_back() -> None:
+    now = [0.0]
+    gates = HostPoliteness(PolitenessRules(interval_s=10.0, max_wait_s=30), clock=lambda: now[0])
+    async with gates.turn("a"):
+        pass
+
+    async def second_turn() -> None:
+        async with gates.turn("a"):
+            pass
+
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(second_turn(), 0.05)  # it would sleep 10 s: it gives up
+    assert gates._hosts["a"].next_start == 10.0  # not 20: its reserved start was handed back
+
+
 async def test_a_long_pause_hands_the_entry_back() -> None:
     gates = HostPoliteness(PolitenessRules(max_wait_s=5, max_pause_s=600))
     assert gates.asked_to_wait("a", 60) == 60
