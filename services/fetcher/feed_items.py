@@ -67,7 +67,12 @@ def _entry_time(entry: Any) -> datetime | None:
         value = entry.get(key)
         if isinstance(value, time.struct_time):
             # feedparser gives UTC struct_times; timegm reads them as such.
-            return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            except (ValueError, OverflowError, OSError):
+                # 9999-12-31T23:59:59-12:00 is in year 10000 once in UTC, past what a
+                # datetime holds: a date no article has, so this one is not taken.
+                continue
     return None
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from services.fetcher.download import FEED_TYPES
-from services.fetcher.feed_items import FeedItem, parse_feed
+from services.fetcher.download import FEED_TYPES, Download
+from services.fetcher.feed_items import FeedItem, ParsedFeed, parse_feed
 from services.fetcher.feeds import Feed, FeedRegistry
 from services.fetcher.polite_client import NotModified, PoliteClient
 from services.fetcher.publish_once import OncePublisher
@@ -67,19 +67,19 @@ class FeedPoller(TurnPoller[Feed]):
             headers["If-Modified-Since"] = state.last_modified
         state.last_polled_at = utc_now()
         try:
-            result = await self.client.get(feed.url, accepted_types=FEED_TYPES, headers=headers)
+            read = await self._read(feed.url, headers)
         except Exception as exc:
-            # A feed that fails now is polled again at its next turn; the error is kept for
-            # `newsflow feeds list`.
+            # A feed that fails now (to download or to parse) is polled again at its next
+            # turn; the error is kept for `newsflow feeds list`.
             state.last_status, state.last_error = "error", str(exc)[:500]
             await self.registry.save_state(feed.url, state)
             log.warning("feed_poll_failed", feed=feed.url, error=str(exc)[:500])
             return 0
-        if isinstance(result, NotModified):
+        if isinstance(read, NotModified):
             state.last_status, state.last_error = "not_modified", None
             await self.registry.save_state(feed.url, state)
             return 0
-        parsed = parse_feed(result.body, result.final_url)
+        result, parsed = read
         published = 0
         for item in parsed.items:
             if not await self.room_to_publish():
@@ -92,6 +92,14 @@ class FeedPoller(TurnPoller[Feed]):
         await self.registry.save_state(feed.url, state)
         log.info("feed_polled", feed=feed.url, items=len(parsed.items), published=published)
         return published
+
+    async def _read(
+        self, url: str, headers: dict[str, str]
+    ) -> tuple[Download, ParsedFeed] | NotModified:
+        result = await self.client.get(url, accepted_types=FEED_TYPES, headers=headers)
+        if isinstance(result, NotModified):
+            return result
+        return result, parse_feed(result.body, result.final_url)
 
     async def _publish_once(self, item: FeedItem, feed: Feed, feed_title: str | None) -> bool:
         return await self.publisher.publish(submission_for(item, feed, feed_title))

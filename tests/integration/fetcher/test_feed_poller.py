@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 import pytest
 from redis.asyncio import Redis
@@ -13,7 +15,7 @@ from shared.settings import Settings
 from shared.streams import StreamNames
 from tests.integration.fetcher.conftest import ClientFactory
 from tests.integration.fetcher.feed_site import FeedSite
-from tests.integration.fetcher.local_server import local_server
+from tests.integration.fetcher.local_server import Reply, SeenRequest, local_server
 
 pytestmark = pytest.mark.integration
 
@@ -116,3 +118,50 @@ async def test_removed_feeds_are_not_polled(
         )
         assert await poller.poll_due() == 0
         assert server.requests_to("/feed.xml") == []
+
+
+async def test_an_item_dated_past_year_9999_costs_only_its_date(
+    settings: Settings, redis: Redis, make_client: ClientFactory
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    with local_server() as server:
+        site = FeedSite(server, items=3)
+        real_feed = server.routes["/feed.xml"]
+
+        def feed_with_a_far_date(request: SeenRequest) -> Reply:
+            reply = real_feed(request)
+            far = b"<pubDate>9999-12-31T23:59:59-12:00</pubDate>"
+            body = re.sub(rb"<pubDate>[^<]*</pubDate>", far, reply.body, count=1)
+            return Reply(body=body, headers=reply.headers)
+
+        server.routes["/feed.xml"] = feed_with_a_far_date
+        feed = await FeedRegistry(redis, names).add(site.feed_url)
+        poller = FeedPoller(
+            redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
+        )
+        assert await poller.poll(feed) == 3
+        dates = {s.url: s.hint_published_at for s in await published(redis, names)}
+        assert dates[site.item_url(3)] is None  # the newest, listed first, had the far date
+        assert dates[site.item_url(1)] is not None
+
+
+async def test_a_feed_that_fails_to_parse_records_its_error(
+    settings: Settings, redis: Redis, make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def parse_fails(_body: bytes, _url: str) -> None:
+        raise ValueError("year 10000 is out of range")
+
+    monkeypatch.setattr("services.fetcher.feed_poller.parse_feed", parse_fails)
+    names = StreamNames(settings.stream_prefix)
+    registry = FeedRegistry(redis, names)
+    with local_server() as server:
+        site = FeedSite(server, items=2)
+        feed = await registry.add(site.feed_url)
+        poller = FeedPoller(
+            redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
+        )
+        assert await poller.poll(feed) == 0
+        state = await registry.state(feed.url)
+    assert state.last_status == "error"
+    assert state.last_error == "year 10000 is out of range"
+    assert state.last_polled_at is not None

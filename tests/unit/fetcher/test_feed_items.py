@@ -41,3 +41,20 @@ def test_atom_entries() -> None:
 
 def test_not_a_feed_has_no_items() -> None:
     assert parse_feed(b"<html><body>hello</body></html>", "https://x.example/").items == []
+
+
+def test_a_date_past_what_a_datetime_holds_leaves_only_its_item_undated() -> None:
+    # In UTC these are in years 10000 and 0: every other item of the feed must survive.
+    feed = parse_feed(
+        b"""<rss version="2.0"><channel><title>Far</title>
+<item><link>https://news.example/late</link><pubDate>9999-12-31T23:59:59-12:00</pubDate></item>
+<item><link>https://news.example/early</link><pubDate>0001-01-01T00:00:00+14:00</pubDate></item>
+<item><link>https://news.example/fine</link><pubDate>Tue, 03 Nov 2026 10:00:00 +0100</pubDate>
+</item></channel></rss>""",
+        "https://news.example/feed.xml",
+    )
+    assert [(item.url.rsplit("/", 1)[1], item.published_at) for item in feed.items] == [
+        ("late", None),
+        ("early", None),
+        ("fine", datetime(2026, 11, 3, 9, 0, tzinfo=UTC)),
+    ]
