@@ -197,9 +197,10 @@ def w3c_datetime(text: str | None) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+        # Inside the try: 9999-12-31T23:59:59-12:00 is past year 9999 in UTC (OverflowError).
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _language(text: str | None) -> str | None:

@@ -87,6 +87,18 @@ def test_dates_in_the_w3c_forms() -> None:
     assert w3c_datetime(None) is None
 
 
+def test_a_lastmod_past_what_a_datetime_holds_is_none_and_the_document_is_kept() -> None:
+    far, early = "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"  # years 10000, 0
+    assert w3c_datetime(far) is None and w3c_datetime(early) is None
+    index = INDEX.replace(b"2026-11-20T08:00:00+02:00", far.encode())
+    children = parse_sitemap(index, BASE, max_bytes=MB).children
+    assert [c.lastmod for c in children] == [None, None]
+    urlset = NEWS.replace(b"2026-11-19", early.encode())
+    entries = parse_sitemap(urlset, BASE, max_bytes=MB).entries
+    assert [e.url for e in entries] == ["https://news.example/a/1", "https://news.example/a/2"]
+    assert entries[1].date is None
+
+
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
  <!ENTITY lol "lol">
