@@ -18,6 +18,9 @@ import brotli  # type: ignore[import-untyped]
 _GZIP_MAGIC = b"\x1f\x8b"
 # What one layer hands on at a time: small enough that a bomb never sits in memory whole.
 _PIECE = 64 * 1024
+# Real servers stack two codings at most; a header repeating `gzip` a thousand times would
+# nest the layers (and the recursion through them) a thousand deep.
+MAX_CODINGS = 4
 
 
 class DecodedTooLarge(Exception):
@@ -133,7 +136,8 @@ class StreamDecoder:
 
     def __init__(self, codings: Sequence[str], limit: int) -> None:
         self.limit = limit
-        self._layers: list[_Layer] = [_LAYERS[coding]() for coding in codings]
+        self._too_many = len(codings) > MAX_CODINGS
+        self._layers: list[_Layer] = [_LAYERS[coding]() for coding in codings[:MAX_CODINGS]]
         self._layer_limit = limit + limit // 8 + _PIECE
         self._layer_totals = [0] * (len(self._layers) + 1)  # [0] is the raw input
 
@@ -142,7 +146,11 @@ class StreamDecoder:
         return self._layer_totals[-1]
 
     def decode(self, data: bytes) -> Iterator[bytes]:
-        """The decoded bytes of `data`, lazily: stop iterating and nothing more is decoded."""
+        """The decoded bytes of `data`, lazily: stop iterating and nothing more is decoded.
+        More than `MAX_CODINGS` stacked codings are refused here, with the first bytes, where
+        callers already handle content that is not in the coding it claims."""
+        if self._too_many:
+            raise CorruptContent(f"more than {MAX_CODINGS} stacked content codings")
         yield from self._through(0, data)
 
     def _through(self, depth: int, data: bytes) -> Iterator[bytes]:

@@ -47,3 +47,11 @@ def brotli_bomb(mib: int = 1024) -> bytes:
     packer = brotli.Compressor(quality=1, lgwin=24)
     parts = [packer.process(_ZEROS) for _ in range(mib)]
     return b"".join([*parts, packer.finish()])
+
+
+def gzip_layers(data: bytes, layers: int) -> bytes:
+    """`data` gzipped `layers` times over, for `Content-Encoding: gzip` repeated that often:
+    about 20 bytes a layer, and every layer decodes, so a decoder goes through them all."""
+    for _ in range(layers):
+        data = gzip_bytes(data)
+    return data

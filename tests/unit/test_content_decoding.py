@@ -10,12 +10,13 @@ import brotli
 import pytest
 
 from shared.content_decoding import (
+    MAX_CODINGS,
     CorruptContent,
     DecodedTooLarge,
     StreamDecoder,
     content_codings,
 )
-from tests.bombs import brotli_bomb, gzip_bytes, gzip_in_gzip_bomb
+from tests.bombs import brotli_bomb, gzip_bytes, gzip_in_gzip_bomb, gzip_layers
 
 TEXT = b"<p>An article about the council's budget vote.</p>" * 2000
 
@@ -115,3 +116,11 @@ def test_gzip_members_one_after_another_are_all_decoded() -> None:
     data = gzip_bytes(b"first ") + gzip_bytes(b"second")
     assert decode(["gzip"], [data]) == b"first second"
     assert decode(["gzip"], chunked(data, 1)) == b"first second"
+
+
+def test_up_to_max_codings_stacked_are_undone_and_more_are_refused() -> None:
+    assert decode(["gzip"] * MAX_CODINGS, [gzip_layers(TEXT, MAX_CODINGS)]) == TEXT
+    # 1200 layers that all decode: undone one inside the other they went 1200 deep.
+    codings = content_codings([", ".join(["gzip"] * 1200)])
+    with pytest.raises(CorruptContent, match="stacked content codings"):
+        decode(codings, [gzip_layers(TEXT, 1200)])

@@ -10,7 +10,7 @@ import pytest
 
 from services.fetcher.download import Download
 from shared.errors import Rejected
-from tests.bombs import brotli_bomb, gzip_bytes, gzip_in_gzip_bomb
+from tests.bombs import brotli_bomb, gzip_bytes, gzip_in_gzip_bomb, gzip_layers
 from tests.integration.fetcher.conftest import ClientFactory
 from tests.integration.fetcher.local_server import Reply, article_html, local_server, page
 
@@ -87,6 +87,22 @@ async def test_content_that_is_not_in_its_coding_is_a_bad_response(
         with pytest.raises(Rejected) as caught:
             await client.get(server.url("/page"))
     assert caught.value.reason == "bad_response"
+
+
+async def test_gzip_stacked_a_thousand_times_is_a_bad_response(
+    make_client: ClientFactory,
+) -> None:
+    # Not retried (a RecursionError was, up to the delivery limit): it is the same each time.
+    with local_server() as server:
+        server.routes["/page"] = lambda _r: Reply(
+            body=gzip_layers(article_html("Deep").encode(), 1200),
+            headers={"Content-Type": "text/html", "Content-Encoding": ", ".join(["gzip"] * 1200)},
+        )
+        client = await make_client(obey_robots=False)
+        with pytest.raises(Rejected) as caught:
+            await client.get(server.url("/page"))
+    assert caught.value.reason == "bad_response"
+    assert "stacked content codings" in caught.value.message
 
 
 async def test_a_one_megabyte_response_header_is_a_bad_response(
