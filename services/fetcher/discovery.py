@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 from trafilatura.feeds import FeedParameters, determine_feed
 
 from services.fetcher.download import FEED_TYPES, PAGE_TYPES
-from services.fetcher.feed_items import parse_feed
+from services.fetcher.feed_items import parse_feed_off_loop
 from services.fetcher.polite_client import NotModified, PoliteClient
 from services.fetcher.source_documents import read_sitemaps, refusal_text
 from shared.sources import DiscoveredDocument
@@ -74,7 +74,7 @@ async def _discover_feeds(client: PoliteClient, site_url: str, found: Discovery)
             result = await client.get(url, accepted_types=FEED_TYPES)
             if isinstance(result, NotModified):
                 continue
-            items = parse_feed(result.body, result.final_url).items
+            items = (await parse_feed_off_loop(result.body, result.final_url)).items
         except Exception as exc:
             found.refused.append(f"{url}: {refusal_text(exc)}")
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import html
 import re
@@ -18,6 +19,9 @@ from shared.urls import is_http_url
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
 _MAX_SUMMARY_CHARS = 2000
+# Items kept per feed document, the first ones (feeds list the newest first): real feeds
+# list tens or hundreds, and each item kept is a submission to publish and remember.
+MAX_ITEMS = 10_000
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,20 @@ class ParsedFeed:
     items: list[FeedItem]
 
 
+async def parse_feed_off_loop(body: bytes, feed_url: str) -> ParsedFeed:
+    """`parse_feed` in a thread: feedparser takes seconds over a hostile feed (a description
+    of 300k tags, 200k items), and the fetcher's event loop has pages to fetch meanwhile."""
+    return await asyncio.to_thread(parse_feed, body, feed_url)
+
+
 def parse_feed(body: bytes, feed_url: str) -> ParsedFeed:
-    """Entries without an http(s) link are skipped: there is nothing to fetch."""
+    """Entries without an http(s) link are skipped: there is nothing to fetch. The first
+    `MAX_ITEMS` with one are kept, the rest ignored."""
     parsed = feedparser.parse(body, response_headers={"content-location": feed_url})
-    items = []
+    items: list[FeedItem] = []
     for entry in parsed.entries:
+        if len(items) >= MAX_ITEMS:
+            break
         url = _entry_url(entry, feed_url)
         if url is None:
             continue

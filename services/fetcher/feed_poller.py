@@ -9,7 +9,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from services.fetcher.download import FEED_TYPES, Download
-from services.fetcher.feed_items import FeedItem, ParsedFeed, parse_feed
+from services.fetcher.feed_items import FeedItem, ParsedFeed, parse_feed_off_loop
 from services.fetcher.feeds import Feed, FeedRegistry
 from services.fetcher.polite_client import NotModified, PoliteClient
 from services.fetcher.publish_once import OncePublisher
@@ -99,7 +99,7 @@ class FeedPoller(TurnPoller[Feed]):
         result = await self.client.get(url, accepted_types=FEED_TYPES, headers=headers)
         if isinstance(result, NotModified):
             return result
-        return result, parse_feed(result.body, result.final_url)
+        return result, await parse_feed_off_loop(result.body, result.final_url)
 
     async def _publish_once(self, item: FeedItem, feed: Feed, feed_title: str | None) -> bool:
         return await self.publisher.publish(submission_for(item, feed, feed_title))

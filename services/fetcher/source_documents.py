@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from services.fetcher.download import FEED_TYPES
-from services.fetcher.feed_items import parse_feed
+from services.fetcher.feed_items import parse_feed_off_loop
 from services.fetcher.polite_client import NotModified, PoliteClient
 from services.fetcher.sitemap_xml import parse_sitemap
 from shared.errors import Rejected
@@ -201,7 +201,7 @@ async def read_feeds(
                 outcome.not_modified = True
             else:
                 outcome.etag, outcome.last_modified = result.etag, result.last_modified
-                parsed = parse_feed(result.body, result.final_url)
+                parsed = await parse_feed_off_loop(result.body, result.final_url)
                 outcome.entries = len(parsed.items)
                 read.articles.extend(
                     FoundArticle(

@@ -151,7 +151,7 @@ async def test_a_feed_that_fails_to_parse_records_its_error(
     def parse_fails(_body: bytes, _url: str) -> None:
         raise ValueError("year 10000 is out of range")
 
-    monkeypatch.setattr("services.fetcher.feed_poller.parse_feed", parse_fails)
+    monkeypatch.setattr("services.fetcher.feed_items.parse_feed", parse_fails)
     names = StreamNames(settings.stream_prefix)
     registry = FeedRegistry(redis, names)
     with local_server() as server:

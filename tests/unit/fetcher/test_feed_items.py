@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.fetcher.feed_items import parse_feed
+from services.fetcher.feed_items import MAX_ITEMS, parse_feed
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Daily &amp; News</title>
 <item><title>One</title><link>/news/one</link><pubDate>Tue, 03 Nov 2026 10:00:00 +0100</pubDate>
@@ -58,3 +58,16 @@ def test_a_date_past_what_a_datetime_holds_leaves_only_its_item_undated() -> Non
         ("early", None),
         ("fine", datetime(2026, 11, 3, 9, 0, tzinfo=UTC)),
     ]
+
+
+def test_only_the_first_max_items_are_kept() -> None:
+    items = "".join(
+        f"<item><link>https://news.example/{n}</link></item>" for n in range(MAX_ITEMS + 50)
+    )
+    feed = parse_feed(
+        f"<rss><channel><title>Long</title>{items}</channel></rss>".encode(),
+        "https://news.example/feed.xml",
+    )
+    assert len(feed.items) == MAX_ITEMS
+    assert feed.items[0].url == "https://news.example/0"
+    assert feed.items[-1].url == f"https://news.example/{MAX_ITEMS - 1}"
