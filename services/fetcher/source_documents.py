@@ -33,6 +33,9 @@ SITEMAP_TYPES = frozenset(
 )  # fmt: skip
 # Index -> index -> sitemap is the deepest real sites go; deeper is a loop or a trap.
 MAX_NESTING = 3
+# Sitemap entries held per walk (a source's poll or backfill), about 300 bytes each: every
+# entry is kept until the walk ends, and 500 sitemaps of 50,000 would be 25 million.
+MAX_SITEMAP_ENTRIES = 250_000
 
 
 @dataclass(frozen=True)
@@ -118,13 +121,15 @@ async def read_sitemaps(
     *,
     max_bytes: int,
     max_documents: int,
+    max_entries: int = MAX_SITEMAP_ENTRIES,
     since: datetime | None = None,
     known: Mapping[str, DocumentState] | None = None,
     on_document: OnDocument | None = None,
 ) -> DocumentsRead:
-    """Every entry of the sitemaps under `roots`. A child an index dates before `since` is
-    not fetched (a sitemap last changed before then lists nothing newer); a leaf sitemap
-    `known` from an earlier poll is asked for with its ETag, and a 304 costs nothing."""
+    """Every entry of the sitemaps under `roots`, up to `max_entries` in all: the walk stops
+    there, saying so. A child an index dates before `since` is not fetched (a sitemap last
+    changed before then lists nothing newer); a leaf sitemap `known` from an earlier poll is
+    asked for with its ETag, and a 304 costs nothing."""
     read = DocumentsRead()
     sitemaps = client.reading_up_to(max_bytes)
     queue: list[tuple[str, int]] = [(url, 0) for url in roots]
@@ -137,6 +142,11 @@ async def read_sitemaps(
         if len(visited) > max_documents:
             read.outcomes.append(
                 DocumentOutcome(url, None, error=f"too_many_documents: over {max_documents}")
+            )
+            break
+        if len(read.articles) >= max_entries:
+            read.outcomes.append(
+                DocumentOutcome(url, None, error=f"too_many_entries: {max_entries} already read")
             )
             break
         before = (known or {}).get(url)
@@ -165,6 +175,7 @@ async def read_sitemaps(
                     )
                 else:
                     outcome.kind, outcome.entries = "sitemap", len(document.entries)
+                    room = max_entries - len(read.articles)
                     read.articles.extend(
                         FoundArticle(
                             url=entry.url,
@@ -174,8 +185,15 @@ async def read_sitemaps(
                             published_at=entry.date,
                             language=entry.language,
                         )
-                        for entry in document.entries
+                        for entry in document.entries[:room]
                     )
+                    if len(document.entries) > room:
+                        # Without its ETag: the next walk reads it whole, not a 304.
+                        outcome.etag = outcome.last_modified = None
+                        outcome.error = (
+                            f"too_many_entries: only {room} of its {len(document.entries)} "
+                            f"entries read, {max_entries} in all"
+                        )
         except Exception as exc:  # each document's failure is its own; the walk goes on
             outcome.error = refusal_text(exc)
         read.outcomes.append(outcome)

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from services.fetcher.backfill import DateRange, backfill
 from services.fetcher.discovery import discover
 from services.fetcher.publish_once import OncePublisher
+from services.fetcher.source_documents import read_sitemaps
 from services.fetcher.source_poller import SourcePoller
 from shared.events import RawSubmission
 from shared.settings import Settings
@@ -301,3 +302,27 @@ async def test_hostile_sitemaps_are_refused_with_a_reason_and_the_rest_goes_on(
         assert state.last_error is not None and "xml_dtd" in state.last_error
         # The huge stream was cut at the cap (1 MB), far from its 1 GiB.
         assert len(server.requests_to("/huge.xml")) == 1
+
+
+async def test_a_walk_holds_at_most_max_entries_and_says_where_it_stopped(
+    make_client: ClientFactory,
+) -> None:
+    # The index lists three sitemaps of 20; a cap of 30 takes the first and 10 of the second.
+    with local_server() as server:
+        site = SitemapSite(server)
+        read = await read_sitemaps(
+            await make_client(),
+            [server.url(SITEMAP_INDEX)],
+            max_bytes=MB,
+            max_documents=50,
+            max_entries=30,
+        )
+        assert server.requests_to(PLAIN_SITEMAP) == []  # the walk stopped before it
+    assert [a.url for a in read.articles] == site.urls()[:30]
+    outcomes = {o.url.removeprefix(server.origin): o for o in read.outcomes}
+    assert list(outcomes) == [SITEMAP_INDEX, NEWS_SITEMAP, GZIP_SITEMAP, PLAIN_SITEMAP]
+    assert outcomes[NEWS_SITEMAP].error is None
+    cut = outcomes[GZIP_SITEMAP]
+    assert cut.error == "too_many_entries: only 10 of its 20 entries read, 30 in all"
+    assert cut.etag is None  # read whole next time, not answered with a 304
+    assert outcomes[PLAIN_SITEMAP].error == "too_many_entries: 30 already read"
