@@ -5,7 +5,7 @@
 * `Rejected` input goes to the dead-letter stream at once; `Unavailable` (the database is
   down) keeps the entry pending and pauses the stage; other errors are retried with
   exponential backoff (by the leases, `shared/leases.py`), then dead-lettered after
-  failing `max_deliveries` times (outages and crashes do not count toward it);
+  failing `max_deliveries` times (outages, crashes and `Deferred` do not count toward it);
 * before handling, it waits while the next stream's backlog is over `max_backlog`;
 * while an entry is in hand it is marked in `<prefix>:handling:<stage>`, and the mark is
   cleared with the entry's outcome: a mark left behind means the process died with the
@@ -31,7 +31,7 @@ from redis.asyncio.client import Pipeline
 from shared import metrics
 from shared.backpressure import RoomGate
 from shared.dead_letters import dead_letter_for
-from shared.errors import Rejected, Unavailable
+from shared.errors import Deferred, Rejected, Unavailable
 from shared.events import ArticleEvent
 from shared.logs import get_logger
 from shared.pipeline import PipelineStage
@@ -177,6 +177,9 @@ class Delivery:
         except Unavailable as exc:
             await self._unavailable(entry_id, exc)
             return Outcome.UNAVAILABLE
+        except Deferred as exc:
+            await self._deferred(entry_id, exc)
+            return Outcome.RETRY
         except Exception as exc:
             return await self._failed(entry_id, fields, exc, delivery_count)
         self._outage_pause_s = 0.0
@@ -221,6 +224,12 @@ class Delivery:
         )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stopping.wait(), timeout=self._outage_pause_s)
+
+    async def _deferred(self, entry_id: bytes, exc: Deferred) -> None:
+        """Kept pending for the leases to retry, like a failure that is not counted."""
+        self.to_retry.add(entry_id)
+        await self.redis.hincrby(self.handling_key, entry_id, -1)
+        self.log.info("deferred", reason=str(exc)[:500])
 
     async def _failed(
         self, entry_id: bytes, fields: Fields, exc: Exception, delivery_count: int

@@ -24,3 +24,11 @@ class Unavailable(Exception):
 
     The entry is fine and stays pending however long the outage lasts: it is never
     dead-lettered for this, and the stage pauses instead of burning through its input."""
+
+
+class Deferred(Exception):
+    """Not now, and not the entry's fault: a host asked us to wait, or its turn is far off.
+
+    The entry stays pending and is handled again later, as a failed one is, but this never
+    counts toward `max_deliveries`, and unlike `Unavailable` the stage goes on with other
+    entries."""

@@ -14,13 +14,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from shared.errors import Deferred
+
 # Hosts remembered before idle ones are swept out (a crawl of many sites stays bounded).
 _PRUNE_AT = 10_000
 
 
-class HostPaused(Exception):
-    """The host asked us to wait (429/503) or keeps failing, longer than an entry should
-    hold a worker: the entry is retried later by the stage runner."""
+class HostPaused(Deferred):
+    """The host asked us to wait (429/503), keeps failing, or its next turn is further off
+    than an entry should hold a worker: the entry is retried later by the stage runner,
+    which does not count it as a failure."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import pytest
 from redis.asyncio import Redis
 
 from services.fetcher.intake import event_from_content
-from shared.errors import Rejected, Unavailable
+from shared.errors import Deferred, Rejected, Unavailable
 from shared.events import ArticleEvent, RawSubmission
 from shared.settings import Settings
 from shared.streams import Fields, StreamNames, decode_raw_entry
@@ -149,6 +149,40 @@ async def test_retries_during_an_outage_do_not_use_up_the_failures_allowed(
     assert calls == 7
     assert await redis.xlen(names.dlq) == 0
     assert await redis.hlen(names.stream("failures:fetcher")) == 0
+    assert await redis.hlen(names.stream("failure_counts:fetcher")) == 0
+
+
+async def test_a_deferred_entry_is_retried_without_counting_a_failure(
+    redis_url: str, stream_prefix: str, redis: Redis
+) -> None:
+    """A host asking us to wait (`Deferred`) sends the entry back for later, however often,
+    without using up the failures `max_deliveries` allows."""
+    settings = Settings.model_validate(
+        {
+            "REDIS_URL": redis_url,
+            "stream_prefix": stream_prefix,
+            "max_deliveries": 3,
+            "retry_backoff_ms": 20,
+            "claim_interval_s": 0.1,
+            "claim_idle_ms": 200,
+            "block_ms": 100,
+        }
+    )
+    names = StreamNames(stream_prefix)
+    calls = 0
+
+    async def host_busy(fields: Fields) -> ArticleEvent:
+        nonlocal calls
+        calls += 1
+        if calls <= 8:
+            raise Deferred("the host's next turn is 40 s away")
+        return await intake(fields)
+
+    async with running(settings, host_busy):
+        await redis.xadd(names.raw, {"content": "fetched once the host has time"})
+        await wait_for(lambda: _length_is(redis, names.fetched, 1), within=20)
+    assert calls == 9
+    assert await redis.xlen(names.dlq) == 0
     assert await redis.hlen(names.stream("failure_counts:fetcher")) == 0
 
 
