@@ -338,12 +338,17 @@ def watch(
 
     async def work() -> None:
         async with redis_connection(settings) as redis:
+            if not await redis.exists(stream):
+                # No match yet, or no such alert: only the store can tell which (a removed
+                # alert's stream stays, and is followed like any).
+                async with _alerts_of(settings, create=False) as store:
+                    await get_alert(store, name)  # NoSuchAlert: said, not waited on
             try:
                 await asyncio.wait_for(follow(redis), timeout or None)
             except TimeoutError:
                 return
 
     try:
-        run_async(work)
+        _checked(work)
     except KeyboardInterrupt:
         return

@@ -153,3 +153,14 @@ def test_remove(env: dict[str, str]) -> None:
     assert newsflow(env, "remove", "kp").returncode == 0
     assert "no alert named 'kp'" in refusal(newsflow(env, "remove", "kp"))
     assert "no alert named 'kp'" in refusal(newsflow(env, "show", "kp"))
+
+
+def test_watching_an_alert_that_does_not_exist_is_refused_not_waited_on(
+    env: dict[str, str],
+) -> None:
+    assert newsflow(env, "add", "kp", "--q", "missile").returncode == 0
+    assert "no alert named 'nosuch'" in refusal(newsflow(env, "watch", "nosuch"))
+    # An alert without a match yet is followed (here until the timeout).
+    waited = newsflow(env, "watch", "kp", "--timeout", "0.5")
+    assert waited.returncode == 0, waited.stderr
+    assert waited.stdout == ""
