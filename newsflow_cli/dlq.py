@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -26,6 +27,8 @@ from shared.streams import StreamNames
 
 dlq_app = typer.Typer(help="Dead letters: list, show, replay into their stage, purge.")
 T = TypeVar("T")
+# A stream entry's id, as `dlq list` shows them: anything else Redis refuses with its own words.
+_ENTRY_ID = re.compile(r"\d{1,20}(-\d{1,20})?")
 
 StageOption = Annotated[str | None, typer.Option(help="Only letters from this stage.")]
 ReasonOption = Annotated[str | None, typer.Option(help="Only letters with this reason.")]
@@ -87,6 +90,9 @@ def list_command(
 @dlq_app.command()
 def show(entry_id: Annotated[str, typer.Argument(help="Dead-letter entry id.")]) -> None:
     """One dead letter, whole, with its original payload."""
+    if not _ENTRY_ID.fullmatch(entry_id):
+        err.print(f"[red]not a dead letter's id[/red] {entry_id} (ids look like 1764826800000-0)")
+        raise typer.Exit(1)
     entry = _run(lambda r, n: get_letter(r, n, entry_id))
     if entry is None:
         err.print(f"[red]no dead letter with id[/red] {entry_id}")

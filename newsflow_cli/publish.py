@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from newsflow_cli.console import err, print_failure
@@ -33,6 +34,9 @@ def publish_inputs(inputs: list[str], source: str | None) -> int:
                     try:
                         item = to_input(arg, source=source, max_bytes=settings.max_content_bytes)
                         await client.publish(item.submission)
+                    except ValidationError as exc:
+                        print_failure(f"skipped {arg}: {_said(exc)}")
+                        failed += 1
                     except (OSError, ValueError, Rejected) as exc:
                         print_failure(f"skipped {arg}: {exc}")
                         failed += 1
@@ -41,3 +45,8 @@ def publish_inputs(inputs: list[str], source: str | None) -> int:
         return failed
 
     return run_async(work)
+
+
+def _said(exc: ValidationError) -> str:
+    """What is wrong, in the model's own words, without pydantic's framing and links."""
+    return "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())

@@ -188,3 +188,24 @@ def test_up_says_what_is_wrong_with_a_scale_in_one_line(
 ) -> None:
     message = one_line_failure(newsflow(tmp_path, cli_env, "up", "--scale", scale))
     assert says in message
+
+
+def test_dlq_show_of_something_that_is_not_an_id_says_so(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    message = one_line_failure(newsflow(tmp_path, cli_env, "dlq", "show", "nope"))
+    assert "not a dead letter's id" in message
+
+
+def test_publishing_empty_stdin_says_what_is_missing_in_the_model_s_words(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "newsflow_cli", "publish", "-"],
+        cwd=tmp_path, env={**os.environ, **cli_env}, input=b"", capture_output=True,
+        timeout=90, check=False,
+    )  # fmt: skip
+    stderr = result.stderr.decode()
+    assert result.returncode != 0, stderr
+    assert "a raw article needs `url` (to fetch) or `content` (non-empty)" in stderr
+    assert "pydantic" not in stderr and "validation error" not in stderr
