@@ -7,6 +7,7 @@ from rich.table import Table
 from newsflow_cli.console import out, write_json_line
 from newsflow_cli.running import EXIT_FAILED, fail, load_settings, run_async
 from newsflow_cli.stored_articles import stored_articles
+from shared.store.article_query import ArticleQuery, QueryError
 
 # Bounds of `--limit`: both stores take a 64-bit LIMIT, but no screen or pipe wants more.
 MIN_LIMIT = 1
@@ -16,6 +17,12 @@ MAX_LIMIT = 10_000
 def find_articles(query: str, limit: int) -> list[dict[str, object]]:
     """The best matches, best first, as the JSON documents `--json` prints."""
     settings = load_settings()
+    try:
+        # The read side's own check: a query the api answers with a 400 is refused here in
+        # the same words, not searched for and found nowhere.
+        ArticleQuery.checked(q=query)
+    except QueryError as exc:
+        raise fail(exc.message) from None
 
     async def work() -> list[dict[str, object]]:
         async with stored_articles(settings) as store:

@@ -119,6 +119,13 @@ def test_search_without_a_query_is_one_line(tmp_path: Path, cli_env: dict[str, s
     assert result.returncode == 2
 
 
+def test_search_refuses_a_query_the_api_refuses_in_the_same_words(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    message = one_line_failure(newsflow(tmp_path, cli_env, "search", "-"))
+    assert message.endswith("q needs at least one word to search for (not only -words)")
+
+
 # --- unreachable and misconfigured Redis ---------------------------------------------------
 
 
