@@ -160,6 +160,20 @@ class Settings(BaseSettings):
         description="Bearer token that POST /api/articles and the writes of /api/alerts need; "
         "unset: writing over HTTP is off (403).",
     )
+    api_db_connections: int = Field(
+        default=4,
+        ge=0,
+        le=100,
+        description="Connections the api reads PostgreSQL with, so that one slow query does "
+        "not hold up the other requests; 0: one, shared with its writes.",
+    )
+    api_query_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest a read of the api may run on PostgreSQL (with "
+        "NEWSFLOW_API_DB_CONNECTIONS above 0); past it the answer is a 503 asking for a "
+        "narrower query (s).",
+    )
     api_access_log: AccessLogChoice = Field(
         default="writes",
         description="The api's access log, a JSON line per request on stderr whatever the log "

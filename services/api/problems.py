@@ -1,5 +1,6 @@
 """Every error the api answers is JSON `{"error": "<message>"}`: a malformed query is a 400
-saying what is wrong, never a 500 (a 500 is a bug of ours, logged with its traceback)."""
+saying what is wrong, the store down or a query it cut off a 503, never a 500 (a 500 is a
+bug of ours, logged with its traceback)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from shared.errors import Unavailable
 from shared.logs import get_logger
 from shared.store.article_query import QueryError
+from shared.store.store_errors import QueryTooSlow
 
 log = get_logger("newsflow.api")
 
@@ -43,6 +46,15 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), dict(exc.headers or {}))
 
 
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The store is down, or cut a query off: a 503 the caller can act on. A query too
+    broad is said as such; an outage's own words (hosts, ports) stay in the log."""
+    assert isinstance(exc, Unavailable)
+    log.warning("api_store_unavailable", path=request.url.path, error=str(exc)[:500])
+    message = str(exc) if isinstance(exc, QueryTooSlow) else "the store is unavailable: try again"
+    return problem(503, message, {"Retry-After": "5"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("api_request_failed", path=request.url.path, exc_info=exc)
     return problem(500, "internal error")
@@ -52,4 +64,5 @@ def answer_errors_as_json(app: FastAPI) -> None:
     app.add_exception_handler(QueryError, _query_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -46,7 +46,7 @@ class ApiResources:
 
 @asynccontextmanager
 async def opened_resources(settings: Settings) -> AsyncIterator[ApiResources]:
-    store = open_store(settings)
+    store = open_store(settings, serving=True)
     await store.open()
     publisher = NewsflowClient.from_settings(settings)
     try:

@@ -24,15 +24,24 @@ def checked_table_name(name: str) -> str:
     return name
 
 
-def open_store(settings: Settings) -> ArticleStore:
-    """The configured store, not yet connected (`await store.open()` connects)."""
+def open_store(settings: Settings, *, serving: bool = False) -> ArticleStore:
+    """The configured store, not yet connected (`await store.open()` connects). `serving`:
+    for the api, whose requests read PostgreSQL at once (NEWSFLOW_API_DB_CONNECTIONS),
+    each cut off past NEWSFLOW_API_QUERY_TIMEOUT_S."""
     table = checked_table_name(settings.table_name)
     # Imported here so SQLite users need no PostgreSQL driver, and the reverse.
     if settings.uses_postgres:
         from shared.store.postgres import PostgresStore
 
         assert settings.database_url is not None
-        return PostgresStore(settings.database_url.get_secret_value(), table)
+        if not serving:
+            return PostgresStore(settings.database_url.get_secret_value(), table)
+        return PostgresStore(
+            settings.database_url.get_secret_value(),
+            table,
+            read_pool_size=settings.api_db_connections,
+            read_timeout_s=settings.api_query_timeout_s,
+        )
     from shared.store.sqlite import SqliteStore
 
     return SqliteStore(settings.sqlite_path, table)

@@ -20,6 +20,7 @@ from shared.store import alert_rows
 from shared.store.article_query import QueryError
 from shared.store.article_store import ArticleRow, StoredArticle
 from shared.store.facet_rows import facet_rows
+from shared.store.postgres_reads import ReadConnections
 from shared.store.read_side import SqlReadSide
 from shared.store.read_sql import ReadQueries, Row, postgres_dialect
 from shared.store.side_tables import BACKFILL_BATCH, BACKFILLED, side_schema, side_writes
@@ -112,7 +113,16 @@ def _schema_version(table: str) -> str:
 
 
 class PostgresStore(SqlReadSide):
-    def __init__(self, url: str, table: str = "articles") -> None:
+    def __init__(
+        self,
+        url: str,
+        table: str = "articles",
+        *,
+        read_pool_size: int = 0,
+        read_timeout_s: float | None = None,
+    ) -> None:
+        """`read_pool_size` 0: reads share the store's connection (a stage); else they take
+        connections of a pool that size, cut off past `read_timeout_s` (the api)."""
         self.url = url
         self.table = sql.Identifier(table)
         self._table_name = table
@@ -123,6 +133,9 @@ class PostgresStore(SqlReadSide):
         self._writing = asyncio.Lock()
         self._stories = StoryWrites(table, "%s", lambda moment: moment)
         self._schema_version = _schema_version(table)
+        self._reads = ReadConnections(
+            url, self._connection, pool_size=read_pool_size, timeout_s=read_timeout_s
+        )
 
     async def _connection(self) -> AsyncConnection[TupleRow]:
         # Reconnect on demand: after a database restart the next call gets a fresh one.
@@ -263,6 +276,7 @@ class PostgresStore(SqlReadSide):
                 await cursor.executemany(_sql(statement), rows)
 
     async def close(self) -> None:
+        await self._reads.close()
         if self._conn is not None:
             await self._conn.close()
 
@@ -313,33 +327,51 @@ class PostgresStore(SqlReadSide):
         await self._stories.write(_Statements(conn, self._quoted), row.id, stored)
 
     async def get(self, article_id: str) -> ArticleEvent | None:
-        conn = await self._connection()
-        cursor = await conn.execute(
-            sql.SQL("SELECT event::text FROM {table} WHERE id = %s").format(table=self.table),
-            (article_id,),
-        )
-        found = await cursor.fetchone()
+        async with self._reads.connection() as conn:
+            cursor = await conn.execute(
+                sql.SQL("SELECT event::text FROM {table} WHERE id = %s").format(table=self.table),
+                (article_id,),
+            )
+            found = await cursor.fetchone()
         return ArticleEvent.from_json(found[0]) if found else None
 
     async def get_event(self, article_id: str) -> dict[str, Any] | None:
-        conn = await self._connection()
-        cursor = await conn.execute(
-            sql.SQL("SELECT event::text FROM {table} WHERE id = %s").format(table=self.table),
-            (article_id,),
-        )
-        found = await cursor.fetchone()
+        async with self._reads.connection() as conn:
+            cursor = await conn.execute(
+                sql.SQL("SELECT event::text FROM {table} WHERE id = %s").format(table=self.table),
+                (article_id,),
+            )
+            found = await cursor.fetchone()
         return orjson.loads(found[0]) if found else None
 
     async def count(self) -> int:
-        conn = await self._connection()
-        cursor = await conn.execute(
-            sql.SQL("SELECT count(*) FROM {table}").format(table=self.table)
-        )
-        found = await cursor.fetchone()
+        async with self._reads.connection() as conn:
+            cursor = await conn.execute(
+                sql.SQL("SELECT count(*) FROM {table}").format(table=self.table)
+            )
+            found = await cursor.fetchone()
         return int(found[0]) if found else 0
 
     async def search_text(self, query: str, limit: int = 20) -> list[StoredArticle]:
-        conn = await self._connection()
+        async with self._reads.connection() as conn:
+            rows = await self._search_rows(conn, query, limit)
+        return [
+            StoredArticle(
+                id=r[0],
+                title=r[1],
+                url=r[2],
+                source=r[3],
+                language=r[4],
+                published_at=r[5],
+                stored_at=r[6].astimezone(UTC),
+                snippet=r[7] or "",
+            )
+            for r in rows
+        ]
+
+    async def _search_rows(
+        self, conn: AsyncConnection[TupleRow], query: str, limit: int
+    ) -> list[Row]:
         cursor = await conn.execute(
             sql.SQL(
                 """
@@ -353,19 +385,7 @@ class PostgresStore(SqlReadSide):
             ).format(table=self.table),
             (_HEADLINE_OPTIONS, query, limit),
         )
-        return [
-            StoredArticle(
-                id=r[0],
-                title=r[1],
-                url=r[2],
-                source=r[3],
-                language=r[4],
-                published_at=r[5],
-                stored_at=r[6].astimezone(UTC),
-                snippet=r[7] or "",
-            )
-            for r in await cursor.fetchall()
-        ]
+        return await cursor.fetchall()
 
     async def _alert_write(self, text: str, params: tuple[object, ...]) -> int:
         try:
@@ -387,15 +407,16 @@ class PostgresStore(SqlReadSide):
         return added == 1
 
     async def get_alert(self, name: str) -> AlertDefinition | None:
-        conn = await self._connection()
-        cursor = await conn.execute(_sql(alert_rows.select_alert(self._quoted, "%s")), (name,))
-        found = await cursor.fetchone()
+        async with self._reads.connection() as conn:
+            cursor = await conn.execute(_sql(alert_rows.select_alert(self._quoted, "%s")), (name,))
+            found = await cursor.fetchone()
         return AlertDefinition.from_stored(found[0]) if found else None
 
     async def list_alerts(self) -> list[AlertDefinition]:
-        conn = await self._connection()
-        cursor = await conn.execute(_sql(alert_rows.select_alerts(self._quoted)))
-        return [AlertDefinition.from_stored(row[0]) for row in await cursor.fetchall()]
+        async with self._reads.connection() as conn:
+            cursor = await conn.execute(_sql(alert_rows.select_alerts(self._quoted)))
+            rows = await cursor.fetchall()
+        return [AlertDefinition.from_stored(row[0]) for row in rows]
 
     async def remove_alert(self, name: str) -> bool:
         removed = await self._alert_write(alert_rows.delete_alert(self._quoted, "%s"), (name,))
@@ -403,8 +424,8 @@ class PostgresStore(SqlReadSide):
 
     async def ping(self) -> bool:
         try:
-            conn = await self._connection()
-            await conn.execute("SELECT 1")
+            async with self._reads.connection() as conn:
+                await conn.execute("SELECT 1")
         except Exception:
             return False
         return True
@@ -443,13 +464,13 @@ class _Executor:
         self.store = store
 
     async def rows(self, text: str, params: Sequence[object]) -> list[Row]:
-        conn = await self.store._connection()
-        try:
-            cursor = await conn.execute(_sql(text), params)
-        except psycopg.errors.SyntaxError as exc:
-            # websearch_to_tsquery never fails on text; this is the net under the parser.
-            raise QueryError("the search words cannot be searched") from exc
-        return await cursor.fetchall()
+        async with self.store._reads.connection() as conn:
+            try:
+                cursor = await conn.execute(_sql(text), params)
+            except psycopg.errors.SyntaxError as exc:
+                # websearch_to_tsquery never fails on text; this is the net under the parser.
+                raise QueryError("the search words cannot be searched") from exc
+            return await cursor.fetchall()
 
     async def stream(self, text: str, params: Sequence[object]) -> AsyncIterator[Row]:
         """A connection of its own with a server-side cursor: memory stays one batch, and

@@ -346,4 +346,5 @@ class _Executor:
             # The parser renders only what FTS5 accepts; this is the net under it.
             if "fts5" in str(exc):
                 raise QueryError("the search words cannot be searched") from None
-            raise
+            # Locked past busy_timeout, the disk full: the api answers 503, not 500.
+            raise sqlite_failure(exc) from exc

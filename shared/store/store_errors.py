@@ -24,6 +24,11 @@ from shared.secret_text import masked
 REASON = "store_rejected"
 
 
+class QueryTooSlow(Unavailable):
+    """A read cut off by the statement timeout: the store is up, the query too broad for it
+    (its message says so, for the caller)."""
+
+
 def postgres_failure(exc: psycopg.Error) -> Exception:
     if isinstance(exc, psycopg.DataError | psycopg.IntegrityError | pg_errors.ProgramLimitExceeded):
         return Rejected(REASON, f"PostgreSQL refused the article: {_described(exc)}")
