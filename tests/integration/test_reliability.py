@@ -176,18 +176,22 @@ async def test_a_stage_waits_for_room_downstream_before_forwarding(
         await wait_for(lambda: _has(redis, names.fetched, 4))
 
 
-async def test_shutdown_finishes_the_entry_in_hand(settings: Settings, redis: Redis) -> None:
+async def _stopped_with_an_entry_in_hand(
+    settings: Settings, redis: Redis, handle_for_s: float, grace_s: float
+) -> tuple[StageRunner, bytes]:
+    """The fetcher under FastStream's own subscriber, stopped as SIGTERM stops it in
+    `faststream run` while an entry that takes `handle_for_s` is in hand."""
     names = StreamNames(settings.stream_prefix)
     started = asyncio.Event()
 
     async def slow(fields: Fields) -> ArticleEvent:
         started.set()
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(handle_for_s)
         return await intake(fields)
 
     runner = StageRunner(stage_named("fetcher"), slow, settings)
     broker = RedisBroker(
-        settings.redis_url.get_secret_value(), graceful_timeout=5, apply_types=False
+        settings.redis_url.get_secret_value(), graceful_timeout=grace_s, apply_types=False
     )
 
     @broker.subscriber(**runner.subscription)
@@ -196,10 +200,16 @@ async def test_shutdown_finishes_the_entry_in_hand(settings: Settings, redis: Re
 
     await runner.start()
     await broker.start()
-    await redis.xadd(names.raw, {"content": "in flight at shutdown"})
+    entry_id: bytes = await redis.xadd(names.raw, {"content": "in hand at shutdown"})
     await asyncio.wait_for(started.wait(), timeout=10)
-    await broker.stop()  # what SIGTERM does in `faststream run`
+    await broker.stop()
     await runner.stop()
+    return runner, entry_id
+
+
+async def test_shutdown_finishes_the_entry_in_hand(settings: Settings, redis: Redis) -> None:
+    names = StreamNames(settings.stream_prefix)
+    await _stopped_with_an_entry_in_hand(settings, redis, handle_for_s=1.0, grace_s=5)
     assert await redis.xlen(names.fetched) == 1
     assert (await redis.xpending(names.raw, "fetcher"))["pending"] == 0
     # Nothing left pending: the consumer leaves the group (no stale row in `status`).
@@ -212,28 +222,9 @@ async def test_an_entry_cut_off_by_a_stop_past_its_grace_is_not_marked_as_a_cras
     """Past the grace FastStream cancels the entry in hand: it stays pending for the next
     consumer, and is not counted toward `poison` as a crash would be."""
     names = StreamNames(settings.stream_prefix)
-    started = asyncio.Event()
-
-    async def endless(fields: Fields) -> ArticleEvent:
-        started.set()
-        await asyncio.sleep(3600)
-        return await intake(fields)
-
-    runner = StageRunner(stage_named("fetcher"), endless, settings)
-    broker = RedisBroker(
-        settings.redis_url.get_secret_value(), graceful_timeout=0.5, apply_types=False
+    runner, entry_id = await _stopped_with_an_entry_in_hand(
+        settings, redis, handle_for_s=3600, grace_s=0.5
     )
-
-    @broker.subscriber(**runner.subscription)
-    async def fetch(raw: DefaultStreamMessage) -> None:
-        await runner.on_entry(raw)
-
-    await runner.start()
-    await broker.start()
-    entry_id = await redis.xadd(names.raw, {"content": "longer than the grace"})
-    await asyncio.wait_for(started.wait(), timeout=10)
-    await broker.stop()
-    await runner.stop()
     assert (await redis.xpending(names.raw, "fetcher"))["pending"] == 1
     marks = await redis.hget(names.stream("handling:fetcher"), entry_id)
     assert marks in (None, b"0")

@@ -15,6 +15,22 @@ from tests.integration.harness import entries, running, wait_for
 pytestmark = pytest.mark.integration
 
 
+def quick_retries(redis_url: str, stream_prefix: str, **more: float) -> Settings:
+    """For the tests that count deliveries: three failures allowed, each retried within
+    milliseconds."""
+    return Settings.model_validate(
+        {
+            "REDIS_URL": redis_url,
+            "stream_prefix": stream_prefix,
+            "max_deliveries": 3,
+            "retry_backoff_ms": 20,
+            "claim_interval_s": 0.1,
+            "block_ms": 100,
+            **more,
+        }
+    )
+
+
 async def intake(fields: Fields) -> ArticleEvent:
     return event_from_content(decode_raw_entry(fields), max_bytes=1 << 20)
 
@@ -86,16 +102,7 @@ async def test_a_transient_failure_is_retried_with_backoff(
 async def test_an_entry_failing_every_time_is_dead_lettered_after_max_deliveries(
     redis_url: str, stream_prefix: str, redis: Redis
 ) -> None:
-    settings = Settings.model_validate(
-        {
-            "REDIS_URL": redis_url,
-            "stream_prefix": stream_prefix,
-            "max_deliveries": 3,
-            "retry_backoff_ms": 20,
-            "claim_interval_s": 0.1,
-            "block_ms": 100,
-        }
-    )
+    settings = quick_retries(redis_url, stream_prefix)
     names = StreamNames(stream_prefix)
 
     async def broken(fields: Fields) -> ArticleEvent:
@@ -120,17 +127,7 @@ async def test_retries_during_an_outage_do_not_use_up_the_failures_allowed(
 ) -> None:
     """Each retry of an outage is a delivery to Redis; only failures count toward
     `max_deliveries`, so an error after a long outage is retried, not dead-lettered."""
-    settings = Settings.model_validate(
-        {
-            "REDIS_URL": redis_url,
-            "stream_prefix": stream_prefix,
-            "max_deliveries": 3,
-            "retry_backoff_ms": 20,
-            "claim_interval_s": 0.1,
-            "block_ms": 100,
-            "outage_pause_max_s": 0.1,
-        }
-    )
+    settings = quick_retries(redis_url, stream_prefix, outage_pause_max_s=0.1)
     names = StreamNames(stream_prefix)
     calls = 0
 
@@ -157,17 +154,7 @@ async def test_a_deferred_entry_is_retried_without_counting_a_failure(
 ) -> None:
     """A host asking us to wait (`Deferred`) sends the entry back for later, however often,
     without using up the failures `max_deliveries` allows."""
-    settings = Settings.model_validate(
-        {
-            "REDIS_URL": redis_url,
-            "stream_prefix": stream_prefix,
-            "max_deliveries": 3,
-            "retry_backoff_ms": 20,
-            "claim_interval_s": 0.1,
-            "claim_idle_ms": 200,
-            "block_ms": 100,
-        }
-    )
+    settings = quick_retries(redis_url, stream_prefix, claim_idle_ms=200)
     names = StreamNames(stream_prefix)
     calls = 0
 
