@@ -283,7 +283,8 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[CursorKey, str]:
     if not (isinstance(value, list) and len(value) == 3 and value[0] == sort):
         raise QueryError("cursor is not one this API gave for this sort")
     _, key, article_id = value
-    if not isinstance(article_id, str):
+    # No stored id holds a NUL (PostgreSQL refuses one in a parameter): a made-up cursor.
+    if not isinstance(article_id, str) or "\x00" in article_id:
         raise QueryError("cursor is not one this API gave")
     if sort == "relevance":
         if not isinstance(key, int | float) or isinstance(key, bool):
@@ -292,8 +293,17 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[CursorKey, str]:
     if key is not None:
         if not isinstance(key, str):
             raise QueryError("cursor is not one this API gave")
-        try:
-            datetime.fromisoformat(key)
-        except ValueError:
-            raise QueryError("cursor is not one this API gave") from None
+        key = cursor_time(key)
     return key, article_id
+
+
+def cursor_time(key: str) -> str:
+    """A cursor's time as UTC ISO text, as the stores compare it. Made here, where a bad
+    one is the caller's mistake: an offset can push a time near year 1 or 9999 past what
+    a datetime holds, and the stores would fail on it later with an OverflowError."""
+    try:
+        stamp = datetime.fromisoformat(key)
+        aware = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat()
+    except (ValueError, OverflowError):
+        raise QueryError("cursor is not one this API gave") from None

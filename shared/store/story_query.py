@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
 from typing import Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.store.article_query import MAX_LIMIT, ArticleQuery, QueryError
+from shared.store.article_query import MAX_LIMIT, ArticleQuery, QueryError, cursor_time
 
 StorySort = Literal["recent", "size"]
 STORY_SORTS: tuple[StorySort, ...] = ("recent", "size")
@@ -47,7 +46,8 @@ def decode_story_cursor(cursor: str, sort: StorySort) -> tuple[StoryKey, str]:
     if not (isinstance(value, list) and len(value) == 3 and value[0] == sort):
         raise refused
     _, key, story_id = value
-    if not isinstance(story_id, str):
+    # No stored id holds a NUL (PostgreSQL refuses one in a parameter): a made-up cursor.
+    if not isinstance(story_id, str) or "\x00" in story_id:
         raise refused
     if sort == "size":
         if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key < 2**62:
@@ -56,7 +56,6 @@ def decode_story_cursor(cursor: str, sort: StorySort) -> tuple[StoryKey, str]:
     if not isinstance(key, str):
         raise refused
     try:
-        datetime.fromisoformat(key)
-    except ValueError:
+        return cursor_time(key), story_id
+    except QueryError:
         raise refused from None
-    return key, story_id

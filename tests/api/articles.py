@@ -3,9 +3,11 @@ at (date, source, language, countries, entities, topics, places) and nothing els
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from datetime import datetime
 
+import orjson
 import pycountry
 
 from shared.events import (
@@ -89,3 +91,8 @@ async def store_articles(settings: Settings, events: Sequence[ArticleEvent]) -> 
     async with opened_store(settings) as store:
         for event in events:
             await store.upsert(event)
+
+
+def made_cursor(value: object) -> str:
+    """A cursor as the api makes them (base64 of JSON), holding what a caller chose."""
+    return base64.urlsafe_b64encode(orjson.dumps(value)).decode().rstrip("=")

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from shared.settings import Settings
-from tests.api.articles import CONFLICT, POLITICS, enriched, store_articles
+from tests.api.articles import CONFLICT, POLITICS, enriched, made_cursor, store_articles
 from tests.api.server import served_api
 
 pytestmark = pytest.mark.integration
@@ -239,6 +239,24 @@ async def test_the_tone_range_filters(
     assert set(await ids(api, params)) == expected
     counted = await api.get("/api/counts", params={**params, "interval": "month"})
     assert sum(bucket["count"] for bucket in counted.json()["buckets"]) == len(expected)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        # A NUL in the decoded id (the base64 text has none), which PostgreSQL refuses.
+        {"cursor": made_cursor(["newest", "2024-01-01T00:00:00+00:00", "a\x00b"])},
+        {"cursor": made_cursor(["newest", None, "a\x00b"])},
+        {"q": "seoul", "cursor": made_cursor(["relevance", 1.5, "a\x00b"])},
+        # Times an offset pushes past year 1 or 9999 once in UTC.
+        {"cursor": made_cursor(["newest", "0001-01-01T00:00:00+14:00", "x"])},
+        {"sort": "oldest", "cursor": made_cursor(["oldest", "9999-12-31T23:59:59-14:00", "x"])},
+    ],
+)
+async def test_a_made_up_cursor_is_a_400(api: httpx.AsyncClient, params: dict[str, str]) -> None:
+    answer = await api.get("/api/articles", params=params)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == "cursor is not one this API gave"
 
 
 async def test_a_cursor_of_another_sort_is_a_400(api: httpx.AsyncClient) -> None:

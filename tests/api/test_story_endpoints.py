@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from shared.settings import Settings
-from tests.api.articles import store_articles
+from tests.api.articles import made_cursor, store_articles
 from tests.api.server import served_api
 from tests.api.stories import IN_STORIES
 
@@ -122,6 +122,11 @@ async def test_the_story_filter_of_articles(api: httpx.AsyncClient) -> None:
         {"q": "-only"},
         {"story": "a\x00b"},
         {"cursor": "\x00"},
+        # A NUL in the decoded id, and times an offset pushes out of range once in UTC.
+        {"cursor": made_cursor(["recent", "2024-01-01T00:00:00+00:00", "a\x00b"])},
+        {"sort": "size", "cursor": made_cursor(["size", 3, "a\x00b"])},
+        {"cursor": made_cursor(["recent", "0001-01-01T00:00:00+14:00", "x"])},
+        {"cursor": made_cursor(["recent", "9999-12-31T23:59:59-14:00", "x"])},
         {"story": [f"s{n}" for n in range(51)]},
     ],
 )
