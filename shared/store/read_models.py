@@ -162,5 +162,8 @@ def zero_filled(
     start = bucket_start(first, interval)
     while start <= last:
         buckets.append(Bucket(start=start, count=counts.get(start, 0)))
-        start = _next_start(start, interval)
+        try:
+            start = _next_start(start, interval)
+        except OverflowError:  # the bucket of 9999-12-31 ends where time (a date) ends
+            break
     return buckets

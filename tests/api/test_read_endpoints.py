@@ -148,6 +148,25 @@ async def test_counts_are_zero_filled_and_add_up(api: httpx.AsyncClient) -> None
     ]
 
 
+@pytest.mark.parametrize(
+    "params, starts",
+    [
+        ({"from": "9999-12-01", "to": "9999-12-30", "interval": "month"}, ["9999-12-01"]),
+        (
+            {"from": "9999-12-20", "to": "9999-12-30", "interval": "week"},
+            ["9999-12-20", "9999-12-27"],
+        ),
+        ({"from": "9999-12-30", "to": "9999-12-31T00:00:00"}, ["9999-12-30", "9999-12-31"]),
+    ],
+)
+async def test_counts_end_where_dates_end(
+    api: httpx.AsyncClient, params: dict[str, str], starts: list[str]
+) -> None:
+    answer = await api.get("/api/counts", params=params)
+    assert answer.status_code == 200, answer.text
+    assert [bucket["start"] for bucket in answer.json()["buckets"]] == starts
+
+
 async def test_undated_matches_are_counted_apart(
     api: httpx.AsyncClient, store_settings: Settings
 ) -> None:
