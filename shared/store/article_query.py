@@ -241,6 +241,10 @@ class ArticleQuery(BaseModel):
     def check(self) -> None:
         if self.q:
             parse_websearch(self.q)
+        elif self.sort == "relevance":
+            # Here, not where the SQL is made: an export streams, and a fault found once
+            # its 200 has started can only cut the answer short.
+            raise QueryError("sort=relevance needs q")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise QueryError("from is after to")
         if (

@@ -232,6 +232,9 @@ async def test_export_gives_every_match_as_csv_and_jsonl(api: httpx.AsyncClient)
         ("/api/counts", {"interval": "hour"}),
         ("/api/top/colours", {}),
         ("/api/export", {"format": "xml"}),
+        # Refused before the stream starts, not after its 200 (the connection then dropped).
+        ("/api/export", {"sort": "relevance"}),
+        ("/api/export", {"sort": "relevance", "format": "jsonl"}),
         ("/api/stream", {"country": "1"}),
     ],
 )
