@@ -28,7 +28,8 @@ from shared.streams import DATA_FIELD
 
 log = get_logger("newsflow.api")
 
-_ENTRY_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+_ENTRY_ID = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}$")
+_MAX_ID_PART = 2**64 - 1
 HEARTBEAT_S = 15.0
 _BLOCK_MS = 1000
 _BATCH = 100
@@ -38,9 +39,14 @@ def checked_entry_id(last_event_id: str | None) -> str | None:
     """The `Last-Event-ID` as a stream entry id (`<ms>-<seq>`), None when absent."""
     if last_event_id is None or not last_event_id.strip():
         return None
-    if not _ENTRY_ID.match(last_event_id.strip()):
+    entry_id = last_event_id.strip()
+    # Redis holds each part in 64 bits and refuses a larger one, which it would do only
+    # once the stream's 200 has started.
+    if not _ENTRY_ID.match(entry_id) or any(
+        int(part) > _MAX_ID_PART for part in entry_id.split("-")
+    ):
         raise QueryError("Last-Event-ID is not a stream entry id (<milliseconds>-<sequence>)")
-    return last_event_id.strip()
+    return entry_id
 
 
 def live_summary(event: ArticleEvent) -> ArticleSummary:

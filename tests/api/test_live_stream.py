@@ -12,6 +12,7 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
+from services.api.live_articles import checked_entry_id
 from shared.events import ArticleEvent
 from shared.settings import Settings
 from shared.streams import StreamNames, encode_json
@@ -86,10 +87,27 @@ async def test_last_event_id_resumes_after_that_entry(
     assert (entry_id, data["id"]) == (third, "kp-2")
 
 
-async def test_a_last_event_id_that_is_no_entry_id_is_a_400(api: httpx.AsyncClient) -> None:
-    answer = await api.get("/api/stream", headers={"Last-Event-ID": "1; DROP TABLE"})
+@pytest.mark.parametrize(
+    "last_event_id",
+    [
+        "1; DROP TABLE",
+        # Parts past 64 bits: Redis refuses them, once the stream's 200 has started.
+        "99999999999999999999-0",
+        "18446744073709551616-0",
+        "1-99999999999999999999",
+    ],
+)
+async def test_a_last_event_id_that_is_no_entry_id_is_a_400(
+    api: httpx.AsyncClient, last_event_id: str
+) -> None:
+    answer = await api.get("/api/stream", headers={"Last-Event-ID": last_event_id}, timeout=10)
     assert answer.status_code == 400
     assert "Last-Event-ID" in answer.json()["error"]
+
+
+def test_the_largest_entry_id_is_one() -> None:
+    largest = f"{2**64 - 1}-{2**64 - 1}"
+    assert checked_entry_id(largest) == largest
 
 
 async def test_the_story_filter_and_the_story_on_live_articles(
