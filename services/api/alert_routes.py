@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from services.api.access_log import add_to_access_line
 from services.api.bearer_token import Refusal, check_bearer
+from services.api.body_text import unstorable_text
 from services.api.resources import ApiResources, resources_of
 from shared.alerts.catalog import AlertExists, NoSuchAlert, add_alert, get_alert, remove_alert
 from shared.alerts.definition import (
@@ -209,22 +210,10 @@ def _counts(found: dict[Any, Any]) -> dict[str, int]:
     return {field: number(field) for field in FIGURES}
 
 
-def refuse_unstorable(value: object, where: str = "body") -> None:
-    """No NUL (PostgreSQL refuses it, and no stored text holds one) and no lone surrogate
-    (JSON's \\ud800 decodes to one; it is not UTF-8 and cannot be stored or sent on)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise AlertError(f"{where} holds a NUL character")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise AlertError(f"{where} is not valid Unicode (a lone surrogate)") from None
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            refuse_unstorable(inner, f"{where}.{key}" if where != "body" else str(key))
-    elif isinstance(value, list | tuple):
-        for inner in value:
-            refuse_unstorable(inner, where)
+def refuse_unstorable(value: object) -> None:
+    """No NUL (PostgreSQL refuses it, and no stored text holds one) and no lone surrogate."""
+    if fault := unstorable_text(value):
+        raise AlertError(fault)
 
 
 async def alert_named(resources: ApiResources, name: str) -> AlertDefinition:

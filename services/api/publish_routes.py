@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.api.access_log import add_to_access_line
 from services.api.bearer_token import Refusal, check_bearer
+from services.api.body_text import unstorable_text
 from services.api.problems import problem
 from services.api.resources import ApiResources, resources_of
 from shared.errors import Rejected
@@ -49,7 +50,10 @@ def publisher_allowed(
     response_model=Accepted,
     summary="Publish a raw article (needs `Authorization: Bearer <NEWSFLOW_API_TOKEN>`).",
     responses={
-        400: {"description": "Not a raw article (needs `url` or `content`)."},
+        400: {
+            "description": "Not a raw article (needs `url` or `content`), or text that is "
+            "not valid Unicode (a lone surrogate)."
+        },
         401: {"description": "No bearer token, or not the api's."},
         403: {"description": "Publishing over HTTP is off: NEWSFLOW_API_TOKEN is unset."},
         413: {"description": "The content is over NEWSFLOW_MAX_CONTENT_BYTES."},
@@ -60,6 +64,10 @@ async def publish_article(
     resources: Annotated[ApiResources, Depends(publisher_allowed)],
     request: Request,
 ) -> JSONResponse:
+    # A NUL may pass: the parser and the sink drop it from every text (the id is made from
+    # the URL or a hash of the content, so it never holds one).
+    if fault := unstorable_text(submission.model_dump(), nul_allowed=True):
+        return problem(400, fault)
     submission = submission.model_copy(
         update={"via": "api", "trace_id": submission.trace_id or new_trace_id()}
     )

@@ -127,6 +127,30 @@ async def test_a_body_that_is_not_a_raw_article_is_a_400(
     assert await raw_entries(redis, settings) == []
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"url": "https://example.com/\\ud800"}',
+        b'{"content": "text \\udfff"}',
+        b'{"content": "text", "source": "\\ud800"}',
+        b'{"content": "text", "trace_id": "\\ud800"}',
+    ],
+    ids=["url", "content", "source", "trace_id"],
+)
+async def test_a_lone_surrogate_is_a_400(
+    api_with_token: httpx.AsyncClient, redis: Redis, settings: Settings, body: bytes
+) -> None:
+    # JSON's \ud800 escape decodes to text that is not UTF-8: no stream can carry it.
+    answer = await api_with_token.post(
+        "/api/articles",
+        content=body,
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400, answer.text
+    assert "lone surrogate" in answer.json()["error"]
+    assert await raw_entries(redis, settings) == []
+
+
 async def test_content_over_the_limit_is_a_413(settings: Settings, redis: Redis) -> None:
     small = settings.model_copy(update={"api_token": SecretStr(TOKEN), "max_content_bytes": 1024})
     async with served_api(small) as url, httpx.AsyncClient(base_url=url) as client:
