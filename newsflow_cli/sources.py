@@ -22,6 +22,7 @@ from newsflow_cli.running import (
 )
 from services.fetcher.clients import opened_polite_client
 from services.fetcher.discovery import discover
+from shared.secret_text import masked_urls
 from shared.settings import Settings
 from shared.source_figures import SourceFigures, source_figures
 from shared.sources import SourceRecord, SourceRegistry, SourceState, default_name
@@ -232,7 +233,7 @@ def _when(moment: object) -> str:
 
 
 def _print_discovered(record: SourceRecord) -> None:
-    title = f"{record.name} ({record.url})"
+    title = f"{record.name} ({masked_urls(record.url)})"
     table = Table("discovered", "kind", "found by", "entries", title=title)
     for document in record.discovered:
         entries = "-" if document.entries is None else str(document.entries)

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 
 from shared.dead_letters import list_letters
 from shared.events import DeadLetter
+from shared.secret_text import masked_urls
 from shared.sources import SourceRecord, SourceRegistry
 from shared.store.article_query import MAX_FILTER_VALUES, ArticleQuery
 from shared.store.article_store import ArticleStore
@@ -109,7 +110,9 @@ async def source_figures(
         figures.append(
             SourceFigures(
                 name=record.name,
-                url=record.url,
+                # Shown on the open /api/sources and in `newsflow status`: a credential in
+                # the URL (a password, an ?api_key=) stays with the operator who added it.
+                url=masked_urls(record.url),
                 feeds=len(record.feeds),
                 sitemaps=len(record.sitemaps),
                 seen=published.get(record.key, 0),
@@ -117,7 +120,7 @@ async def source_figures(
                 dead_lettered=letters.get(record.name, {}),
                 last_polled_at=state.last_polled_at,
                 last_success_at=state.last_success_at,
-                last_error=state.last_error,
+                last_error=masked_urls(state.last_error) if state.last_error else None,
                 last_error_at=state.last_error_at,
             )
         )

@@ -13,7 +13,6 @@ Never in a line: the Authorization header, or a query parameter named like a sec
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, urlencode
@@ -21,11 +20,10 @@ from urllib.parse import parse_qsl, urlencode
 import structlog
 from fastapi import FastAPI, Request, Response
 
+from shared.secret_text import SECRET_NAME
 from shared.settings import AccessLogChoice
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-_SECRET_NAME = re.compile(r"token|key|secret|passw|auth|sig", re.IGNORECASE)
 
 _AT_INFO = structlog.make_filtering_bound_logger(logging.INFO)
 
@@ -50,7 +48,7 @@ def shown_query(query: str) -> str:
         return ""
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode(
-        [(name, "(withheld)" if _SECRET_NAME.search(name) else value) for name, value in pairs]
+        [(name, "(withheld)" if SECRET_NAME.search(name) else value) for name, value in pairs]
     )
 
 

@@ -21,6 +21,7 @@ from services.fetcher.turn_poller import TurnPoller
 from shared.backpressure import RoomGate
 from shared.events import utc_now
 from shared.logs import get_logger
+from shared.secret_text import masked_urls
 from shared.sources import SourceRecord, SourceRegistry, SourceState
 from shared.streams import StreamNames
 from shared.urls import normalize_url
@@ -88,7 +89,8 @@ class SourcePoller(TurnPoller[SourceRecord]):
         )
         if any(outcome.error is None for outcome in outcomes):
             state.last_success_at = utc_now()
-        errors = [f"{o.url}: {o.error}" for o in outcomes if o.error]
+        # Kept in the source's state, shown by the api and logged: no credential of a URL.
+        errors = [masked_urls(f"{o.url}: {o.error}") for o in outcomes if o.error]
         if errors:
             state.last_error, state.last_error_at = "; ".join(errors)[:1000], utc_now()
             log.warning("source_documents_failed", source=record.name, errors="; ".join(errors))

@@ -88,3 +88,32 @@ async def test_sources_with_seen_stored_and_dead_lettered_figures(
     assert items["harbour"]["last_error"] == "x: ssrf"
     assert items["harbour"]["last_success_at"].startswith("2026-11-20T08:00:00")
     assert items["quiet"] == items["quiet"] | {"seen": 0, "stored": 0, "dead_lettered": {}}
+
+
+async def test_a_sources_credentials_are_not_shown(
+    api: httpx.AsyncClient, redis: Redis, settings: Settings
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    registry = SourceRegistry(redis, names)
+    private = await registry.add(
+        SourceRecord(
+            name="private",
+            url="https://feeduser:hunter2@private.example/?api_key=KEY123&lang=en",
+            feeds=["https://private.example/rss?token=TOK456"],
+        )
+    )
+    # A last error written before errors were masked where they are made.
+    await registry.save_state(
+        private,
+        SourceState(
+            last_error="https://feeduser:hunter2@private.example/rss?token=TOK456: http_403",
+            last_error_at=WHEN,
+        ),
+    )
+    answer = await api.get("/api/sources")
+    assert answer.status_code == 200
+    for secret in ("hunter2", "KEY123", "TOK456"):
+        assert secret not in answer.text
+    [item] = answer.json()["items"]
+    assert item["url"] == "https://feeduser:***@private.example/?api_key=***&lang=en"
+    assert item["last_error"] == "https://feeduser:***@private.example/rss?token=***: http_403"

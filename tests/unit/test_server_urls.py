@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from shared.secret_text import masked
+from shared.secret_text import masked, masked_urls
 from shared.settings import Settings
 
 PASSWORD = "S3kr1t-pw"
@@ -89,3 +89,19 @@ def test_no_other_setting_echoes_its_input_in_errors() -> None:
 )
 def test_passwords_in_text_are_masked(text: str, expected: str) -> None:
     assert masked(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("shown", "masked_form"),
+    [
+        ("https://u:pw@feeds.example/rss", "https://u:***@feeds.example/rss"),
+        ("https://x.example/?api_key=K1&lang=en", "https://x.example/?api_key=***&lang=en"),
+        ("https://x.example/f?a=1&Token=T2#top", "https://x.example/f?a=1&Token=***#top"),
+        ("https://x.example/f?q=seoul&page=2", "https://x.example/f?q=seoul&page=2"),
+        ("https://x.example/?sig=S3: http_403", "https://x.example/?sig=***: http_403"),
+    ],
+)
+def test_masked_urls_withholds_passwords_and_secret_named_values(
+    shown: str, masked_form: str
+) -> None:
+    assert masked_urls(shown) == masked_form

@@ -326,3 +326,19 @@ async def test_a_walk_holds_at_most_max_entries_and_says_where_it_stopped(
     assert cut.error == "too_many_entries: only 10 of its 20 entries read, 30 in all"
     assert cut.etag is None  # read whole next time, not answered with a 304
     assert outcomes[PLAIN_SITEMAP].error == "too_many_entries: 30 already read"
+
+
+async def test_a_failed_feeds_credentials_are_not_kept_in_the_last_error(
+    settings: Settings, redis: Redis, make_client: ClientFactory
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    with local_server() as server:
+        feed = f"http://feeduser:hunter2@127.0.0.1:{server.port}/gone.xml?api_key=KEY123"
+        record = await SourceRegistry(redis, names).add(
+            SourceRecord(name="private", url=server.url("/"), feeds=[feed])
+        )
+        await poller_of(redis, names, await make_client()).poll(record)
+    state = await SourceRegistry(redis, names).state(record)
+    # The state is shown by the open /api/sources and logged as the poll fails.
+    assert state.last_error is not None and "gone.xml" in state.last_error
+    assert "hunter2" not in state.last_error and "KEY123" not in state.last_error
