@@ -17,6 +17,7 @@ from services.fetcher.turn_poller import TurnPoller
 from shared.backpressure import RoomGate
 from shared.events import RawSubmission, utc_now
 from shared.logs import get_logger
+from shared.secret_text import masked_urls
 from shared.streams import StreamNames
 
 log = get_logger("newsflow.fetcher.feeds")
@@ -27,7 +28,7 @@ def submission_for(item: FeedItem, feed: Feed, feed_title: str | None) -> RawSub
         url=item.url,
         source=feed.source or feed_title,
         via="feed",
-        feed_url=feed.url,
+        feed_url=masked_urls(feed.url),  # a hint only: the feed is fetched by its record
         hint_title=item.title,
         hint_published_at=item.published_at,
         hint_summary=item.summary,

@@ -21,6 +21,7 @@ from shared.events import (
     utc_now,
 )
 from shared.media_type import media_type_of
+from shared.secret_text import masked_urls
 from shared.submission_ids import article_id_of, origin_url
 from shared.urls import normalize_url
 
@@ -110,7 +111,9 @@ def source_of(submission: RawSubmission, url: str | None, now: datetime) -> Sour
     beside it: `Source` keeps fields it does not declare."""
     extra: dict[str, object] = {}
     if submission.feed_url:
-        extra["feed_url"] = submission.feed_url
+        # Stored and shown by the open read side (and on every stream after this): a
+        # feed's credential (a password, an ?api_key=) stays with whoever added the feed.
+        extra["feed_url"] = masked_urls(submission.feed_url)
     hints = {
         "title": submission.hint_title,
         "published_at": submission.hint_published_at,

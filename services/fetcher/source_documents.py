@@ -19,7 +19,7 @@ from services.fetcher.polite_client import NotModified, PoliteClient
 from services.fetcher.sitemap_xml import parse_sitemap
 from shared.errors import Rejected
 from shared.events import RawSubmission
-from shared.secret_text import masked
+from shared.secret_text import masked, masked_urls
 from shared.sources import DocumentKind, DocumentState, SourceRecord
 from shared.urls import normalize_url
 
@@ -55,7 +55,7 @@ class FoundArticle:
             url=self.url,
             source=record.name,
             via=self.via,
-            feed_url=self.document_url,
+            feed_url=masked_urls(self.document_url),  # a hint: no credential on the stream
             hint_title=self.title,
             hint_published_at=self.published_at,
             hint_language=self.language,
