@@ -55,8 +55,9 @@ _UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "No alert has 
 def alert_writer(
     resources: Resources, authorization: Annotated[str | None, Header()] = None
 ) -> ApiResources:
-    """A dependency, so the token is checked before the body: a caller without it gets
-    401/403 whatever it sent."""
+    """The token again, as a dependency (it puts the header in the OpenAPI document): a
+    caller without it was answered 401/403 by the write guard (`write_guard.py`) before
+    its body was read, whatever it sent."""
     try:
         check_bearer(resources.settings.api_token, authorization, _WRITE)
     except Refusal as refusal:
@@ -293,6 +294,7 @@ async def alert_matches(
             "refuses) or rate."
         },
         409: {"description": "An alert of this name exists."},
+        413: {"description": "The body is over 1 MiB (refused unread)."},
     },
 )
 async def create_alert(new: NewAlert, resources: Writer, request: Request) -> JSONResponse:

@@ -25,6 +25,7 @@ from services.api.access_log import log_requests
 from services.api.health_routes import count_requests
 from services.api.problems import answer_errors_as_json
 from services.api.resources import lifespan_of
+from services.api.write_guard import guard_writes
 from shared.pipeline import HTTP_SERVICES
 from shared.settings import Settings, get_settings
 
@@ -42,6 +43,8 @@ def build_api_app(settings: Settings) -> FastAPI:
         lifespan=lifespan_of(settings),
     )
     answer_errors_as_json(app)
+    # First, so innermost: the access log and the metrics see its refusals.
+    guard_writes(app, settings.api_token, settings.max_content_bytes)
     count_requests(app)
     log_requests(app, settings.api_access_log)
     for routes in (

@@ -34,8 +34,9 @@ def publisher_allowed(
     resources: Annotated[ApiResources, Depends(resources_of)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> ApiResources:
-    """A dependency, so the token is checked before the body is validated: a caller
-    without it gets 401/403 whatever it sent."""
+    """The token again, as a dependency (it puts the header in the OpenAPI document): a
+    caller without it was answered 401/403 by the write guard (`write_guard.py`) before
+    its body was read, whatever it sent."""
     try:
         check_bearer(resources.settings.api_token, authorization)
     except Refusal as refusal:
@@ -56,7 +57,10 @@ def publisher_allowed(
         },
         401: {"description": "No bearer token, or not the api's."},
         403: {"description": "Publishing over HTTP is off: NEWSFLOW_API_TOKEN is unset."},
-        413: {"description": "The content is over NEWSFLOW_MAX_CONTENT_BYTES."},
+        413: {
+            "description": "The content is over NEWSFLOW_MAX_CONTENT_BYTES, or the body over "
+            "twice that plus 64 KiB (refused unread)."
+        },
     },
 )
 async def publish_article(

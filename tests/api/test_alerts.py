@@ -86,6 +86,9 @@ async def test_a_missing_or_wrong_token_is_refused(
     assert TOKEN not in created.text
     # The token is checked before the body: a bad body without it is still a 401.
     assert (await alerts_api.post("/api/alerts", json={"x": 1}, headers=headers)).status_code == 401
+    # Not even parsed: a body that is no JSON at all is a 401 too, not a 400.
+    as_json = {**headers, "Content-Type": "application/json"}
+    assert (await alerts_api.post("/api/alerts", content=b"{", headers=as_json)).status_code == 401
     assert await stored_names(store_settings) == []
     assert (await alerts_api.post("/api/alerts", json=KP_ALERT, headers=AUTH)).status_code == 201
     removed = await alerts_api.delete("/api/alerts/kp-conflict", headers=headers)

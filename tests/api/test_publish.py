@@ -4,6 +4,7 @@ id and trace id the pipeline gives it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
+from services.api.write_guard import publish_body_cap
 from services.fetcher.intake import event_from_content
 from shared.events import RawSubmission
 from shared.settings import Settings
@@ -69,6 +71,69 @@ async def test_a_missing_or_wrong_token_is_refused(
 async def test_the_token_is_checked_before_the_body(api_with_token: httpx.AsyncClient) -> None:
     answer = await api_with_token.post("/api/articles", json={"nothing": 1})
     assert answer.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong"}], ids=["missing", "wrong"]
+)
+async def test_without_the_token_a_malformed_body_is_a_401_too(
+    api_with_token: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    answer = await api_with_token.post(
+        "/api/articles", content=b"{", headers={**headers, "Content-Type": "application/json"}
+    )
+    assert answer.status_code == 401, answer.text
+
+
+async def raw_answer(base_url: str, head: str, body: bytes = b"") -> tuple[int, dict[str, object]]:
+    """Status and JSON of the answer to a request whose body may be cut short: the api must
+    answer without waiting for the rest (a timeout here means it waited to read it)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head.encode() + body)
+        await writer.drain()
+        answer_head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=5)
+        lines = answer_head.decode("latin-1").split("\r\n")
+        fields = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+        answer = await asyncio.wait_for(reader.readexactly(int(fields["content-length"])), 5)
+    finally:
+        writer.close()
+    return int(lines[0].split()[1]), orjson.loads(answer)
+
+
+def post_head(length: int | None, token: str | None) -> str:
+    lines = ["POST /api/articles HTTP/1.1", "Host: api", "Content-Type: application/json"]
+    lines.append(
+        f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked"
+    )
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    return "\r\n".join(lines) + "\r\n\r\n"
+
+
+async def test_without_the_token_the_body_is_not_read(settings: Settings) -> None:
+    with_token = settings.model_copy(update={"api_token": SecretStr(TOKEN)})
+    async with served_api(with_token) as url:
+        # 150 MB announced, a few bytes sent: the 401 comes without the rest.
+        status, answer = await raw_answer(url, post_head(150 * 10**6, None), b'{"content": "')
+    assert status == 401 and "Authorization" in str(answer["error"])
+
+
+async def test_a_body_over_the_cap_is_a_413_without_reading_the_rest(
+    settings: Settings, redis: Redis
+) -> None:
+    small = settings.model_copy(update={"api_token": SecretStr(TOKEN), "max_content_bytes": 1024})
+    cap = publish_body_cap(1024)
+    async with served_api(small) as url:
+        status, answer = await raw_answer(url, post_head(150 * 10**6, TOKEN), b'{"content": "')
+        assert status == 413 and str(cap) in str(answer["error"])
+        # Chunked, no length said: refused once the chunks pass the cap, the end unsent.
+        chunk = b"x" * 4096
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(cap // 4096 + 1))
+        status, answer = await raw_answer(url, post_head(None, TOKEN), chunks)
+        assert status == 413 and str(cap) in str(answer["error"])
+    assert await raw_entries(redis, settings) == []
 
 
 async def test_with_the_token_the_article_is_published(
