@@ -96,9 +96,12 @@ class RoomGate:
         self._checked_at = 0.0
         self._room = 0
 
-    async def wait(self, cancelled: asyncio.Event | None = None) -> float | None:
+    async def wait(
+        self, cancelled: asyncio.Event | None = None, timeout_s: float | None = None
+    ) -> float | None:
         """Take one place; return the seconds spent waiting for it (0 when there was room),
-        or None when `cancelled` was set while waiting (shutdown)."""
+        or None when `cancelled` was set while waiting (shutdown) or `timeout_s` passed
+        without room (a caller that cannot wait long: an HTTP request)."""
         now = time.monotonic()
         if self._room > 0 and now - self._checked_at < self.poll_s:
             self._room -= 1
@@ -113,10 +116,16 @@ class RoomGate:
             if self._room > 0:
                 self._room -= 1
                 return time.monotonic() - started
+            pause = self.poll_s
+            if timeout_s is not None:
+                left = timeout_s - (time.monotonic() - started)
+                if left <= 0:
+                    return None
+                pause = min(pause, left)
             if cancelled is None:
-                await asyncio.sleep(self.poll_s)
+                await asyncio.sleep(pause)
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(cancelled.wait(), timeout=self.poll_s)
+                await asyncio.wait_for(cancelled.wait(), timeout=pause)
             if cancelled.is_set():
                 return None

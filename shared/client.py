@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.backpressure import RoomGate
-from shared.errors import Rejected
+from shared.errors import Backlogged, Rejected
 from shared.events import ArticleEvent, RawSubmission
 from shared.redis_connection import redis_client
 from shared.settings import Settings
@@ -64,13 +64,16 @@ class NewsflowClient:
     ) -> None:
         await self.redis.aclose()
 
-    async def publish(self, submission: RawSubmission) -> str:
+    async def publish(self, submission: RawSubmission, wait_s: float | None = None) -> str:
         """Put one raw article on the raw stream; returns the stream entry id. Waits first
-        while the raw stream's backlog is over the limit. `Rejected` ("too_large") when the
-        content is over `max_content_bytes`."""
+        while the raw stream's backlog is over the limit: as long as it takes, or at most
+        `wait_s` and then `Backlogged`. `Rejected` ("too_large") when the content is over
+        `max_content_bytes`."""
         self._check_size(submission)
-        if self._gate is not None:
-            await self._gate.wait()
+        if self._gate is not None and await self._gate.wait(timeout_s=wait_s) is None:
+            raise Backlogged(
+                f"the raw stream is {self._gate.limit} entries behind (NEWSFLOW_MAX_BACKLOG)"
+            )
         payload = submission.to_json()
         entry_id = await self.redis.xadd(self.names.raw, encode_json(payload))
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)

@@ -32,3 +32,12 @@ class Deferred(Exception):
     The entry stays pending and is handled again later, as a failed one is, but this never
     counts toward `max_deliveries`, and unlike `Unavailable` the stage goes on with other
     entries."""
+
+
+class Backlogged(Exception):
+    """No room on a stream within the time a caller could wait (its backlog is at
+    NEWSFLOW_MAX_BACKLOG): nothing was published; the caller may try again later."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

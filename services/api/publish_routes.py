@@ -14,11 +14,16 @@ from services.api.bearer_token import Refusal, check_bearer
 from services.api.body_text import unstorable_text
 from services.api.problems import problem
 from services.api.resources import ApiResources, resources_of
-from shared.errors import Rejected
+from shared.errors import Backlogged, Rejected
 from shared.events import RawSubmission, new_trace_id
 from shared.submission_ids import article_id_of
 
 router = APIRouter(tags=["publish"])
+
+# How long a publish waits for room on the raw stream (its backlog at NEWSFLOW_MAX_BACKLOG)
+# before a 503. The CLI waits as long as it takes; an HTTP caller is answered instead, and
+# told when to try again, rather than held until its own timeout (or forever).
+PUBLISH_WAIT_S = 5.0
 
 
 class Accepted(BaseModel):
@@ -61,6 +66,10 @@ def publisher_allowed(
             "description": "The content is over NEWSFLOW_MAX_CONTENT_BYTES, or the body over "
             "twice that plus 64 KiB (refused unread)."
         },
+        503: {
+            "description": "The raw stream's backlog stayed at NEWSFLOW_MAX_BACKLOG for "
+            f"{PUBLISH_WAIT_S:g} s (the fetcher is behind or stopped); see `Retry-After`."
+        },
     },
 )
 async def publish_article(
@@ -76,9 +85,12 @@ async def publish_article(
         update={"via": "api", "trace_id": submission.trace_id or new_trace_id()}
     )
     try:
-        entry_id = await resources.publisher.publish(submission)
+        entry_id = await resources.publisher.publish(submission, wait_s=PUBLISH_WAIT_S)
     except Rejected as rejected:
         return problem(413, rejected.message)
+    except Backlogged as backlogged:
+        retry = str(round(PUBLISH_WAIT_S))
+        return problem(503, f"{backlogged.message}: try again later", {"Retry-After": retry})
     assert submission.trace_id is not None
     add_to_access_line(request, article_id=article_id_of(submission), trace_id=submission.trace_id)
     accepted = Accepted(

@@ -5,6 +5,7 @@ id and trace id the pipeline gives it."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
+from services.api.publish_routes import PUBLISH_WAIT_S
 from services.api.write_guard import publish_body_cap
 from services.fetcher.intake import event_from_content
 from shared.events import RawSubmission
@@ -226,3 +228,21 @@ async def test_content_over_the_limit_is_a_413(settings: Settings, redis: Redis)
         )
     assert answer.status_code == 413
     assert await raw_entries(redis, settings) == []
+
+
+async def test_a_full_backlog_is_a_503_after_a_short_wait(settings: Settings, redis: Redis) -> None:
+    # No fetcher reads the raw stream: two entries fill a backlog of two, for good.
+    full = settings.model_copy(update={"api_token": SecretStr(TOKEN), "max_backlog": 2})
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with served_api(full) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        for n in range(2):
+            answer = await client.post("/api/articles", json={"content": f"text {n}"}, headers=auth)
+            assert answer.status_code == 202, answer.text
+        started = time.monotonic()
+        answer = await client.post("/api/articles", json={"content": "too many"}, headers=auth)
+        waited = time.monotonic() - started
+    assert answer.status_code == 503, answer.text
+    assert "NEWSFLOW_MAX_BACKLOG" in answer.json()["error"]
+    assert int(answer.headers["retry-after"]) > 0
+    assert PUBLISH_WAIT_S - 0.5 <= waited < PUBLISH_WAIT_S + 5
+    assert len(await raw_entries(redis, settings)) == 2
