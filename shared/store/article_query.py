@@ -302,12 +302,12 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[CursorKey, str]:
 
 
 def cursor_time(key: str) -> str:
-    """A cursor's time as UTC ISO text, as the stores compare it. Made here, where a bad
-    one is the caller's mistake: an offset can push a time near year 1 or 9999 past what
-    a datetime holds, and the stores would fail on it later with an OverflowError."""
+    """A cursor's time, as given, once it is known to hold in UTC. Checked here, where a
+    bad one is the caller's mistake: an offset can push a time near year 1 or 9999 past
+    what a datetime holds, and the stores would fail on it later with an OverflowError."""
     try:
         stamp = datetime.fromisoformat(key)
-        aware = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-        return aware.astimezone(UTC).isoformat()
+        (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError):
         raise QueryError("cursor is not one this API gave") from None
+    return key
