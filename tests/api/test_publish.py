@@ -39,6 +39,15 @@ async def api_with_token(settings: Settings) -> AsyncIterator[httpx.AsyncClient]
         yield client
 
 
+async def post_json(api: httpx.AsyncClient, body: bytes) -> httpx.Response:
+    """`body` as it is, with the token: bytes no JSON encoder would write."""
+    return await api.post(
+        "/api/articles",
+        content=body,
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
+
+
 async def raw_entries(redis: Redis, settings: Settings) -> list[dict[str, object]]:
     entries = await redis.xrange(StreamNames(settings.stream_prefix).raw)
     return [orjson.loads(fields[b"data"]) for _id, fields in entries]
@@ -184,11 +193,7 @@ async def test_a_callers_trace_id_and_url_are_kept(
 async def test_a_body_that_is_not_a_raw_article_is_a_400(
     api_with_token: httpx.AsyncClient, redis: Redis, settings: Settings, body: bytes
 ) -> None:
-    answer = await api_with_token.post(
-        "/api/articles",
-        content=body,
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-    )
+    answer = await post_json(api_with_token, body)
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]
     assert await raw_entries(redis, settings) == []
@@ -208,11 +213,7 @@ async def test_a_lone_surrogate_is_a_400(
     api_with_token: httpx.AsyncClient, redis: Redis, settings: Settings, body: bytes
 ) -> None:
     # JSON's \ud800 escape decodes to text that is not UTF-8: no stream can carry it.
-    answer = await api_with_token.post(
-        "/api/articles",
-        content=body,
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-    )
+    answer = await post_json(api_with_token, body)
     assert answer.status_code == 400, answer.text
     assert "lone surrogate" in answer.json()["error"]
     assert await raw_entries(redis, settings) == []
