@@ -122,10 +122,6 @@ class Leases:
             )
         return done
 
-    async def reclaim_once(self) -> int:
-        """One round of both, one after the other."""
-        return await self.work(await self.refresh())
-
     async def _claim_and_process(self, entry_id: bytes, min_idle_ms: int, times: int) -> int:
         # min_idle_time makes the claim conditional: if another consumer (or our own lease
         # refresh) touched the entry meanwhile, nothing is claimed and nothing runs twice.

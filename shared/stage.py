@@ -206,9 +206,6 @@ class StageRunner:
     async def process(self, entry_id: bytes, fields: Fields, *, delivery_count: int) -> None:
         await self.delivery.process(entry_id, fields, delivery_count=delivery_count)
 
-    async def reclaim_once(self) -> int:
-        return await self.leases.reclaim_once()
-
     async def trim_inbox(self) -> int:
         return await trim_acknowledged(self.redis, self.inbox, self.settings.retain_acked_s)
 
