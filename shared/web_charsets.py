@@ -11,7 +11,6 @@ ignores it.
 from __future__ import annotations
 
 import codecs
-from functools import lru_cache
 from typing import Final
 
 _LABELS: Final = (
@@ -31,9 +30,7 @@ _LABELS: Final = (
 )  # fmt: skip
 
 
-@lru_cache(maxsize=1)
-def _allowed() -> frozenset[str]:
-    return frozenset(codecs.lookup(label).name for label in _LABELS)
+_ALLOWED: Final = frozenset(codecs.lookup(label).name for label in _LABELS)
 
 
 # The web's labels Python does not know.
@@ -53,4 +50,4 @@ def web_charset(label: str) -> str | None:
         name = codecs.lookup(_WEB_ONLY.get(wanted, wanted)).name
     except LookupError:
         return None
-    return name if name in _allowed() else None
+    return name if name in _ALLOWED else None

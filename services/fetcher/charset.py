@@ -26,15 +26,9 @@ _META_SCAN_BYTES = 4096
 _DETECT_BYTES = 200_000
 
 
-def canonical_charset(name: str) -> str | None:
-    """Python's name for a charset a page may use; None for an unknown one, or one no
-    page should declare (punycode, UTF-7, ...: shared/web_charsets.py)."""
-    return web_charset(name)
-
-
 def meta_charset(body: bytes) -> str | None:
     match = _META_CHARSET.search(body[:_META_SCAN_BYTES])
-    return canonical_charset(match.group(1).decode("ascii", "ignore")) if match else None
+    return web_charset(match.group(1).decode("ascii", "ignore")) if match else None
 
 
 def page_charset(body: bytes, header_charset: str | None) -> str | None:
@@ -42,13 +36,13 @@ def page_charset(body: bytes, header_charset: str | None) -> str | None:
         if body.startswith(bom):
             return name
     if not body:
-        return canonical_charset(header_charset) if header_charset else None
-    declared = [canonical_charset(header_charset) if header_charset else None, meta_charset(body)]
+        return web_charset(header_charset) if header_charset else None
+    declared = [web_charset(header_charset) if header_charset else None, meta_charset(body)]
     for candidate in [*declared, "utf-8"]:
         if candidate is not None and _decodes(body, candidate):
             return candidate
     best = from_bytes(body[:_DETECT_BYTES]).best()
-    return canonical_charset(best.encoding) if best is not None else None
+    return web_charset(best.encoding) if best is not None else None
 
 
 def _decodes(body: bytes, name: str) -> bool:

@@ -54,24 +54,20 @@ def decode_document(data: bytes, declared: str | None = None) -> tuple[str, str]
     if match:
         candidates.append(match.group(1).decode("ascii", "ignore"))
     for name in candidates:
-        text = _strict_decode(data, name)
-        if text is not None and _canonical(name) not in ("utf-16", "utf-32"):
-            return text, _canonical(name)
+        charset = web_charset(name)  # None: not a charset a page may use
+        if charset is None or charset in ("utf-16", "utf-32"):
+            continue
+        text = _strict_decode(data, charset)
+        if text is not None:
+            return text, charset
     best = from_bytes(data[:_DETECTION_SAMPLE]).best()
     if best is not None and best.encoding:
         return data.decode(best.encoding, errors="replace"), best.encoding
     return data.decode("utf-8", errors="replace"), "utf-8"
 
 
-def _strict_decode(data: bytes, name: str) -> str | None:
-    charset = web_charset(name)
-    if charset is None:
-        return None  # not a charset a page may use (shared/web_charsets.py)
+def _strict_decode(data: bytes, charset: str) -> str | None:
     try:
         return data.decode(charset)
     except UnicodeDecodeError:
         return None
-
-
-def _canonical(name: str) -> str:
-    return web_charset(name) or name.strip().lower()
