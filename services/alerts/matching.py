@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 
 from services.alerts.records import MatchRecords, RecordedMatch
-from shared.alerts.catalog import alerts_version
+from shared.alerts.catalog import alerts_version, load_alerts
 from shared.alerts.definition import AlertDefinition
 from shared.alerts.wire import AlertKeys, AlertMatch, idempotency_key
 from shared.article_match import ArticleFacts, CompiledQuery
 from shared.delivery import Forward
-from shared.errors import Rejected, Unavailable
+from shared.errors import Rejected
 from shared.events import ArticleEvent
 from shared.logs import get_logger
 from shared.store.article_query import QueryError
@@ -95,11 +95,7 @@ class AlertMatcher:
             return
         # The version is read before the alerts: a change in between makes the next
         # entry reload again, never leaves a stale set marked current.
-        try:
-            stored = await self.store.list_alerts()
-        except Exception as exc:
-            raise Unavailable(f"cannot load the alerts from the store: {exc}") from exc
-        self.alerts = compile_alerts(stored)
+        self.alerts = compile_alerts(await load_alerts(self.store))
         self.version = version
         log.info("alerts_loaded", alerts=len(self.alerts), version=version)
 

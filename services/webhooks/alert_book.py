@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from shared.alerts.catalog import alerts_version
+from shared.alerts.catalog import alerts_version, load_alerts
 from shared.alerts.definition import AlertDefinition
 from shared.alerts.wire import AlertKeys
-from shared.errors import Unavailable
 from shared.store.article_store import ArticleStore
 
 
@@ -27,10 +26,6 @@ class AlertBook:
         if version != self._version:
             # The version is read before the list: a change made meanwhile bumps it again
             # and the next entry reloads.
-            try:
-                stored = await self.store.list_alerts()
-            except Exception as exc:
-                raise Unavailable(f"cannot load the alerts from the store: {exc}") from exc
-            self._alerts = {alert.name: alert for alert in stored}
+            self._alerts = {alert.name: alert for alert in await load_alerts(self.store)}
             self._version = version
         return self._alerts.get(name)

@@ -10,6 +10,7 @@ from shared.alerts.definition import AlertDefinition, AlertError
 from shared.alerts.figures import start_figures
 from shared.alerts.webhook_guard import check_webhook_target
 from shared.alerts.wire import AlertKeys
+from shared.errors import Unavailable
 from shared.ssrf import AllowList
 from shared.store.article_store import ArticleStore
 
@@ -52,6 +53,15 @@ async def get_alert(store: ArticleStore, name: str) -> AlertDefinition:
     if found is None:
         raise NoSuchAlert(f"no alert named {name!r}")
     return found
+
+
+async def load_alerts(store: ArticleStore) -> list[AlertDefinition]:
+    """Every stored alert, for a stage reloading them; a store that cannot answer is
+    `Unavailable`, so the entry that asked waits out the outage instead of failing."""
+    try:
+        return await store.list_alerts()
+    except Exception as exc:
+        raise Unavailable(f"cannot load the alerts from the store: {exc}") from exc
 
 
 async def alerts_version(redis: Redis, keys: AlertKeys) -> int:
