@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.api.access_log import READS
 from services.api.bearer_token import Refusal, check_bearer
 
 # Room beyond NEWSFLOW_MAX_CONTENT_BYTES in a publish body: the JSON around the content
@@ -41,7 +42,7 @@ def publish_body_cap(max_content_bytes: int) -> int:
 
 def write_route_of(method: str, path: str, max_content_bytes: int) -> WriteRoute | None:
     """The write route a request is for, if it is one (reads pass ungated)."""
-    if method in ("GET", "HEAD", "OPTIONS"):
+    if method in READS:
         return None
     if path.rstrip("/") == "/api/articles":
         return WriteRoute("publishing", publish_body_cap(max_content_bytes))
