@@ -10,6 +10,7 @@ from newsflow_cli.inputs import expand_paths, to_input
 from newsflow_cli.running import check_redis_url, load_settings, run_async
 from shared.client import NewsflowClient
 from shared.errors import Rejected
+from shared.validation_text import validation_message
 
 
 def publish_inputs(inputs: list[str], source: str | None) -> int:
@@ -35,7 +36,7 @@ def publish_inputs(inputs: list[str], source: str | None) -> int:
                         item = to_input(arg, source=source, max_bytes=settings.max_content_bytes)
                         await client.publish(item.submission)
                     except ValidationError as exc:
-                        print_failure(f"skipped {arg}: {_said(exc)}")
+                        print_failure(f"skipped {arg}: {validation_message(exc)}")
                         failed += 1
                     except (OSError, ValueError, Rejected) as exc:
                         print_failure(f"skipped {arg}: {exc}")
@@ -45,8 +46,3 @@ def publish_inputs(inputs: list[str], source: str | None) -> int:
         return failed
 
     return run_async(work)
-
-
-def _said(exc: ValidationError) -> str:
-    """What is wrong, in the model's own words, without pydantic's framing and links."""
-    return "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())

@@ -20,6 +20,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from shared.store.article_query import MAX_LIMIT, ArticleQuery, QueryError
+from shared.validation_text import validation_message
 
 # A slug: it is part of a Redis key (`<prefix>:alerts:<name>`) and of a URL path.
 NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -144,7 +145,7 @@ class AlertDefinition(BaseModel):
         try:
             alert = cls.model_validate(fields)
         except ValidationError as exc:
-            raise AlertError(_validation_message(exc)) from None
+            raise AlertError(validation_message(exc)) from None
         alert.query.article_query()  # QueryError, as /api/articles says it
         return alert
 
@@ -178,12 +179,3 @@ def secret_fingerprint(secret: str) -> str:
 
 def _dumps(document: dict[str, Any]) -> str:
     return orjson.dumps(document).decode()
-
-
-def _validation_message(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
-        message = str(error["msg"]).removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
-    return "; ".join(problems)[:500]
