@@ -13,11 +13,10 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
-from typing import BinaryIO
 
 from warcio.recordloader import ArcWarcRecord
 
-from newsflow_cli.chunked_body import dechunked_at_most
+from newsflow_cli.bounded_body import PIECE, dechunked_at_most, read_at_most
 from shared.content_decoding import (
     CorruptContent,
     DecodedTooLarge,
@@ -29,7 +28,6 @@ from shared.media_type import media_type_of
 from shared.urls import is_http_url
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_PIECE = 64 * 1024
 _SNIFF_BYTES = 1024
 
 
@@ -116,9 +114,10 @@ def _payload(record: ArcWarcRecord, max_bytes: int) -> bytes | None:
         value for name, value in headers.headers if name.lower() == "content-encoding"
     )
     if (headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
-        raw = dechunked_at_most(record.raw_stream, max_bytes + _PIECE)
+        raw = dechunked_at_most(record.raw_stream, max_bytes + PIECE)
     else:
-        raw = _read_at_most(record.raw_stream, max_bytes)
+        # Encoded bytes are no more than what they decode to, give or take a header.
+        raw = read_at_most(record.raw_stream, max_bytes)
     if raw is None:
         return None
     decoder = StreamDecoder(codings, max_bytes)
@@ -132,17 +131,6 @@ def _payload(record: ArcWarcRecord, max_bytes: int) -> bytes | None:
             # and kept the header (warcio assumes the same).
             return raw
         raise BadRecord(f"{', '.join(codings)} content is broken: {exc}") from exc
-
-
-def _read_at_most(stream: BinaryIO, max_bytes: int) -> bytes | None:
-    """The stream's bytes, or None once there are more than `max_bytes` (encoded bytes are
-    no more than what they decode to, give or take a header)."""
-    data = bytearray()
-    while piece := stream.read(_PIECE):
-        data.extend(piece)
-        if len(data) > max_bytes + _PIECE:
-            return None
-    return bytes(data)
 
 
 def _looks_like_html(body: bytes) -> bool:

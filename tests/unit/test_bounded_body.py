@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from newsflow_cli.chunked_body import dechunked_at_most
+from newsflow_cli.bounded_body import dechunked_at_most
 
 
 class EndlessZeros(io.RawIOBase):

@@ -1,4 +1,5 @@
-"""An archived HTTP body sent with `Transfer-Encoding: chunked`, de-chunked within a budget.
+"""An archived HTTP body read within a budget, de-chunked when it was sent with
+`Transfer-Encoding: chunked`.
 
 warcio's `ChunkedDataReader` reads each chunk whole: one chunk declaring a gibibyte (a few
 megabytes of gzip in the archive) is held in memory before any cap could apply. Here a
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import BinaryIO, Final
 
 _SIZE_LINE_BYTES: Final = 1024  # "<hex size>[;extensions]\r\n": a longer line is not one
-_PIECE: Final = 64 * 1024
+PIECE: Final = 64 * 1024  # what is read at a time
 
 
 def dechunked_at_most(stream: BinaryIO, max_bytes: int) -> bytes | None:
@@ -19,7 +20,7 @@ def dechunked_at_most(stream: BinaryIO, max_bytes: int) -> bytes | None:
     is taken as it is. A body cut short gives what came before the cut, as warcio does."""
     first = stream.readline(_SIZE_LINE_BYTES)
     if _chunk_size(first) is None:
-        return _rest_at_most(first, stream, max_bytes)
+        return read_at_most(stream, max_bytes, start=first)
     body = bytearray()
     line = first
     while (size := _chunk_size(line)) is not None and size > 0:
@@ -27,7 +28,7 @@ def dechunked_at_most(stream: BinaryIO, max_bytes: int) -> bytes | None:
             return None
         left = size
         while left:
-            piece = stream.read(min(left, _PIECE))
+            piece = stream.read(min(left, PIECE))
             if not piece:
                 return bytes(body)  # cut short
             body.extend(piece)
@@ -49,10 +50,12 @@ def _chunk_size(line: bytes) -> int | None:
         return None
 
 
-def _rest_at_most(start: bytes, stream: BinaryIO, max_bytes: int) -> bytes | None:
+def read_at_most(stream: BinaryIO, max_bytes: int, start: bytes = b"") -> bytes | None:
+    """`start` and the rest of the stream, or None once there are more than `max_bytes`
+    (give or take one piece read)."""
     data = bytearray(start)
-    while piece := stream.read(_PIECE):
+    while piece := stream.read(PIECE):
         data.extend(piece)
-        if len(data) > max_bytes + _PIECE:
+        if len(data) > max_bytes + PIECE:
             return None
     return bytes(data)
