@@ -34,13 +34,11 @@ def open_store(settings: Settings, *, serving: bool = False) -> ArticleStore:
         from shared.store.postgres import PostgresStore
 
         assert settings.database_url is not None
-        if not serving:
-            return PostgresStore(settings.database_url.get_secret_value(), table)
         return PostgresStore(
             settings.database_url.get_secret_value(),
             table,
-            read_pool_size=settings.api_db_connections,
-            read_timeout_s=settings.api_query_timeout_s,
+            read_pool_size=settings.api_db_connections if serving else 0,
+            read_timeout_s=settings.api_query_timeout_s if serving else None,
         )
     from shared.store.sqlite import SqliteStore
 

@@ -354,7 +354,20 @@ class PostgresStore(SqlReadSide):
 
     async def search_text(self, query: str, limit: int = 20) -> list[StoredArticle]:
         async with self._reads.connection() as conn:
-            rows = await self._search_rows(conn, query, limit)
+            cursor = await conn.execute(
+                sql.SQL(
+                    """
+                    SELECT id, title, url, source, language, published_at, stored_at,
+                           ts_headline('simple', body, q, %s)
+                    FROM {table}, websearch_to_tsquery('simple', %s) AS q
+                    WHERE search @@ q
+                    ORDER BY ts_rank(search, q) DESC, published_at DESC NULLS LAST
+                    LIMIT %s
+                    """
+                ).format(table=self.table),
+                (_HEADLINE_OPTIONS, query, limit),
+            )
+            rows = await cursor.fetchall()
         return [
             StoredArticle(
                 id=r[0],
@@ -368,24 +381,6 @@ class PostgresStore(SqlReadSide):
             )
             for r in rows
         ]
-
-    async def _search_rows(
-        self, conn: AsyncConnection[TupleRow], query: str, limit: int
-    ) -> list[Row]:
-        cursor = await conn.execute(
-            sql.SQL(
-                """
-                SELECT id, title, url, source, language, published_at, stored_at,
-                       ts_headline('simple', body, q, %s)
-                FROM {table}, websearch_to_tsquery('simple', %s) AS q
-                WHERE search @@ q
-                ORDER BY ts_rank(search, q) DESC, published_at DESC NULLS LAST
-                LIMIT %s
-                """
-            ).format(table=self.table),
-            (_HEADLINE_OPTIONS, query, limit),
-        )
-        return await cursor.fetchall()
 
     async def _alert_write(self, text: str, params: tuple[object, ...]) -> int:
         try:
