@@ -20,6 +20,7 @@ from services.fetcher.clients import opened_polite_client
 from services.fetcher.publish_once import OncePublisher
 from services.fetcher.source_documents import DocumentOutcome
 from shared.backpressure import RoomGate
+from shared.secret_text import masked_urls
 from shared.sources import SourceRegistry
 from shared.streams import StreamNames
 
@@ -55,7 +56,7 @@ class _Bar(BackfillProgress):
     def document_read(self, outcome: DocumentOutcome) -> None:
         self.progress.advance(self.reading)
         if outcome.error:
-            self.progress.console.print(f"not read: {outcome.url}: {outcome.error}",
+            self.progress.console.print(masked_urls(f"not read: {outcome.url}: {outcome.error}"),
                                         markup=False, highlight=False)  # fmt: skip
 
     def entries_found(self, total: int) -> None:

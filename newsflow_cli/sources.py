@@ -73,7 +73,7 @@ def add(
 ) -> None:
     """Discover the site's feeds and sitemaps and follow them."""
     if not is_http_url(url):
-        raise fail(f"not an http(s) URL: {url!r}", EXIT_CANNOT_RUN)
+        raise fail(f"not an http(s) URL: {masked_urls(url)!r}", EXIT_CANNOT_RUN)
     if interval is not None and interval <= 0:
         raise fail("--interval must be positive", EXIT_CANNOT_RUN)
     settings = load_settings()
@@ -104,10 +104,11 @@ def add(
         record = run_async(work)
     except ValueError as exc:
         raise fail(str(exc), EXIT_CANNOT_RUN) from exc
-    _print_discovered(record)
+    shown = record.shown()
+    _print_discovered(shown)
     if not record.feeds and not record.sitemaps:
-        raise fail(f"no feed or sitemap found at {url}: not following it", EXIT_FAILED)
-    out.print(f"following {record.url} as {record.name!r}")
+        raise fail(f"no feed or sitemap found at {shown.url}: not following it", EXIT_FAILED)
+    out.print(f"following {shown.url} as {record.name!r}")
 
 
 @sources_app.command("list")
@@ -133,6 +134,7 @@ def show(
 ) -> None:
     """What discovery found, what the last poll read, and the source's figures."""
     record, state, figures = _one(source)
+    record, state = record.shown(), state.shown()
     if as_json:
         write_json_line(
             {
@@ -172,7 +174,7 @@ def remove(
     record = run_async(lambda: _with_redis(settings, work))
     if record is None:
         raise fail(f"no source {source!r}", EXIT_FAILED)
-    out.print(f"stopped following {record.url} ({record.name})")
+    out.print(f"stopped following {record.shown().url} ({record.name})")
 
 
 async def _with_redis(settings: Settings, work: Callable[[Redis], Awaitable[T]]) -> T:
@@ -233,7 +235,7 @@ def _when(moment: object) -> str:
 
 
 def _print_discovered(record: SourceRecord) -> None:
-    title = f"{record.name} ({masked_urls(record.url)})"
+    title = f"{record.name} ({record.url})"
     table = Table("discovered", "kind", "found by", "entries", title=title)
     for document in record.discovered:
         entries = "-" if document.entries is None else str(document.entries)

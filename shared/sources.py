@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
 from shared.events import utc_now
+from shared.secret_text import masked_urls
 from shared.streams import StreamNames
 from shared.urls import host_key, is_http_url, normalize_url
 
@@ -59,6 +60,22 @@ class SourceRecord(BaseModel):
     def key(self) -> str:
         return normalize_url(self.url)
 
+    def shown(self) -> SourceRecord:
+        """A copy fit for a terminal or a status view: a credential in the URL a user
+        gave (a password, an ?api_key=) is carried into every URL discovery derives from
+        it, and into what it refused, so each is masked."""
+        return self.model_copy(
+            update={
+                "url": masked_urls(self.url),
+                "feeds": [masked_urls(url) for url in self.feeds],
+                "sitemaps": [masked_urls(url) for url in self.sitemaps],
+                "discovered": [
+                    d.model_copy(update={"url": masked_urls(d.url)}) for d in self.discovered
+                ],
+                "refused": [masked_urls(refusal) for refusal in self.refused],
+            }
+        )
+
 
 class DocumentState(BaseModel):
     """What the last poll learnt about one feed or sitemap."""
@@ -78,6 +95,21 @@ class SourceState(BaseModel):
     last_error: str | None = None
     last_error_at: datetime | None = None
     documents: dict[str, DocumentState] = Field(default_factory=dict)
+
+    def shown(self) -> SourceState:
+        """A copy fit to show, as `SourceRecord.shown`: documents are keyed by their URLs
+        and their errors quote them."""
+        return self.model_copy(
+            update={
+                "last_error": masked_urls(self.last_error) if self.last_error else None,
+                "documents": {
+                    masked_urls(url): document.model_copy(
+                        update={"error": masked_urls(document.error) if document.error else None}
+                    )
+                    for url, document in self.documents.items()
+                },
+            }
+        )
 
 
 def default_name(url: str) -> str:

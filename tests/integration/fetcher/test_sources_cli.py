@@ -128,3 +128,24 @@ def test_without_the_allow_setting_a_loopback_site_is_refused_as_ssrf(
     assert result.exit_code == 1
     assert "no feed or sitemap found" in result.output
     assert "ssrf" in result.output
+
+
+def test_a_credential_in_the_source_url_is_shown_by_no_sources_command(cli_env: Settings) -> None:
+    # Discovery derives every feed and sitemap URL from the one given, carrying its
+    # password; the refused probes (/sitemap.xml's 404) quote them too.
+    runner = CliRunner()
+    wide = {"COLUMNS": "250"}
+    with local_server() as server:
+        SitemapSite(server)
+        secret_home = server.url("/?api_key=s3cret").replace("://", "://reader:hunter2@")
+        added = runner.invoke(app, ["sources", "add", secret_home, "--name", "harbour"], env=wide)
+        assert added.exit_code == 0, added.output
+        shown_json = runner.invoke(app, ["sources", "show", "harbour", "--json"])
+        shown = runner.invoke(app, ["sources", "show", "harbour"], env=wide)
+        document = orjson.loads(shown_json.stdout)
+        removed = runner.invoke(app, ["sources", "remove", "harbour"])
+    assert document["source"]["feeds"] == [server.url("/feed.xml").replace("://", "://reader:***@")]
+    assert document["source"]["refused"], "the usual paths' 404s are what it refused"
+    for output in (added.output, shown_json.stdout, shown.output, removed.output):
+        assert "hunter2" not in output and "s3cret" not in output
+        assert "reader:***@" in output
