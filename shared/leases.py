@@ -60,10 +60,16 @@ class Leases:
         batch, get their idle time reset, which tells other consumers this one is alive.
         Returns our failed entries whose backoff has passed, as (id, delivery count)."""
         in_flight, to_retry = self.delivery.in_flight, self.delivery.to_retry
+        meant_to_retry = set(to_retry)
         own: Any = await self.redis.xpending_range(
             self.inbox, self.group, min="-", max="+", count=_RECLAIM_PAGE * 10,
             consumername=self.consumer,
         )  # fmt: skip
+        if len(own) < _RECLAIM_PAGE * 10:
+            # An entry to retry that is no longer pending under our name was taken over
+            # by another consumer (ours looked gone) or settled by one: it is theirs now,
+            # and kept here it would be remembered for the life of the process.
+            to_retry.difference_update(meant_to_retry - {item["message_id"] for item in own})
         alive: list[Any] = []
         due: list[tuple[bytes, int]] = []
         now = time.monotonic()

@@ -12,7 +12,10 @@ import pytest
 from redis.asyncio import Redis
 
 from services.fetcher.intake import event_from_content
+from shared.delivery import Delivery
 from shared.events import ArticleEvent
+from shared.leases import Leases
+from shared.pipeline import stage_named
 from shared.redis_connection import ensure_group
 from shared.settings import Settings
 from shared.streams import Fields, StreamNames, decode_raw_entry
@@ -114,3 +117,25 @@ async def test_the_leases_of_entries_in_hand_are_kept_while_a_retry_takes_long(
 
 async def _async(value: bool) -> bool:
     return value
+
+
+async def test_an_entry_to_retry_that_another_consumer_took_over_is_forgotten(
+    settings: Settings, redis: Redis
+) -> None:
+    """Our failed entry, taken over by another replica while ours looked gone, is theirs:
+    the leases stop remembering it, or every such entry stays in memory for good."""
+    names = StreamNames(settings.stream_prefix)
+    await ensure_group(redis, names.raw, "fetcher")
+    taken_id = await redis.xadd(names.raw, {"content": "taken over"})
+    kept_id = await redis.xadd(names.raw, {"content": "still ours"})
+    await redis.xreadgroup("fetcher", "ours", {names.raw: ">"})
+    stopping = asyncio.Event()
+    delivery = Delivery(
+        stage_named("fetcher"), _intake, settings, redis, gate=None, stopping=stopping
+    )
+    delivery.to_retry.update({taken_id, kept_id})
+    await redis.xclaim(names.raw, "fetcher", "theirs", min_idle_time=0, message_ids=[taken_id])
+
+    await Leases(delivery, "ours", settings, stopping).refresh()
+
+    assert delivery.to_retry == {kept_id}
