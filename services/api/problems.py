@@ -27,7 +27,8 @@ def validation_message(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors():
         where = [str(part) for part in error.get("loc", ()) if part not in ("query", "body")]
-        parts.append(f"{'.'.join(where) or 'request'}: {error.get('msg', 'invalid')}")
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{'.'.join(where) or 'request'}: {message}")
     return "; ".join(parts) or "invalid request"
 
 

@@ -20,6 +20,8 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shared.validation_text import validation_message
+
 Sort = Literal["relevance", "newest", "oldest"]
 Interval = Literal["day", "week", "month"]
 Facet = Literal["sources", "languages", "countries", "entities", "topics", "places", "authors"]
@@ -234,7 +236,7 @@ class ArticleQuery(BaseModel):
         try:
             query = cls.model_validate(fields)
         except ValidationError as exc:
-            raise QueryError(_validation_message(exc)) from None
+            raise QueryError(validation_message(exc)) from None
         query.check()
         return query
 
@@ -255,14 +257,6 @@ class ArticleQuery(BaseModel):
             raise QueryError("tone_min is above tone_max")
         if self.cursor is not None:
             decode_cursor(self.cursor, self.effective_sort)
-
-
-def _validation_message(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
-        problems.append(f"{where}: {error['msg']}" if where else error["msg"])
-    return "; ".join(problems)[:500]
 
 
 def day_start(day: date) -> datetime:
