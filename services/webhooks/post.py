@@ -2,11 +2,14 @@
 
 The client follows no redirect (a 3xx is a permanent failure: a redirect is how a public
 URL would bounce a request to an internal one) and reads no proxy from the environment.
-Only the start of a response's body is read, for the failure's message.
+Only the start of a response's body is read, for the failure's message. The timeout bounds
+the whole POST: httpx's own timeouts are per read, so a receiver that trickles its answer a
+byte at a time would hold a worker (and outlive the delivery's sending lock) for hours.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Final
 
@@ -43,10 +46,17 @@ async def post_webhook(
     client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout_s: float
 ) -> PostResult:
     try:
-        async with client.stream(
-            "POST", url, content=body, headers=headers, timeout=timeout_s
-        ) as response:
+        async with (
+            asyncio.timeout(timeout_s),
+            client.stream(
+                "POST", url, content=body, headers=headers, timeout=timeout_s
+            ) as response,
+        ):
             shown = await _start_of_body(response)
+    except TimeoutError:
+        return PostResult(
+            Verdict.RETRY, "webhook_failed", f"timeout: no answer within {timeout_s:g} s"
+        )
     except BlockedAddress as exc:
         return PostResult(Verdict.PERMANENT, "webhook_blocked", f"refused by the SSRF guard: {exc}")
     except HostNotFound as exc:

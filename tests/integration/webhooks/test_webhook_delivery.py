@@ -5,9 +5,11 @@ dead-letter stream and its replay, the digest past an alert's rate, the SSRF gua
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -129,6 +131,37 @@ async def test_retry_after_sets_when_the_delivery_is_tried_again(
         await rig.run_until(third_attempt_due, 10, "the second POST")
         assert rig.receiver.posts == 2
         assert due[0][1] - rig.clock() == pytest.approx(10.0, abs=0.5)
+
+
+async def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(
+    settings: Settings, redis: Redis
+) -> None:
+    """httpx's timeouts are per read: a receiver sending a byte now and then never trips
+    them. The timeout bounds the whole POST, so the worker moves on and retries later."""
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        with contextlib.suppress(ConnectionError):
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(0.2)
+        writer.close()
+
+    server = await asyncio.start_server(trickle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with webhook_rig(settings, redis, webhook_timeout_s=1.0) as rig:
+            await rig.add("slow", url=f"http://127.0.0.1:{port}/hook")
+            await rig.publish("slow", "a1")
+            started = time.monotonic()
+            await rig.step()
+            assert time.monotonic() - started < 3.0
+            due: Any = await redis.zrange(rig.deliverer.queue.keys.retries, 0, -1)
+            assert [orjson.loads(member)["attempt"] for member in due] == [2]
+            assert await rig.figures("slow") == (0, 0)
+    finally:
+        server.close()
 
 
 async def test_a_permanent_failure_is_dead_lettered_and_dlq_replay_delivers_it(
