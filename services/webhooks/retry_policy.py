@@ -45,7 +45,9 @@ def retry_after_s(header: str | None, now: datetime, cap_s: float) -> float | No
     if header is None or not header.strip():
         return None
     text = header.strip()
-    if text.isdigit():
+    # ASCII digits only: str.isdigit() holds for "²" too (a Latin-1 header byte), which
+    # float() refuses, and a receiver's header must not fail the delivery.
+    if text.isascii() and text.isdigit():
         return min(float(text), cap_s)
     try:
         when = parsedate_to_datetime(text)

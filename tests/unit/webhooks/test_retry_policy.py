@@ -54,7 +54,8 @@ def test_retry_after_in_seconds_and_as_an_http_date_is_capped() -> None:
     assert retry_after_s(far, NOW, 300) == 300
 
 
-@pytest.mark.parametrize("header", [None, "", "soon", "-5", "1.5e9"])
+# "\xb2" is "²", what httpx makes of a Latin-1 byte: a digit to str.isdigit(), not to float().
+@pytest.mark.parametrize("header", [None, "", "soon", "-5", "1.5e9", "\xb2", "3\xb2"])
 def test_an_absent_or_unreadable_retry_after_is_ignored(header: str | None) -> None:
     assert retry_after_s(header, NOW, 300) is None
 
