@@ -117,12 +117,18 @@ def _pieces(q: str) -> list[str]:
 
 def token_list(text: str) -> list[str]:
     """A text's tokens as the query's terms hold them (article_match compares them)."""
-    return [token.lower() for token in _TOKEN.findall(text)]
+    return [_lower(token) for token in _TOKEN.findall(text)]
+
+
+def _lower(token: str) -> str:
+    # str.lower() makes "İ" two characters, "i" and a combining dot; both stores (and
+    # PostgreSQL's own lower-casing of a query) make it "i", so "istanbul" finds "İstanbul".
+    return token.replace("\u0130", "i").lower()
 
 
 def _term(piece: str) -> Term | None:
     negated = piece.startswith("-") and len(piece) > 1
-    tokens = tuple(token.lower() for token in _TOKEN.findall(piece))
+    tokens = tuple(_lower(token) for token in _TOKEN.findall(piece))
     return Term(tokens=tokens, negated=negated) if tokens else None
 
 

@@ -10,6 +10,7 @@ from services.alerts.matching import compile_alerts, matching_alerts
 from shared.alerts.definition import AlertDefinition
 from shared.store.article_store import ArticleStore
 from tests.integration.alerts.support import enriched_events
+from tests.integration.store.articles import article_event
 
 pytestmark = pytest.mark.integration
 
@@ -57,3 +58,22 @@ async def test_the_matcher_agrees_with_the_store(store: ArticleStore, name: str)
     by_matcher = {event.id for event in EVENTS if matching_alerts(alerts, event)}
     assert by_matcher == by_store
     assert by_store, "a query that finds nothing checks nothing"
+
+
+@pytest.mark.parametrize("q", ["istanbul", "İstanbul", "ISTANBUL"])
+async def test_a_dotted_capital_i_is_found_by_the_matcher_as_by_the_store(
+    store: ArticleStore, q: str
+) -> None:
+    """Python lower-cases "İ" to two characters ("i" and a combining dot), which split no
+    token but spell no word either; both stores fold it to "i"."""
+    turkish = article_event(
+        1, "İstanbul'da deprem", "Kandilli: İSTANBUL sallandı.", published=None, language="tr"
+    )
+    other = article_event(2, "Ankara", "Meclis toplandı.", published=None, language="tr")
+    for event in (turkish, other):
+        await store.upsert(event)
+    definition = AlertDefinition.checked(name="istanbul", query={"q": q})
+    searched = await store.search(definition.query.article_query(), total_cap=None)
+    alerts = compile_alerts([definition])
+    by_matcher = {event.id for event in (turkish, other) if matching_alerts(alerts, event)}
+    assert {item.id for item in searched.items} == by_matcher == {turkish.id}
