@@ -22,6 +22,7 @@ from shared.store.article_query import (
     Sort,
     day_start,
 )
+from shared.store.read_models import RELEVANCE_WINDOW
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -124,7 +125,10 @@ def article_query(
     filters: Annotated[ArticleQuery, Depends(article_filters)],
     sort: Annotated[
         Sort | None,
-        Query(description="relevance (the default with q), newest (without), oldest."),
+        Query(
+            description=f"relevance (the default with q; over {RELEVANCE_WINDOW:,} matches, "
+            f"the newest {RELEVANCE_WINDOW:,} are ranked), newest (without), oldest."
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 20,
     cursor: Annotated[

@@ -54,8 +54,13 @@ CREATE TABLE IF NOT EXISTS {table} (
     search          tsvector GENERATED ALWAYS AS ({search_vector}) STORED
 );
 CREATE INDEX IF NOT EXISTS {search_index} ON {table} USING gin (search);
-CREATE INDEX IF NOT EXISTS {published_index} ON {table} (published_at);
+CREATE INDEX IF NOT EXISTS {newest_index} ON {table} (published_at DESC NULLS LAST, id);
+DROP INDEX IF EXISTS {published_index};
 """
+# The newest-first index is the read side's order (`ORDER BY published_at DESC NULLS LAST,
+# id`): the opening page reads its 21 rows from it, where a plain (published_at) index
+# cannot give that order and a million rows were sorted (0.5-1 s). It serves date ranges
+# as the plain one did, which it replaces.
 
 # 'simple' (no stemming) because the store holds every language. A tsvector holds at most
 # 1 MB and costs up to ~6 bytes per character of text (one-letter words of 4-byte letters),
@@ -185,6 +190,7 @@ class PostgresStore(SqlReadSide):
             "search_vector": sql.SQL(_SEARCH_VECTOR),
             "search_index": sql.Identifier(f"{self._table_name}_search_idx"),
             "published_index": sql.Identifier(f"{self._table_name}_published_idx"),
+            "newest_index": sql.Identifier(f"{self._table_name}_newest_idx"),
         }
         await conn.execute(sql.SQL(_SCHEMA).format(**names))
         cursor = await conn.execute(_SEARCH_EXPRESSION, (self._table_name,))

@@ -28,6 +28,7 @@ from shared.store.article_query import (
     to_websearch,
 )
 from shared.store.read_models import (
+    RELEVANCE_WINDOW,
     SNIPPET_CHARS,
     TOTAL_CAP,
     ArticlePage,
@@ -40,6 +41,7 @@ from shared.store.read_models import (
 
 Row = tuple[Any, ...]
 MAX_TOP = 200
+NEWEST_FIRST = "a.published_at DESC NULLS LAST, a.id"
 
 
 class Executor(Protocol):
@@ -244,7 +246,7 @@ class ReadQueries:
         if sort == "relevance":
             return self.d.rank(self.t), f"{self.d.rank(self.t)} DESC, a.id"
         if sort == "newest":
-            return "a.published_at", "a.published_at DESC NULLS LAST, a.id"
+            return "a.published_at", NEWEST_FIRST
         return "a.published_at", "a.published_at ASC NULLS LAST, a.id"
 
     def _after(self, sql: Sql, query: ArticleQuery, key_sql: str) -> None:
@@ -297,6 +299,16 @@ class ReadQueries:
         total = int(total_rows[0][0])
         lower_bound = total_cap is not None and total > total_cap
         page = self._from_where(query)
+        if query.effective_sort == "relevance" and total > RELEVANCE_WINDOW:
+            # The newest RELEVANCE_WINDOW matches are ranked: found through the newest-first
+            # index (a common word) or the text index (a rare one), then only they are read.
+            # Fewer matches are ranked all, without finding them twice.
+            newest = self._from_where(query)
+            page.add(
+                f"AND a.id IN (SELECT a.id {newest} ORDER BY {NEWEST_FIRST}"
+                f" LIMIT {RELEVANCE_WINDOW})",
+                *newest.params,
+            )
         self._after(page, query, key_sql)
         page.add(f"ORDER BY {order} LIMIT {query.limit + 1}")
         select = f"SELECT {self._columns(bool(query.q))}, {key_sql} {page}"

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shared.store import read_sql
 from shared.store.article_query import ArticleQuery, QueryError
 from shared.store.article_store import ArticleStore
 from shared.store.sqlite import SqliteStore
-from tests.integration.store.articles import ARTICLES, day
+from tests.integration.store.articles import ARTICLES, article_event, day
 from tests.store_tables import behind_the_store
 
 pytestmark = pytest.mark.integration
@@ -272,3 +273,32 @@ async def test_migration_backfills_a_table_of_the_previous_release(
         "art003",
         "art001",
     ]
+
+
+async def test_relevance_ranks_the_newest_matches_when_there_are_more_than_its_window(
+    store: ArticleStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the window (10,000 matches; 3 here) the newest matches are ranked, so a word of
+    every article is not ranked in all of them; below it every match is ranked."""
+    heavy = "harbour " * 30
+    for n in range(1, 6):
+        text = f"{heavy if n <= 2 else 'one harbour'} and the tide on day {n}."
+        title = "Harbour harbour harbour" if n <= 2 else f"Day {n}"
+        await store.upsert(article_event(n, title, text, published=day(3, n)))
+
+    every = await store.search(ArticleQuery.checked(q="harbour"))
+    assert {item.id for item in every.items[:2]} == {"art001", "art002"}  # the most relevant
+
+    monkeypatch.setattr(read_sql, "RELEVANCE_WINDOW", 3)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await store.search(ArticleQuery.checked(q="harbour", limit=2, cursor=cursor), 3)
+        assert (page.total, page.total_is_lower_bound) == (3, True)
+        seen += [item.id for item in page.items]
+        if page.next is None:
+            break
+        cursor = page.next
+    assert sorted(seen) == ["art003", "art004", "art005"]  # the newest three, each once
+    exact = await store.search(ArticleQuery.checked(q="tide harbour", sort="newest"), 3)
+    assert [item.id for item in exact.items][:3] == ["art005", "art004", "art003"]
