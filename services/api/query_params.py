@@ -126,8 +126,9 @@ def article_query(
     sort: Annotated[
         Sort | None,
         Query(
-            description=f"relevance (the default with q; over {RELEVANCE_WINDOW:,} matches, "
-            f"the newest {RELEVANCE_WINDOW:,} are ranked), newest (without), oldest."
+            description=f"relevance (the default with q; on PostgreSQL, over "
+            f"{RELEVANCE_WINDOW:,} matches, the newest {RELEVANCE_WINDOW:,} are ranked), "
+            "newest (without), oldest."
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 20,

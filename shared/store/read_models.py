@@ -59,9 +59,9 @@ class ArticleSummary(BaseModel):
 # How many matches a page counts at most: counting a million matches of a common word
 # took seconds, and nobody pages that far; above it `total` is this lower bound.
 TOTAL_CAP = 10_000
-# Relevance ranks the newest this many matches, not every one: ranking reads each match's
-# stored text vector, and a word of every article took 9-13 s to rank in a million; a news
-# search is for what is recent. Below it (most searches) the order is exact.
+# On PostgreSQL relevance ranks the newest this many matches, not every one: ranking reads
+# each match's stored text vector, and a word of every article took 9-13 s to rank in a
+# million; a news search is for what is recent. Below it (most searches) the order is exact.
 RELEVANCE_WINDOW = TOTAL_CAP
 
 

@@ -64,6 +64,10 @@ class Dialect:
     day: str  # the UTC day of a.published_at as YYYY-MM-DD text
     event_text: str  # what read_models.summary_of reads of a.event, as JSON text
     tone: str  # the enrichment's GDELT-style tone as a number, NULL when it has none
+    # Past RELEVANCE_WINDOW matches, rank only the newest that many (PostgreSQL: ranking
+    # reads each match's text vector). SQLite's bm25 ranks every match in less time than
+    # finding the newest ones takes (100,000 articles, `the`: 254 ms against 393-511 ms).
+    ranks_newest_only: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -83,6 +87,7 @@ def postgres_dialect() -> Dialect:
         day="to_char(a.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
         event_text=_summary_json("a.event->{}", "a.event->'article'->>'text'", "left"),
         tone="(a.event->'enrichment'->'tone'->>'tone')::float8",
+        ranks_newest_only=True,
     )
 
 
@@ -299,7 +304,8 @@ class ReadQueries:
         total = int(total_rows[0][0])
         lower_bound = total_cap is not None and total > total_cap
         page = self._from_where(query)
-        if query.effective_sort == "relevance" and total > RELEVANCE_WINDOW:
+        relevance = query.effective_sort == "relevance"
+        if relevance and self.d.ranks_newest_only and total > RELEVANCE_WINDOW:
             # The newest RELEVANCE_WINDOW matches are ranked: found through the newest-first
             # index (a common word) or the text index (a rare one), then only they are read.
             # Fewer matches are ranked all, without finding them twice.
