@@ -28,7 +28,7 @@ from services.enricher.gazetteer import (
     keep_most_populous,
     name_key,
 )
-from services.enricher.lemmas import dictionary_form, lemma_key, stop_words
+from services.enricher.lemmas import dictionary_form, lemma, lemma_key, stop_words
 from services.enricher.local_names import (
     CITY_ALIASES,
     COMMON_WORDS,
@@ -131,13 +131,32 @@ def local_gazetteer(language: str) -> Gazetteer:
     for name, entries in names.items():
         if not entries or not _in_script(name, language):
             continue
-        key = lemma_key([w.text for w in words(name)], language)
+        tokens = [w.text for w in words(name)]
+        if _reads_as_common_words(tokens, language):
+            continue
+        key = lemma_key(tokens, language)
         current = lemma_names.get(key)
         if current is None or _rank(entries) > _rank(current):
             lemma_names[key] = entries
     common = COMMON_WORDS.get(language, frozenset())
     guard = partial(_guard, language=language, common=common)
     return Gazetteer(names, MAX_WORDS, language, lemma_names, guard)
+
+
+def _reads_as_common_words(tokens: list[str], language: str) -> bool:
+    """Whether the name's lemmas are another word's, not the name's own inflections.
+
+    GeoNames' alternate names are in every Latin (or Cyrillic) language, and simplemma reads
+    some as a word of this one: Spanish "Vine" (Vienna) as "venir", so every "Venía" was
+    Vienna; "Haga" (The Hague) as "hacer", German "Landen" (London) as "Land", "Son La" as
+    "ser el". A one-word name in its dictionary form is its own lemma; one that is not, or
+    a name of stop words only, is matched as written and never through its lemmas.
+    """
+    lemmas = [lemma(token, language) for token in tokens]
+    if len(tokens) == 1 and lemmas[0] != tokens[0].casefold():
+        return True
+    stops = stop_words(language)
+    return all(word in stops for word in lemmas)
 
 
 def _guard(

@@ -68,6 +68,23 @@ def test_surnames_first_names_and_common_words_are_no_places(language: str, text
     assert resolve_geography(gazetteer(language), ArticleParts(text)) == ([], [])
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # Each word's lemma is also the lemma of some city's GeoNames alternate name in
+        # another language ("Vine", "Haga", "Son La", "Landen", "Радам").
+        ("es", "Venía de una reunión. Hicimos lo que pudimos. Es el final."),
+        ("de", "Das Land hilft den Ländern des Landes zum ersten Mal."),
+        ("uk", "Рішення ухвалили у Верховній Раді. Голова Ради заявив про це."),
+        ("fr", "Lire la suite. Il a dit non."),
+    ],
+)
+def test_common_words_sharing_a_lemma_with_a_foreign_name_are_no_places(
+    language: str, text: str
+) -> None:
+    assert resolve_geography(gazetteer(language), ArticleParts(text)) == ([], [])
+
+
 def test_inflected_forms_match_through_lemmas() -> None:
     (match,) = gazetteer("pl").find("Premier przyleciał do Warszawy.")
     assert match.candidates[0].name == "Warsaw"
