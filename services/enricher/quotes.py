@@ -17,6 +17,9 @@ from shared.events import Quote
 _OPENERS: Final = frozenset("“„«‹")
 _CLOSERS: Final = frozenset("”»›")
 _TOGGLES: Final = frozenset('"')
+# German (and Czech, Slovak, ...) close „ with “, the mark English opens with.
+_LOW_OPENER: Final = "„"
+_LOW_CLOSERS: Final = frozenset("“")
 _MIN_WORDS: Final = 2
 _VERB: Final = (
     r"(?:said|says|say|stated|states|told\s+[\w\s]{1,30}?|added|noted|warned|announced|"
@@ -71,10 +74,12 @@ def _quoted_spans(paragraph: TextSpan) -> list[tuple[int, int, bool]]:
     """(start, end, closed) of each quotation inside the paragraph, offsets in the text."""
     spans: list[tuple[int, int, bool]] = []
     open_at: int | None = None
+    closers = _CLOSERS | _TOGGLES
     for i, ch in enumerate(paragraph.text):
         if open_at is None and (ch in _OPENERS or ch in _TOGGLES):
             open_at = i + 1
-        elif open_at is not None and (ch in _CLOSERS or ch in _TOGGLES):
+            closers = _CLOSERS | _TOGGLES | (_LOW_CLOSERS if ch == _LOW_OPENER else frozenset())
+        elif open_at is not None and ch in closers:
             spans.append((paragraph.start + open_at, paragraph.start + i, True))
             open_at = None
     if open_at is not None:

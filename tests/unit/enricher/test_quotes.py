@@ -63,3 +63,13 @@ def test_speaker_without_auxiliaries_or_pronoun_phrases() -> None:
     quotes = find_quotes("Environment minister Sussan Ley has said that koalas may be endangered.")
     assert quotes[0].speaker == "Environment minister Sussan Ley"
     assert find_quotes('"The real world is calling," said it all.')[0].speaker is None
+
+
+def test_german_low_opening_mark_closes_with_the_english_opening_mark() -> None:
+    text = "Der Minister sagte: „Wir ändern das Gesetz.“ Danach ging er nach Hause.\n\n„Ja“."
+    quotes = find_quotes(text)
+    assert [(q.text, q.closed) for q in quotes] == [("Wir ändern das Gesetz.", True)]
+    nested = find_quotes("Er sagte: «Wir ändern dieses „wichtige“ Gesetz heute».")
+    assert [(q.text, q.closed) for q in nested] == [
+        ("Wir ändern dieses „wichtige“ Gesetz heute", True)
+    ]
