@@ -34,9 +34,11 @@ _DASH_ATTRIBUTION: Final = re.compile(
 _REPORTED: Final = re.compile(
     rf"(?:^|,\s*){_SPEAKER}\s+{_VERB}\s+that\s+(?P<said>.+)$", re.UNICODE | re.DOTALL
 )
+# The speaker after the verb ends at a comma or the sentence's end: a dot with words after
+# it in the same sentence is an abbreviation's ("said Sen. Chuck Schumer", "Dr.", "J. K.").
 _SPEAKER_AFTER: Final = re.compile(
-    rf"^[\s,.!?]*(?:{_VERB}\s+{_SPEAKER}\s*(?:[,.!?]|$)|{_SPEAKER.replace('speaker', 'subject')}"
-    rf"\s+{_VERB}\b)",
+    rf"^[\s,.!?]*(?:{_VERB}\s+{_SPEAKER}\s*(?:[,!?]|\.(?!\s*\w)|$)|"
+    rf"{_SPEAKER.replace('speaker', 'subject')}\s+{_VERB}\b)",
     re.UNICODE,
 )
 _SPEAKER_BEFORE: Final = re.compile(rf"{_SPEAKER}\s+{_VERB}\s*[:,]?\s*$", re.UNICODE)

@@ -73,3 +73,14 @@ def test_german_low_opening_mark_closes_with_the_english_opening_mark() -> None:
     assert [(q.text, q.closed) for q in nested] == [
         ("Wir ändern dieses „wichtige“ Gesetz heute", True)
     ]
+
+
+def test_speaker_after_the_verb_keeps_an_abbreviated_title() -> None:
+    cases = {
+        '"We will act," said Sen. Chuck Schumer, a New York Democrat.': "Sen. Chuck Schumer",
+        '"Wear a mask," said Dr. Anthony Fauci.': "Dr. Anthony Fauci",
+        '"It is over," said Gov. Gavin Newsom on Monday.': "Gov. Gavin Newsom",
+        '"It is over," said John Smith. He left.': "John Smith",
+    }
+    for text, speaker in cases.items():
+        assert [q.speaker for q in find_quotes(text)] == [speaker]
