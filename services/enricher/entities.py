@@ -8,6 +8,7 @@ load once per process and name, on first use, so the CLI and every replica pay i
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -111,7 +112,9 @@ def group_mentions(mentions: Iterable[Mention]) -> list[Entity]:
         Entity(
             type=group[0].type,
             text=group[0].text,
-            label=max({m.label for m in group}, key=[m.label for m in group].count),
+            # Ties go to the label mentioned first: a set's order changes with the process's
+            # string hashing, so a replay (another process) could label it otherwise.
+            label=Counter(m.label for m in group).most_common(1)[0][0],
             count=len(group),
             offsets=[(m.start, m.end) for m in group],
         )
