@@ -58,6 +58,9 @@ _CALENDAR_WORDS: Final = (
     "sept oct nov dec"
 )
 _CALENDAR: Final = frozenset(_CALENDAR_WORDS.split())
+# spaCy splits "wasn't", "you're" into a word and a stop word ("n't", "'re"); here the
+# token stays whole, so a word ending in one of those stop words is a stop word too.
+_CONTRACTIONS: Final = tuple(sorted(w for w in STOP_WORDS if "'" in w or "’" in w))
 _NO_WORD_CLASSES: Final = WordClasses()
 _MAX_WORDS: Final = 4
 _TOP: Final = 10
@@ -69,6 +72,8 @@ def _is_boundary_word(word: str, classes: WordClasses, language: str) -> bool:
         return _is_local_boundary_word(word, language)
     lower = word.lower()
     if lower in STOP_WORDS or lower in _VERBS or lower in _CALENDAR or word.isdigit():
+        return True
+    if lower.endswith(_CONTRACTIONS):
         return True
     if word[0].islower():
         if len(word) > 4 and lower.endswith(("ly", "ing", "ed")):

@@ -19,6 +19,12 @@ def test_possessive_ends_a_phrase() -> None:
     assert "nuclear programme" in phrases
 
 
+def test_a_contraction_ends_a_phrase_as_its_stop_word_does() -> None:
+    text = "FEMA wasn’t ready. You're late. The senator doesn't meet voters. O'Brien can't."
+    phrases = candidate_phrases(split_sentences(text))
+    assert phrases == ["FEMA", "ready", "late", "senator", "meet voters", "O'Brien"]
+
+
 def test_frequent_phrases_rank_first_and_parts_are_not_repeated() -> None:
     text = (
         "Climate change is accelerating. Scientists say climate change threatens crops. "
