@@ -19,6 +19,10 @@ _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gov|Sen|Rep|Gen|Col|Lt|Sgt|St|Jr|Sr|Inc|Corp|Ltd|Co|No|vs|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])\.$"
 )
+# The longest abbreviation ("Sept"), its dot and the character before it (for its \b): the
+# end of a sentence so far that the abbreviation check reads. Reading all of it cost as
+# much as the sentence for every dot in it, quadratic in a list of initials ("J. Smith, ...").
+_ABBREVIATION_WINDOW = 6
 WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -35,7 +39,8 @@ def split_sentences(text: str) -> list[TextSpan]:
     start = 0
     for boundary in _SENTENCE_END.finditer(text):
         end = boundary.start() + len(boundary.group("closers") or "")
-        if not boundary.group("paragraph") and _ABBREVIATION.search(text[start : boundary.start()]):
+        tail = text[max(start, boundary.start() - _ABBREVIATION_WINDOW) : boundary.start()]
+        if not boundary.group("paragraph") and _ABBREVIATION.search(tail):
             continue
         _add_span(text, start, end, spans)
         start = boundary.end()
