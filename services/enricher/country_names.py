@@ -264,9 +264,11 @@ DEMONYMS: Final[dict[str, str]] = {
 }
 
 # Names that ISO or GeoNames list but that are ordinary words or first names far more
-# often than places in running English text.
+# often than places in running English text ("White House" is an alternate name of
+# Casablanca, its name translated).
 NOT_PLACES: Final = frozenset(
     {
+        "White House",
         "Nice",
         "Reading",
         "Mobile",

@@ -20,6 +20,18 @@ def test_person_with_a_place_like_name_gives_no_place() -> None:
     assert "JO" not in {c.alpha2 for c in enrichment.countries}
 
 
+def test_the_white_house_is_not_casablanca() -> None:
+    # GeoNames lists "White House" among Casablanca's names: Morocco was a focus country
+    # of US political news.
+    enrichment = enrich_text(
+        "A White House spokesman declined to comment. Officials at the White House were "
+        "not available on Monday.",
+        title="White House responds to criticism",
+    )
+    assert enrichment.places == []
+    assert enrichment.countries == []
+
+
 def test_demonyms_and_compound_demonyms_count_for_their_countries() -> None:
     enrichment = enrich_text(
         "South Korean officials discussed the Russian-Ukrainian war with French diplomats."
