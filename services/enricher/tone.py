@@ -3,6 +3,11 @@
 VADER is an English lexicon; other languages get no tone rather than a wrong one.
 GDELT's tone is (positive words - negative words) / all words * 100, here with VADER's
 lexicon deciding which words are positive or negative.
+
+VADER's time grows with the square of a sentence's words (each sentiment word re-reads
+the whole sentence, and a "but" re-scans every word before it): a "sentence" of thousands
+of words, a list or a text without full stops, took seconds to minutes. A sentence longer
+than `_MAX_SENTENCE_WORDS` (more than any real one) is scored as the mean of its pieces.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from services.enricher.text import TextSpan
 from shared.events import Tone
 
+# The longest sentence of the English corpus pages has 284 words (a list).
+_MAX_SENTENCE_WORDS = 300
+
 
 @lru_cache(maxsize=1)
 def analyzer() -> SentimentIntensityAnalyzer:
@@ -23,7 +31,7 @@ def analyzer() -> SentimentIntensityAnalyzer:
 def measure_tone(sentences: list[TextSpan], word_list: list[str]) -> Tone:
     """Tone of a text from its sentences and its (letter-only) words."""
     vader = analyzer()
-    compounds = [float(vader.polarity_scores(s.text)["compound"]) for s in sentences]
+    compounds = [_compound(vader, s.text) for s in sentences]
     lexicon: dict[str, float] = vader.lexicon
     positive = negative = 0
     for word in word_list:
@@ -43,3 +51,14 @@ def measure_tone(sentences: list[TextSpan], word_list: list[str]) -> Tone:
         tone=round(positive_pct - negative_pct, 3),
         sentences=len(compounds),
     )
+
+
+def _compound(vader: SentimentIntensityAnalyzer, sentence: str) -> float:
+    words = sentence.split()
+    if len(words) <= _MAX_SENTENCE_WORDS:
+        return float(vader.polarity_scores(sentence)["compound"])
+    pieces = [
+        " ".join(words[i : i + _MAX_SENTENCE_WORDS])
+        for i in range(0, len(words), _MAX_SENTENCE_WORDS)
+    ]
+    return sum(float(vader.polarity_scores(p)["compound"]) for p in pieces) / len(pieces)
