@@ -53,6 +53,9 @@ _AFTER_SPEAKER: Final = frozenset(_AFTER_SPEAKER_WORDS.split())
 _AUXILIARIES: Final = frozenset(
     {"has", "have", "had", "also", "later", "would", "will", "previously", "again", "reportedly"}
 )
+# "But they said", "and said", "X declined to name the donor but said": a conjunction
+# joins clauses; before the speaker it is dropped, before the verb the speaker is unknown.
+_CONJUNCTIONS: Final = frozenset({"and", "but", "or", "yet"})
 
 
 def clean_speaker(raw: str | None) -> str | None:
@@ -66,6 +69,10 @@ def clean_speaker(raw: str | None) -> str | None:
         kept.append(word)
     while kept and kept[-1].casefold() in _AUXILIARIES:
         kept.pop()
+    if kept and kept[-1].casefold() in _CONJUNCTIONS:
+        return None
+    while kept and kept[0].casefold() in _CONJUNCTIONS:
+        kept.pop(0)
     if not kept or kept[0].casefold() in _PRONOUNS:
         return None
     speaker = _LEADING_ARTICLE.sub("", " ".join(kept)).strip(" ,.")

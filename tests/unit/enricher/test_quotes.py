@@ -84,3 +84,16 @@ def test_speaker_after_the_verb_keeps_an_abbreviated_title() -> None:
     }
     for text, speaker in cases.items():
         assert [q.speaker for q in find_quotes(text)] == [speaker]
+
+
+def test_a_conjunction_is_no_part_of_a_speaker() -> None:
+    cases = {
+        "But they said that the protests reflected real concerns.": None,
+        "And the ministry said that the talks would resume.": "ministry",
+        'Moore declined to identify the donor but said: "I do think we will see more."': None,
+        '"We will win this," said Health and Human Services Secretary Alex Azar.': (
+            "Health and Human Services Secretary Alex Azar"
+        ),
+    }
+    for text, speaker in cases.items():
+        assert [q.speaker for q in find_quotes(text)] == [speaker]
