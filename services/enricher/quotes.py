@@ -43,6 +43,9 @@ _SPEAKER_AFTER: Final = re.compile(
 )
 _SPEAKER_BEFORE: Final = re.compile(rf"{_SPEAKER}\s+{_VERB}\s*[:,]?\s*$", re.UNICODE)
 _LEADING_ARTICLE: Final = re.compile(r"^(?:the|The)\s+")
+# A speaker before the quote is at most seven words and the verb: the search for it reads
+# this much of the sentence, not all of it again for every quote in a long sentence.
+_BEFORE_REACH: Final = 400
 # Where a speaker's name ends and the rest of the clause begins ("... Jane Doe on Monday").
 _AFTER_SPEAKER_WORDS: Final = (
     "on in at during after before last this yesterday today tonight while when who which "
@@ -106,7 +109,8 @@ def _direct_speaker(text: str, start: int, end: int, sentence: TextSpan | None) 
     after = text[end + 1 : sentence.end]
     if found := _SPEAKER_AFTER.match(after):
         return clean_speaker(found.group("speaker") or found.group("subject"))
-    before = text[sentence.start : max(sentence.start, start - 1)]
+    before_end = max(sentence.start, start - 1)
+    before = text[max(sentence.start, before_end - _BEFORE_REACH) : before_end]
     if found := _SPEAKER_BEFORE.search(before):
         return clean_speaker(found.group("speaker"))
     return None
