@@ -115,6 +115,37 @@ def date_line(line: str) -> DateLine | None:
     return DateLine(value=value, updated=bool(_UPDATED.search(line[:start])))
 
 
+# `LONDON, March 3 (Reuters) - ...` or `KYIV — ...`: a wire dateline opening the story.
+_WIRE_DATELINE = re.compile(
+    r"^(?P<city>[A-ZÀ-ÞА-ЯІЇЄҐ][A-ZÀ-ÞА-ЯІЇЄҐ.'\- ]{1,30}[A-ZÀ-ÞА-ЯІЇЄҐ])"
+    r"(?:,\s*[A-Z][a-z]+\.?\s+\d{1,2})?\s*(?:\((?P<publisher>[^()]{2,40})\))?\s*[-\u2013\u2014]{1,2}\s+"
+)
+
+
+@dataclass(frozen=True)
+class WireDateline:
+    city: str  # as a name: "Prague", not "PRAGUE"
+    publisher: str | None  # the wire's, in parentheses: "Reuters"
+    rest: str  # the paragraph after it
+
+
+def wire_dateline(paragraph: str) -> WireDateline | None:
+    """`PRAGUE (Reuters) - The ...` -> ("Prague", "Reuters", "The ..."): the dateline that
+    opens a wire story's first paragraph, which is no part of its text (nor a keyword)."""
+    match = _WIRE_DATELINE.match(paragraph)
+    if match is None:
+        return None
+    city = match.group("city").strip()
+    if len(city.split()) > 3 or find_date(city):
+        return None
+    publisher = match.group("publisher")
+    return WireDateline(
+        city=city.title(),
+        publisher=publisher.strip() if publisher else None,
+        rest=paragraph[match.end() :],
+    )
+
+
 def dateline(line: str) -> tuple[str, str] | None:
     """`City • Publisher` -> (city, publisher): two short Capitalised parts and a bullet."""
     if len(line) > 60 or not re.search(r"[•·|]", line):

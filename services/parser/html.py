@@ -18,6 +18,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
+from services.parser.chrome import wire_dateline
 from services.parser.metadata import (
     canonical_url,
     clean_authors,
@@ -82,6 +83,10 @@ def extract_html(
         paragraphs, sections = fragment_blocks(tree), []
         if len(paragraphs) > 1 and title and _same_text(paragraphs[0], title):
             paragraphs.pop(0)  # the headline, read as the first block
+    wire = wire_dateline(paragraphs[0]) if paragraphs else None
+    if wire is not None:
+        # As the plain-text parser does: the dateline is the article's, not its text's.
+        paragraphs[0:1] = [wire.rest] if wire.rest else []
     if sum(len(p) for p in paragraphs) < _MIN_TEXT_CHARS:
         raise Rejected("no_text", "no article text found in the HTML page")
     text = "\n\n".join(paragraphs)
@@ -98,7 +103,8 @@ def extract_html(
         modified_at=dates.modified_at,
         language=language if language and language_fits_text(language, text) else None,
         canonical_url=canonical_url(tree, _str(document.url), url),
-        publisher=_str(document.sitename),
+        dateline=wire.city if wire is not None else None,
+        publisher=_str(document.sitename) or (wire.publisher if wire is not None else None),
         section=section[0] if section else None,
         categories=_strings(document.categories),
         tags=_strings(_split_terms([*(document.tags or []), *meta_values(tree, "article:tag")])),

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.parser import chrome
-from services.parser.dates import find_date
 from shared.errors import Rejected
 from shared.events import Article, Section
 
@@ -25,11 +24,6 @@ _MAX_TITLE_CHARS = 300
 # every line would still be read against each chrome rule.
 _MAX_PARAGRAPHS = 20_000
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "»", "'", ")")
-# `LONDON, March 3 (Reuters) - ...` or `KYIV — ...`: a wire dateline opening the story.
-_WIRE_DATELINE = re.compile(
-    r"^(?P<city>[A-ZÀ-ÞА-ЯІЇЄҐ][A-ZÀ-ÞА-ЯІЇЄҐ.'\- ]{1,30}[A-ZÀ-ÞА-ЯІЇЄҐ])"
-    r"(?:,\s*[A-Z][a-z]+\.?\s+\d{1,2})?\s*(?:\((?P<publisher>[^()]{2,40})\))?\s*[-\u2013\u2014]{1,2}\s+"
-)
 
 
 @dataclass
@@ -256,16 +250,12 @@ def _could_be_title(line: str) -> bool:
 
 
 def _strip_wire_dateline(paragraph: str, fields: _Fields) -> str:
-    match = _WIRE_DATELINE.match(paragraph)
-    if match is None or fields.dateline is not None:
+    found = chrome.wire_dateline(paragraph) if fields.dateline is None else None
+    if found is None:
         return paragraph
-    city = match.group("city").strip()
-    if len(city.split()) > 3 or find_date(city):
-        return paragraph
-    fields.dateline = city.title()
-    if match.group("publisher"):
-        fields.publisher = fields.publisher or match.group("publisher").strip()
-    return paragraph[match.end() :]
+    fields.dateline = found.city
+    fields.publisher = fields.publisher or found.publisher
+    return found.rest
 
 
 def _hard_wrapped(lines: list[str]) -> bool:

@@ -197,3 +197,19 @@ def test_authors_are_names_not_bylines(byline: str, names: list[str]) -> None:
 def test_a_summary_fragment_is_still_an_article() -> None:
     article = extract_html("<p>Short teaser about the bridge reopening on Thursday.</p>", None)
     assert article.text == "Short teaser about the bridge reopening on Thursday."
+
+
+def test_a_wire_dateline_is_the_articles_dateline_not_its_text() -> None:
+    # As the plain-text parser reads it: "PRAGUE (Reuters) -" was kept in the text, where it
+    # became a keyword and a lead mention of the city.
+    story = "".join(
+        f"<p>{'PRAGUE (Reuters) - ' if n == 0 else ''}Deliveries of Skoda cars dropped "
+        f"slightly in the quarter, the carmaker said in its report number {n}.</p>"
+        for n in range(5)
+    )
+    page = f"<html><head><title>Skoda deliveries dip</title></head><body><article>" \
+        f"<h1>Skoda deliveries dip</h1>{story}</article></body></html>"  # fmt: skip
+    article = extract_html(page, "https://wire.example.com/skoda")
+    assert article.dateline == "Prague"
+    assert article.text.startswith("Deliveries of Skoda cars dropped")
+    assert article.lead is not None and article.lead.startswith("Deliveries")
