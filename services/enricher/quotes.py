@@ -14,13 +14,18 @@ from typing import Final
 from services.enricher.text import TextSpan, split_paragraphs, split_sentences
 from shared.events import Quote
 
-_OPENERS: Final = frozenset("“„«‹")
-_CLOSERS: Final = frozenset("”»›")
+# Chinese and Japanese corner brackets too: 「...」 and, within one, 『...』.
+_OPENERS: Final = frozenset("“„«‹「『")
+_CLOSERS: Final = frozenset("”»›」』")
 _TOGGLES: Final = frozenset('"')
 # German (and Czech, Slovak, ...) close „ with “, the mark English opens with.
 _LOW_OPENER: Final = "„"
 _LOW_CLOSERS: Final = frozenset("“")
 _MIN_WORDS: Final = 2
+# Chinese and Japanese write no spaces between words: a quote of theirs is long enough by
+# its characters (two words are some four of them), not by its spaces.
+_MIN_UNSPACED_CHARS: Final = 4
+_UNSPACED_SCRIPT: Final = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _VERB: Final = (
     r"(?:said|says|say|stated|states|told\s+[\w\s]{1,30}?|added|noted|warned|announced|"
     r"claimed|stressed|declared|insisted|wrote|explained|argued|emphasized|emphasised)"
@@ -148,7 +153,8 @@ def find_quotes(text: str) -> list[Quote]:
             )
         for start, end, closed in _quoted_spans(paragraph):
             words = text[start:end].split()
-            if len(words) < _MIN_WORDS:
+            unspaced = len(_UNSPACED_SCRIPT.findall(text, start, end))
+            if len(words) < _MIN_WORDS and unspaced < _MIN_UNSPACED_CHARS:
                 continue
             speaker = _direct_speaker(text, start, end, _sentence_at(sentences, start))
             if speaker is None:

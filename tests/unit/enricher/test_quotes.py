@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from services.enricher.quotes import find_quotes
 
 
@@ -109,3 +111,19 @@ def test_many_quotes_in_one_long_sentence_cost_linear_time() -> None:
     assert time.perf_counter() - started < 1.0
     assert len(quotes) == 1001
     assert quotes[-1].speaker == "John Smith"
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("首相は「経済を立て直す必要がある」と述べた。", "経済を立て直す必要がある"),
+        ("記者会見で『来年度から実施する』と話した。", "来年度から実施する"),
+        ("他说：“我们必须加快改革。”", "我们必须加快改革。"),
+    ],
+)
+def test_chinese_and_japanese_quotes_are_found_without_spaces(text: str, quoted: str) -> None:
+    assert [q.text for q in find_quotes(text) if q.kind == "direct"] == [quoted]
+
+
+def test_a_quoted_single_character_is_no_quote() -> None:
+    assert find_quotes("彼は「はい」と答えた。") == []
