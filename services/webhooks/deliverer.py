@@ -8,7 +8,9 @@ For an entry (a match, or a digest of held matches) the deliverer
 3. when the alert is paused (its last POST failed), puts it back for the end of the pause,
    without using an attempt, so a receiver that is down costs one POST per backoff, not
    one per match; likewise while another copy of the same delivery is being POSTed;
-4. past the alert's rate (POSTs per minute), holds a single match for the window's digest;
+4. while a quarter of the worker's POSTs are the alert's (a slow receiver), puts it back
+   likewise, so one alert cannot take every slot from the others;
+   past the alert's rate (POSTs per minute), holds a single match for the window's digest;
 5. POSTs, signed, and returns the records to write on the ack's transaction: delivered
    (2xx); a retry scheduled and the alert paused (5xx, 408, 429, timeout, connection
    error); a dead letter and the `failed` count (a permanent failure, the last attempt,
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,6 +58,9 @@ class DeliveryPolicy:
     max_backoff_s: float
     dlq_max_payload_bytes: int
     dlq_max_length: int
+    # POSTs one alert may have under way in this worker at once, so a slow receiver that
+    # still answers 2xx cannot take every slot and hold up the other alerts' deliveries.
+    posts_per_alert: int = 4
 
 
 def _with_release(
@@ -90,6 +96,7 @@ class WebhookDeliverer:
         self.clock = clock
         self.rng = rng or random.Random()
         self.source_stream = queue.alert_keys.deliveries
+        self._under_way: Counter[str] = Counter()
 
     async def handle(self, fields: dict[bytes, bytes]) -> Forward | None:
         entry = decode_delivery(fields)
@@ -107,6 +114,25 @@ class WebhookDeliverer:
             # Spread over a second, so a recovered receiver is not met by all at once.
             due = now + paused_ms / 1000 + self.rng.uniform(0.0, 1.0)
             return Forward(lambda pipe: self.queue.schedule(pipe, entry, entry.attempt, due))
+        if self._under_way[alert.name] >= self.policy.posts_per_alert:
+            # Taken before any await, so concurrent deliveries of one alert see each other.
+            due = now + self.rng.uniform(0.5, 1.5)
+            return Forward(lambda pipe: self.queue.schedule(pipe, entry, entry.attempt, due))
+        self._under_way[alert.name] += 1
+        try:
+            return await self._claim_and_post(alert, entry, matches, now)
+        finally:
+            self._under_way[alert.name] -= 1
+            if not self._under_way[alert.name]:
+                del self._under_way[alert.name]
+
+    async def _claim_and_post(
+        self,
+        alert: AlertDefinition,
+        entry: DeliveryEntry,
+        matches: tuple[AlertMatch, ...],
+        now: float,
+    ) -> Forward:
         if not await self.queue.claim_probe(self.redis, alert.name, self._sending_hold_ms):
             due = now + self.rng.uniform(0.5, 1.5)
             return Forward(lambda pipe: self.queue.schedule(pipe, entry, entry.attempt, due))

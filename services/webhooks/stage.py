@@ -41,6 +41,8 @@ def policy_of(settings: Settings) -> DeliveryPolicy:
         max_backoff_s=settings.webhook_max_backoff_s,
         dlq_max_payload_bytes=settings.dlq_max_payload_bytes,
         dlq_max_length=settings.dlq_max_length,
+        # A quarter of the slots: one slow receiver leaves three quarters to the others.
+        posts_per_alert=max(1, settings.webhook_concurrency // 4),
     )
 
 

@@ -34,7 +34,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def rig(settings: Settings, redis: Redis) -> AsyncIterator[Rig]:
-    async with webhook_rig(settings, redis) as made:
+    # Five POSTs of one alert at once (a quarter of 20 slots): these tests send five at once.
+    async with webhook_rig(settings, redis, webhook_concurrency=20) as made:
         yield made
 
 
@@ -67,7 +68,7 @@ async def test_a_failing_receiver_is_retried_later_while_other_alerts_are_delive
 ) -> None:
     # Two alerts on two receivers: one answers 500 for a while, the other is fine. Enough
     # attempts that the waits' fixed halves (0.1 + 0.2 + 0.4 + 0.5 * 7 s) outlast the outage.
-    async with webhook_rig(settings, redis, webhook_max_attempts=10) as rig:
+    async with webhook_rig(settings, redis, webhook_max_attempts=10, webhook_concurrency=20) as rig:
         await _down_and_up(rig)
 
 
@@ -100,6 +101,26 @@ async def _down_and_up(rig: Rig) -> None:
         assert await _dead_letters(rig) == []
     finally:
         healthy.stop()
+
+
+async def test_a_slow_receiver_takes_a_quarter_of_the_slots_and_gets_everything(
+    settings: Settings, redis: Redis
+) -> None:
+    """A receiver that answers 2xx, slowly, got every delivery of its alert POSTed at once,
+    each holding a slot: with a few such alerts nothing was left for the others. One alert
+    has a quarter of the worker's POSTs (2 of 8 here); the rest wait, without an attempt."""
+    async with webhook_rig(settings, redis, webhook_concurrency=8) as rig:
+        rig.receiver.delay_s = 0.3
+        await rig.add("slow")
+        for n in range(5):
+            await rig.publish("slow", f"s{n}")
+        await rig.step()
+        assert rig.receiver.posts == 2
+        assert await rig.redis.zcard(rig.deliverer.queue.keys.retries) == 3
+        await rig.run_until(lambda: _count(rig, "slow", 5), 20, "every delivery, in turn")
+        assert sorted(rig.receiver.article_ids("slow")) == [f"s{n}" for n in range(5)]
+        assert not rig.receiver.duplicates and await rig.figures("slow") == (5, 0)
+        assert await _dead_letters(rig) == []
 
 
 async def _count(rig: Rig, alert: str, n: int) -> bool:
