@@ -24,7 +24,7 @@ from shared.store.postgres_reads import ReadConnections
 from shared.store.read_side import SqlReadSide
 from shared.store.read_sql import ReadQueries, Row, postgres_dialect
 from shared.store.side_tables import BACKFILL_BATCH, BACKFILLED, side_schema, side_writes
-from shared.store.storable import without_nul
+from shared.store.storable import storable
 from shared.store.store_errors import postgres_failure
 from shared.store.story_tables import (
     STORIES_BACKFILLED,
@@ -322,7 +322,7 @@ class PostgresStore(SqlReadSide):
         return outcomes
 
     async def _write_article(self, conn: AsyncConnection[TupleRow], event: ArticleEvent) -> None:
-        row = without_nul(ArticleRow.of(event))
+        row = storable(ArticleRow.of(event))
         values = (
             row.id, row.trace_id, row.url, row.title, row.body, row.source, row.language,
             row.published_at, row.word_count, row.event_json,

@@ -21,7 +21,7 @@ from shared.store.facet_rows import facet_rows, stored_time
 from shared.store.read_side import SqlReadSide
 from shared.store.read_sql import ReadQueries, Row, sqlite_dialect
 from shared.store.side_tables import BACKFILL_BATCH, BACKFILLED, side_schema, side_writes
-from shared.store.storable import without_nul
+from shared.store.storable import storable
 from shared.store.store_errors import sqlite_failure
 from shared.store.story_tables import (
     STORIES_BACKFILLED,
@@ -209,7 +209,7 @@ class SqliteStore(SqlReadSide):
         return outcomes
 
     async def _write_article(self, event: ArticleEvent) -> None:
-        row = without_nul(ArticleRow.of(event))
+        row = storable(ArticleRow.of(event))
         now = datetime.now(UTC).isoformat()
         published = stored_time(row.published_at) if row.published_at else None
         values = (

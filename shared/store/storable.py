@@ -5,11 +5,18 @@ and in `jsonb` (`\\u0000`), so an article with one in any field would be lost th
 kept by SQLite. It never carries meaning in an article: it is dropped from every text, on
 both stores, so both hold the same. The id is the exception: dropping a character from it
 could make it another article's id, so such a row is refused instead.
+
+A `published_at` near the ends of Python's calendar is refused too: PostgreSQL holds
+9999-12-31T23:00-05:00 (year 10000 in UTC) and dates before year 1, but psycopg cannot give
+them back, so one such article stored broke every listing and search that came to it.
+SQLite's column could not hold it either. A day's margin at each end covers any session
+time zone the dates are read back in.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -21,6 +28,24 @@ _NUL = "\x00"
 # How orjson writes NUL inside a JSON string; a text holding a literal backslash-u0000
 # matches too, and then the event is merely re-encoded unchanged.
 _NUL_ESCAPE = "\\u0000"
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def storable(row: ArticleRow) -> ArticleRow:
+    """The row as both stores take it: without NUL, with a date they can give back."""
+    published = row.published_at
+    if published is not None:
+        # A time without an offset is taken as UTC (PostgreSQL reads it in its session zone,
+        # within the day of margin).
+        aware = published if published.tzinfo else published.replace(tzinfo=UTC)
+        if not _EARLIEST <= aware <= _LATEST:
+            raise Rejected(
+                "store_rejected",
+                f"published_at {published.isoformat()} is outside the dates the store can "
+                f"give back ({_EARLIEST.date()} to {_LATEST.date()} UTC)",
+            )
+    return without_nul(row)
 
 
 def without_nul(row: ArticleRow) -> ArticleRow:

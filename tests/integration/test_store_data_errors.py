@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import string
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -18,6 +19,7 @@ from services.sink.save import save_event
 from shared.errors import Rejected, Unavailable
 from shared.events import Article, ArticleEvent, Enrichment, Raw, Source
 from shared.settings import Settings
+from shared.store.article_query import ArticleQuery
 from shared.store.article_store import ArticleStore
 from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
@@ -104,6 +106,32 @@ async def test_an_id_with_a_nul_byte_is_rejected_not_changed(store: ArticleStore
     with pytest.raises(Rejected) as refused:
         await store.upsert(article("Text.", article_id="a\x001"))
     assert refused.value.reason == "store_rejected"
+
+
+@pytest.mark.parametrize(
+    "published_at",
+    [
+        # Year 10000 in UTC, and a year before 1: PostgreSQL holds both, Python cannot.
+        datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(1, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=5))),
+    ],
+)
+async def test_a_date_no_reader_can_give_back_is_rejected_not_stored(
+    store: ArticleStore, published_at: datetime
+) -> None:
+    # A feed's or a submission's date hint reaches the store unchecked. Stored, one such
+    # article broke every listing and search that came to it ("timestamp too large").
+    dated = article("Dated beyond the calendar.", article_id="far")
+    dated = dated.model_copy(
+        update={"article": dated.article.model_copy(update={"published_at": published_at})}  # type: ignore[union-attr]
+    )
+    with pytest.raises(Rejected) as refused:
+        await store.upsert(dated)
+    assert refused.value.reason == "store_rejected"
+    assert "published_at" in str(refused.value)
+    await store.upsert(article("Dated beyond the calendar? No.", article_id="next"))
+    assert [item.id for item in (await store.search(ArticleQuery())).items] == ["next"]
+    assert [hit.id for hit in await store.search_text("calendar")] == ["next"]
 
 
 async def test_a_database_that_is_down_is_unavailable(table_name: str) -> None:
