@@ -1,16 +1,17 @@
 """The database and Redis URLs, checked once when the settings are read.
 
-A URL with a scheme nothing here can use, or a port that is not a number, is refused at
-start-up with a message that names the variable and shows the URL with its password
-masked, instead of reaching a driver that would quote it back whole in an error at every
-restart.
+A URL with a scheme nothing here can use, a port that is not a number, or (DATABASE_URL) a
+% escape libpq would refuse, is refused at start-up with a message that names the variable
+and shows the URL with its password masked, instead of reaching a driver that would quote
+it back whole in an error at every restart.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import SplitResult, urlsplit
 
-from shared.secret_text import MASK
+from shared.secret_text import MASK, masked
 
 # psycopg (libpq) takes postgresql:// and postgres://; SQLAlchemy-style postgresql+psycopg://
 # is accepted as a convenience and handed on as postgresql://.
@@ -20,6 +21,9 @@ DATABASE_SCHEMES = {
     "postgresql+psycopg": "postgresql",
 }
 REDIS_SCHEMES = {"redis": "redis", "rediss": "rediss", "unix": "unix"}
+# libpq decodes every part of a postgresql:// URL and refuses a % that starts no escape, or
+# %00, quoting the part in its error: a password with a bare % (`50%off`) was printed whole.
+_BAD_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})|%00")
 
 
 def masked_url(url: str) -> str:
@@ -55,6 +59,17 @@ def checked_url(variable: str, url: str, schemes: dict[str, str]) -> str:
     if port is None and parts.netloc.rpartition("@")[2].endswith(":"):
         raise ValueError(f"{variable} has an empty port: {shown}")
     return schemes[scheme] + url[len(parts.scheme) :]
+
+
+def checked_database_url(url: str) -> str:
+    """`checked_url` for DATABASE_URL, whose escapes libpq must also accept."""
+    checked = checked_url("DATABASE_URL", url, DATABASE_SCHEMES)
+    if _BAD_ESCAPE.search(url):
+        raise ValueError(
+            "DATABASE_URL has a % that starts no escape (or %00), which PostgreSQL refuses; "
+            f"write a % in the password as %25: {masked(masked_url(url))}"
+        )
+    return checked
 
 
 def _split(url: str) -> SplitResult | None:

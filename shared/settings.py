@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.server_urls import DATABASE_SCHEMES, REDIS_SCHEMES, checked_url
+from shared.server_urls import REDIS_SCHEMES, checked_database_url, checked_url
 
 # Which requests the api writes an access line for (services/api/access_log.py).
 AccessLogChoice = Literal["writes", "all", "off"]
@@ -370,7 +370,7 @@ class Settings(BaseSettings):
     def _usable_database_url(cls, url: SecretStr | None) -> SecretStr | None:
         if url is None or not url.get_secret_value():
             return None
-        return SecretStr(checked_url("DATABASE_URL", url.get_secret_value(), DATABASE_SCHEMES))
+        return SecretStr(checked_database_url(url.get_secret_value()))
 
     @property
     def uses_postgres(self) -> bool:

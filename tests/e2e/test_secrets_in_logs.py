@@ -62,6 +62,12 @@ def base_env(redis_url: str, stream_prefix: str) -> dict[str, str]:
             f"postgresql://newsflow:{PASSWORD}@127.0.0.1:five/news",
             "postgresql://newsflow:***@127.0.0.1:five/news",
         ),
+        (
+            # A % in the password not written %25: libpq's error quoted the password alone.
+            "DATABASE_URL",
+            f"postgresql://newsflow:50%off-{PASSWORD}@127.0.0.1:5432/news",
+            "postgresql://newsflow:***@127.0.0.1:5432/news",
+        ),
         ("REDIS_URL", f"http://:{PASSWORD}@127.0.0.1:6379/0", "http://:***@127.0.0.1:6379/0"),
     ],
 )

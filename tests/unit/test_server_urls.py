@@ -22,6 +22,7 @@ def settings_with(**env: str | None) -> Settings:
         ("postgres://u:pw@db/news", "postgresql://u:pw@db/news"),
         ("postgresql+psycopg://u:pw@db/news", "postgresql://u:pw@db/news"),
         ("postgresql:///news?host=/run/postgresql", "postgresql:///news?host=/run/postgresql"),
+        ("postgresql://u:50%25off@db/news", "postgresql://u:50%25off@db/news"),
     ],
 )
 def test_database_urls_are_normalized_for_psycopg(given: str, used: str) -> None:
@@ -54,6 +55,18 @@ def test_redis_urls_of_every_supported_scheme_are_accepted(url: str) -> None:
             f"postgresql://user:{PASSWORD}@db:port/news",
             "postgresql://user:***@db:port/news",
         ),
+        # libpq refuses a % that starts no escape, and %00, quoting the password whole.
+        (
+            "DATABASE_URL",
+            f"postgresql://user:50%off-{PASSWORD}@db/news",
+            "postgresql://user:***@db/news",
+        ),
+        (
+            "DATABASE_URL",
+            f"postgresql://user:{PASSWORD}%00@db/news",
+            "postgresql://user:***@db/news",
+        ),
+        ("DATABASE_URL", f"postgresql://user@db/news?password={PASSWORD}%", "password=***"),
         ("REDIS_URL", f"http://:{PASSWORD}@r:6379/0", "http://:***@r:6379/0"),
         ("REDIS_URL", f"redis://:{PASSWORD}@r:63x79/0", "redis://:***@r:63x79/0"),
         ("REDIS_URL", f"redis://:{PASSWORD}@r:99999/0", "redis://:***@r:99999/0"),
