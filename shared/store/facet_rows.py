@@ -23,6 +23,16 @@ SIDE_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# A value is indexed by its first INDEXED_CHARS characters: a PostgreSQL btree index takes
+# at most 2704 bytes a row, and a page's site name or byline can be any length (PostgreSQL
+# refused the whole article, SQLite kept it). No name is that long; the event keeps it whole.
+INDEXED_CHARS = 200
+
+
+def indexed(value: str) -> str:
+    return value[:INDEXED_CHARS]
+
+
 @dataclass(frozen=True)
 class FacetRows:
     by_table: dict[str, list[tuple[Any, ...]]]
@@ -36,9 +46,10 @@ def facet_rows(event: dict[str, Any]) -> FacetRows:
     seen: dict[str, set[str]] = {name: set() for name in SIDE_TABLES}
 
     def add(table: str, unique: str, row: tuple[Any, ...]) -> None:
+        unique = indexed(unique)
         if unique and unique not in seen[table]:
             seen[table].add(unique)
-            rows[table].append(row)
+            rows[table].append(tuple(indexed(v) if isinstance(v, str) else v for v in row))
 
     for country in enrichment.get("countries") or []:
         code = str(country.get("alpha2", "")).upper()

@@ -6,6 +6,9 @@ kept by SQLite. It never carries meaning in an article: it is dropped from every
 both stores, so both hold the same. The id is the exception: dropping a character from it
 could make it another article's id, so such a row is refused instead.
 
+`source` and `language` are indexed: they are cut to their first `INDEXED_CHARS`
+characters (facet_rows.py), as the side tables' values are.
+
 A `published_at` near the ends of Python's calendar is refused too: PostgreSQL holds
 9999-12-31T23:00-05:00 (year 10000 in UTC) and dates before year 1, but psycopg cannot give
 them back, so one such article stored broke every listing and search that came to it.
@@ -23,6 +26,7 @@ import orjson
 
 from shared.errors import Rejected
 from shared.store.article_store import ArticleRow
+from shared.store.facet_rows import indexed
 
 _NUL = "\x00"
 # How orjson writes NUL inside a JSON string; a text holding a literal backslash-u0000
@@ -33,7 +37,8 @@ _LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def storable(row: ArticleRow) -> ArticleRow:
-    """The row as both stores take it: without NUL, with a date they can give back."""
+    """The row as both stores take it: without NUL, with a date they can give back and
+    indexed columns an index takes."""
     published = row.published_at
     if published is not None:
         # A time without an offset is taken as UTC (PostgreSQL reads it in its session zone,
@@ -45,7 +50,13 @@ def storable(row: ArticleRow) -> ArticleRow:
                 f"published_at {published.isoformat()} is outside the dates the store can "
                 f"give back ({_EARLIEST.date()} to {_LATEST.date()} UTC)",
             )
-    return without_nul(row)
+    row = without_nul(row)
+    # Indexed columns (facet_rows.INDEXED_CHARS); the story's members repeat them.
+    return dataclasses.replace(
+        row,
+        source=indexed(row.source) if row.source else row.source,
+        language=indexed(row.language) if row.language else row.language,
+    )
 
 
 def without_nul(row: ArticleRow) -> ArticleRow:

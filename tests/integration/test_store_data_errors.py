@@ -17,10 +17,20 @@ from redis.asyncio import Redis
 
 from services.sink.save import save_event
 from shared.errors import Rejected, Unavailable
-from shared.events import Article, ArticleEvent, Enrichment, Raw, Source
+from shared.events import (
+    Article,
+    ArticleEvent,
+    Enrichment,
+    Entity,
+    LanguageGuess,
+    Raw,
+    Source,
+    StoryLink,
+)
 from shared.settings import Settings
 from shared.store.article_query import ArticleQuery
 from shared.store.article_store import ArticleStore
+from shared.store.facet_rows import INDEXED_CHARS
 from shared.store.postgres import PostgresStore
 from shared.store.sqlite import SqliteStore
 from shared.streams import Fields, StreamNames, decode_event_entry, encode_json
@@ -132,6 +142,39 @@ async def test_a_date_no_reader_can_give_back_is_rejected_not_stored(
     await store.upsert(article("Dated beyond the calendar? No.", article_id="next"))
     assert [item.id for item in (await store.search(ArticleQuery())).items] == ["next"]
     assert [hit.id for hit in await store.search_text("calendar")] == ["next"]
+
+
+async def test_names_too_long_for_an_index_are_indexed_by_their_start(
+    store: ArticleStore,
+) -> None:
+    # A page's og:site_name (the source when the submission names none) or byline can be
+    # any length; PostgreSQL's btree index takes at most 2704 bytes a row and refused the
+    # whole article, which SQLite kept. Random CJK: 3 bytes a character, incompressible.
+    rng = random.Random(5)
+    name = "".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(1500))
+    event = article("Text of a page with a long site name.", source=None)
+    event = event.model_copy(
+        update={
+            "article": event.article.model_copy(update={"publisher": name, "authors": [name]}),  # type: ignore[union-attr]
+            "enrichment": Enrichment(
+                word_count=8,
+                reading_time_s=2,
+                language=LanguageGuess(code=name, confidence=0.5),
+                entities=[Entity(type="organisation", text=name, label="ORG", count=1, offsets=[])],
+                story=StoryLink(id="story-1", size=1, new=True),
+            ),
+        }
+    )
+    await store.upsert(event)
+    stored = await store.get("a1")
+    assert stored is not None and stored.article is not None
+    assert stored.article.publisher == name and stored.article.authors == [name]
+    [item] = (await store.search(ArticleQuery())).items
+    assert item.source == name[:INDEXED_CHARS] and item.language == name[:INDEXED_CHARS]
+    [author] = await store.top(ArticleQuery(), "authors")
+    assert author.value == name[:INDEXED_CHARS]
+    detail = await store.story("story-1")
+    assert detail is not None and [a.id for a in detail.articles] == ["a1"]
 
 
 async def test_a_database_that_is_down_is_unavailable(table_name: str) -> None:
