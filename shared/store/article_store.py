@@ -92,7 +92,8 @@ class ArticleStore(Protocol):
     async def count(self) -> int: ...
 
     async def search_text(self, query: str, limit: int = 20) -> list[StoredArticle]:
-        """Words, all of them, in title or text: what `newsflow search` prints."""
+        """Matches in title or text, `query` in the read side's web-search syntax (words,
+        "a phrase", a OR b, -word: article_query.py): what `newsflow search` prints."""
 
     # The read side (read_sql.py, the same SQL for both stores). Every method raises
     # QueryError for a malformed query, facet or interval, and nothing else for user input.

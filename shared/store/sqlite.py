@@ -15,7 +15,7 @@ from shared.alerts.definition import AlertDefinition
 from shared.errors import Unavailable
 from shared.events import ArticleEvent
 from shared.store import alert_rows
-from shared.store.article_query import QueryError
+from shared.store.article_query import QueryError, parse_websearch, to_fts5
 from shared.store.article_store import ArticleRow, StoredArticle
 from shared.store.facet_rows import facet_rows, stored_time
 from shared.store.read_side import SqlReadSide
@@ -297,9 +297,14 @@ class SqliteStore(SqlReadSide):
 
 
 def _fts_query(query: str) -> str:
-    """Words as FTS5 string literals, ANDed: user input never reaches FTS5's query syntax."""
-    words = [word.replace('"', '""') for word in query.split()]
-    return " ".join(f'"{word}"' for word in words) or '""'
+    """The read side's web-search syntax (article_query.py), rendered as FTS5 from its parse:
+    `newsflow search` checks its words as the api's q, and PostgreSQL reads them so (each
+    word an FTS5 literal searched `-bananas` as bananas). User input never reaches FTS5's
+    query syntax; a query with no word to search for matches nothing."""
+    try:
+        return to_fts5(parse_websearch(query))
+    except QueryError:
+        return '""'
 
 
 EXPORT_BATCH = 500

@@ -61,6 +61,34 @@ async def test_search_snippets_are_plain_text_of_the_body(store: ArticleStore) -
     assert set(hit.snippet.replace("…", " ").split()) <= body_words, hit.snippet
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("apples bananas", ["c"]),
+        ("apples OR bananas", ["a", "b", "c"]),
+        ('"apples grow"', ["a"]),
+        ("apples -bananas", ["a"]),
+        ('grow -"bananas grow"', ["a"]),
+    ],
+)
+async def test_search_text_reads_the_web_search_syntax_of_the_read_side(
+    store: ArticleStore, query: str, expected: list[str]
+) -> None:
+    # `newsflow search` checks its words as the api's q and PostgreSQL reads them so;
+    # SQLite searched `-bananas` as the word bananas: the one article it was to leave out.
+    for article_id, text in (
+        ("a", "Apples grow in orchards."),
+        ("b", "Bananas grow in plantations."),
+        ("c", "Apples and bananas, together."),
+    ):
+        await store.upsert(
+            parsed(text, url=f"https://example.com/{article_id}").model_copy(
+                update={"id": article_id}
+            )
+        )
+    assert sorted(hit.id for hit in await store.search_text(query)) == expected
+
+
 async def test_search_input_is_never_query_syntax(store: ArticleStore) -> None:
     await store.upsert(parsed(SEED.read_text()))
     for query in ['"', "AND OR NOT", "title:x", "(*", "a' OR 1=1 --"]:
