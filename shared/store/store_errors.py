@@ -4,7 +4,8 @@
   tsvector's 1 MB): it would refuse it again on every retry, so it is `Rejected` and
   dead-lettered at once, and the next article is stored.
 * The database cannot be reached (refused connection, shutdown, lost connection, disk full,
-  locked): the article is fine, it is `Unavailable`, kept pending and the stage pauses.
+  locked) or cannot be written (read-only: a standby after a failover, maintenance): the
+  article is fine, it is `Unavailable`, kept pending and the stage pauses.
 * Anything else is returned as it is: retried like any failure, then dead-lettered.
 
 psycopg files `ProgramLimitExceeded` (SQLSTATE class 54) under `OperationalError`, the
@@ -24,6 +25,15 @@ from shared.secret_text import masked
 REASON = "store_rejected"
 
 
+# psycopg files "cannot execute INSERT in a read-only transaction" (SQLSTATE 25006) under
+# InternalError: retried as a failure, every article was dead-lettered during a failover.
+_CANNOT_WRITE_NOW = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    pg_errors.ReadOnlySqlTransaction,
+)
+
+
 class QueryTooSlow(Unavailable):
     """A read cut off by the statement timeout: the store is up, the query too broad for it
     (its message says so, for the caller)."""
@@ -32,7 +42,7 @@ class QueryTooSlow(Unavailable):
 def postgres_failure(exc: psycopg.Error) -> Exception:
     if isinstance(exc, psycopg.DataError | psycopg.IntegrityError | pg_errors.ProgramLimitExceeded):
         return Rejected(REASON, f"PostgreSQL refused the article: {_described(exc)}")
-    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+    if isinstance(exc, _CANNOT_WRITE_NOW):
         return Unavailable(f"PostgreSQL: {_described(exc)}")
     return exc
 

@@ -6,6 +6,7 @@ Both stores, against real databases (issue 11: a 120k-word article and NUL bytes
 
 from __future__ import annotations
 
+import asyncio
 import random
 import string
 from datetime import datetime, timedelta, timezone
@@ -181,6 +182,39 @@ async def test_a_database_that_is_down_is_unavailable(table_name: str) -> None:
     store = PostgresStore("postgresql://postgres@127.0.0.1:1/test", table_name)
     with pytest.raises(Unavailable):
         await store.upsert(article("Text."))
+
+
+async def test_a_read_only_database_keeps_the_article_pending_until_it_is_writable(
+    settings: Settings, redis: Redis, database_url: str
+) -> None:
+    # A failover lands the sink on a standby, or maintenance sets the database read-only:
+    # every write fails with "cannot execute INSERT in a read-only transaction". That is an
+    # outage, not the article's fault; it was retried as a failure and dead-lettered.
+    names = StreamNames(settings.stream_prefix)
+    settings = settings.model_copy(update={"outage_pause_max_s": 0.5})
+    writable = PostgresStore(database_url, settings.table_name)
+    await writable.open()
+    await writable.close()
+    read_only = f"{database_url}?options=-c%20default_transaction_read_only%3Don"
+    store = PostgresStore(read_only, settings.table_name)
+    await store.open()
+
+    async def sink(fields: Fields) -> None:
+        await save_event(store, decode_event_entry(fields))
+
+    try:
+        async with running(settings, sink, stage="sink"):
+            await redis.xadd(names.enriched, encode_json(article("Stored later.").to_json()))
+            # Long enough for every retry of a failure (50 ms doubling, 5 times) to run out.
+            await asyncio.sleep(4)
+            assert await redis.xlen(names.dlq) == 0
+            assert (await redis.xpending(names.enriched, "sink"))["pending"] == 1
+            store.url = database_url  # the primary is back
+            await wait_for(lambda: _count_is(store, 1), within=20)
+        assert await redis.xlen(names.dlq) == 0
+    finally:
+        await store.close()
+        drop_store_tables(database_url, settings.table_name)
 
 
 @pytest.mark.parametrize("kind", ["postgres", "sqlite"])
