@@ -72,4 +72,5 @@ def facet_rows(event: dict[str, Any]) -> FacetRows:
 def stored_time(value: datetime) -> str:
     """A time as SQLite stores it: UTC, fixed width, so text order is time order."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    # isoformat, not strftime: strftime's %Y writes year 999 as "999", not "0999".
+    return aware.astimezone(UTC).isoformat(timespec="microseconds")

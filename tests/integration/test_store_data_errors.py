@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 import string
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -143,6 +143,29 @@ async def test_a_date_no_reader_can_give_back_is_rejected_not_stored(
     await store.upsert(article("Dated beyond the calendar? No.", article_id="next"))
     assert [item.id for item in (await store.search(ArticleQuery())).items] == ["next"]
     assert [hit.id for hit in await store.search_text("calendar")] == ["next"]
+
+
+async def test_a_date_before_year_1000_keeps_its_order_and_reads_back(store: ArticleStore) -> None:
+    # SQLite keeps times as fixed-width text, so text order is time order; strftime wrote
+    # year 999 as "999-...": it sorted after 2024, and reading it back failed (newsflow
+    # search, /api/counts).
+    for article_id, year in (("old", 999), ("new", 2024)):
+        dated = article("An article from long ago.", article_id=article_id)
+        published = datetime(year, 3, 1, tzinfo=UTC)
+        await store.upsert(
+            dated.model_copy(
+                update={"article": dated.article.model_copy(update={"published_at": published})}  # type: ignore[union-attr]
+            )
+        )
+    hits = await store.search_text("ago")
+    assert sorted((hit.id, hit.published_at) for hit in hits) == [
+        ("new", datetime(2024, 3, 1, tzinfo=UTC)),
+        ("old", datetime(999, 3, 1, tzinfo=UTC)),
+    ]
+    page = await store.search(ArticleQuery(sort="oldest"))
+    assert [item.id for item in page.items] == ["old", "new"]
+    buckets = await store.counts(ArticleQuery(date_to=datetime(999, 5, 1, tzinfo=UTC)), "month")
+    assert [(b.start.isoformat(), b.count) for b in buckets if b.count] == [("0999-03-01", 1)]
 
 
 async def test_names_too_long_for_an_index_are_indexed_by_their_start(
