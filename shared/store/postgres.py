@@ -475,9 +475,9 @@ class _Executor:
 
     async def stream(self, text: str, params: Sequence[object]) -> AsyncIterator[Row]:
         """A connection of its own with a server-side cursor: memory stays one batch, and
-        the store's connection stays free for other requests meanwhile."""
+        the store's connections stay free for other requests meanwhile."""
         async with (
-            await AsyncConnection.connect(self.store.url) as conn,
+            self.store._reads.streaming() as conn,
             conn.cursor(name="newsflow_export") as cursor,
         ):
             cursor.itersize = EXPORT_BATCH

@@ -6,14 +6,20 @@ it) every request would queue behind the slowest query: its reads take connectio
 pool, each under a statement timeout, so a query too broad for the store is cut off and
 answered, not left holding a connection for minutes.
 
+An export streams for as long as its client takes to download it, so it holds no pooled
+connection: it reads through a connection of its own. With a pool those are at most as many
+as the pool's, each under the same timeout: one each, however many ran, let a few dozen
+slow downloads take every connection PostgreSQL has, the sink's too.
+
 Either way a read that fails for the database's sake (unreachable, restarting, the timeout,
 no pooled connection free in time) is `Unavailable`: the api answers it with a 503.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import psycopg
 from psycopg import AsyncConnection
@@ -47,15 +53,43 @@ class ReadConnections:
         self.timeout_s = timeout_s
         self.wait_s = wait_s
         self._pool: AsyncConnectionPool[Connection] | None = None
+        self._streams = asyncio.Semaphore(pool_size) if pool_size > 0 else None
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        try:
+        with self._failures():
             if self.pool_size <= 0:
                 yield await self.shared()
                 return
             async with (await self._opened_pool()).connection(timeout=self.wait_s) as conn:
                 yield conn
+
+    @asynccontextmanager
+    async def streaming(self) -> AsyncIterator[Connection]:
+        """A connection of its own, in a transaction (a server-side cursor needs one), for a
+        read streamed as slowly as its client takes it; with a pool, one of at most
+        `pool_size` at once, under the pool's timeout."""
+        with self._failures():
+            if self._streams is not None:
+                try:
+                    await asyncio.wait_for(self._streams.acquire(), timeout=self.wait_s)
+                except TimeoutError:
+                    raise Unavailable(
+                        f"{self.pool_size} exports are running (NEWSFLOW_API_DB_CONNECTIONS): "
+                        "try again when one is done"
+                    ) from None
+            try:
+                async with await AsyncConnection.connect(self.url) as conn:
+                    await self._configure(conn)
+                    yield conn
+            finally:
+                if self._streams is not None:
+                    self._streams.release()
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        try:
+            yield
         except psycopg.errors.QueryCanceled as exc:
             raise QueryTooSlow(
                 f"the query ran longer than {self.timeout_s:g} s (NEWSFLOW_API_QUERY_TIMEOUT_S): "

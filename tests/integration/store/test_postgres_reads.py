@@ -6,13 +6,19 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import AsyncIterator
 
 import pytest
 from psycopg import AsyncConnection
 
 from shared.errors import Unavailable
+from shared.events import Article, ArticleEvent, Raw, Source
+from shared.store.article_query import ArticleQuery
+from shared.store.postgres import PostgresStore
 from shared.store.postgres_reads import ReadConnections
+from shared.store.read_models import ArticleSummary
 from shared.store.store_errors import QueryTooSlow
+from tests.store_tables import drop_store_tables
 
 pytestmark = pytest.mark.integration
 
@@ -66,3 +72,43 @@ async def test_a_database_out_of_reach_is_unavailable() -> None:
         assert "s3cret" not in str(raised.value)
     finally:
         await reads.close()
+
+
+async def test_exports_take_no_more_connections_than_the_pool_has(
+    database_url: str, table_name: str
+) -> None:
+    # Each export streamed through a connection of its own, however many ran: a few dozen
+    # slow downloads of /api/export took every connection PostgreSQL has, the sink's too.
+    writer = PostgresStore(database_url, table_name)
+    api = PostgresStore(database_url, table_name, read_pool_size=2, read_timeout_s=30)
+    running: list[AsyncIterator[ArticleSummary]] = []
+    try:
+        await writer.open()
+        await writer.upsert_many(
+            [
+                ArticleEvent(
+                    id=f"e{n}",
+                    trace_id="t",
+                    source=Source(url=f"https://example.com/{n}"),
+                    raw=Raw(content_type="text/plain"),
+                    article=Article(title="Exported", text="Text to export."),
+                )
+                for n in range(3)
+            ]
+        )
+        await api.open()
+        api._reads.wait_s = 0.5
+        running = [api.export(ArticleQuery()) for _ in range(3)]
+        for export in running[:2]:  # each client reads a row, then reads slowly
+            assert (await anext(export)).title == "Exported"
+        with pytest.raises(Unavailable):
+            await anext(running[2])
+        await running[0].aclose()  # type: ignore[attr-defined]
+        assert len([item async for item in api.export(ArticleQuery())]) == 3
+    finally:
+        for export in running:
+            await export.aclose()  # type: ignore[attr-defined]
+        await asyncio.sleep(0.2)  # their connections closed, the tables can be dropped
+        await api.close()
+        await writer.close()
+        drop_store_tables(database_url, table_name)
