@@ -93,12 +93,14 @@ def parse_date(value: object) -> datetime | None:
 
 def plausible(value: datetime | None, now: datetime | None = None) -> datetime | None:
     """The date itself, or None when it lies in the future or before news was on the web."""
-    if value is None:
-        return None
-    now = now or datetime.now(UTC)
-    if value > now + _FUTURE_TOLERANCE or value.year < _EARLIEST_YEAR:
+    if value is None or ahead(value, now) or value.year < _EARLIEST_YEAR:
         return None
     return value
+
+
+def ahead(value: datetime, now: datetime | None = None) -> bool:
+    """Later than now by more than a timezone: not a date anything was published at."""
+    return value > (now or datetime.now(UTC)) + _FUTURE_TOLERANCE
 
 
 def day_start(day: str) -> datetime | None:

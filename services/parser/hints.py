@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from services.parser.dates import ahead
 from shared.events import Article, Source
 
 
@@ -22,7 +23,9 @@ def with_hints(article: Article, source: Source) -> Article:
     if not article.title and title:
         update["title"] = title
     published_at = _datetime(hints.get("published_at"))
-    if article.published_at is None and published_at is not None:
+    # A date in the future (a feed's typo, 2099) would head every newest-first listing for
+    # good; an old one is kept, as a submission may mean it (an archive's article).
+    if article.published_at is None and published_at is not None and not ahead(published_at):
         update["published_at"] = published_at
     language = _text(hints.get("language"))
     if not article.language and language:

@@ -39,3 +39,11 @@ def test_no_or_broken_hints_change_nothing() -> None:
     assert with_hints(article, Source()) == article
     broken = Source.model_validate({"hints": {"published_at": "soon", "title": 3}})
     assert with_hints(article, broken) == article
+
+
+def test_a_hinted_date_in_the_future_is_no_publication_date() -> None:
+    # It would head every newest-first listing for good; an old date is kept as given.
+    ahead = Source.model_validate({"hints": {"published_at": "2099-01-01T00:00:00Z"}})
+    assert with_hints(Article(text="body"), ahead).published_at is None
+    old = Source.model_validate({"hints": {"published_at": "1985-06-01T00:00:00Z"}})
+    assert with_hints(Article(text="body"), old).published_at == datetime(1985, 6, 1, tzinfo=UTC)
