@@ -59,6 +59,12 @@ _QUICK_DATES = {"extensive_search": False, "original_date": True}
 # Less text than this is no article, whichever way the page is read.
 _MIN_TEXT_CHARS = 20
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+# trafilatura's last resort, when no extractor finds a body, is the whole page's text in one
+# block, one line per element: menus, region pickers, footers. Corpus pages where it happened
+# had 62-171 lines of median 8-12 characters; a real one-block body (a wire story wrapped in
+# <pre>) has a few long lines.
+_DUMP_MIN_LINES = 20
+_DUMP_MAX_MEDIAN_LINE = 20
 _BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "div", "td")
 
 
@@ -69,6 +75,8 @@ def extract_html(
     if tree is None:
         tree = _fragment_tree(html)
     document = read_document(tree, url, settings)
+    if document is not None and is_page_dump(document.body):
+        raise Rejected("no_text", "the page's only text is its navigation: no article body")
     extractor = "trafilatura"
     body = document.body if document is not None else None
     if document is None:
@@ -120,11 +128,15 @@ def read_document(
     """trafilatura's body and metadata, in as few passes as the page needs; None when no
     pass finds a body."""
     document = _trafilatura(tree, url, settings, fast=True)
-    if isinstance(document, Document) and _text_chars(document) < settings.fallback_below_chars:
+    dump = isinstance(document, Document) and is_page_dump(document.body)
+    if isinstance(document, Document) and (
+        dump or _text_chars(document) < settings.fallback_below_chars
+    ):
         # The metadata is the same whichever extractor reads the body: only the body is
         # taken from the second pass.
         with_fallbacks = _trafilatura(tree, url, settings, fast=False, metadata=False)
-        if _text_chars(with_fallbacks) > _text_chars(document):
+        longer = _text_chars(with_fallbacks) > _text_chars(document)
+        if (longer or dump) and _text_chars(with_fallbacks) >= _MIN_TEXT_CHARS:
             document.body, document.text = with_fallbacks.body, with_fallbacks.text
     if not settings.favor_recall and _text_chars(document) < _MIN_TEXT_CHARS:
         # A page cluttered with promotions can leave nothing; a pass that favours recall
@@ -134,6 +146,18 @@ def read_document(
     if isinstance(document, Document) and _text_chars(document) >= _MIN_TEXT_CHARS:
         return document
     return None
+
+
+def is_page_dump(body: _Element | None) -> bool:
+    """Whether trafilatura's body is its whole-page fallback (one block of the page's short
+    lines) rather than an article it found."""
+    if body is None or len(body) != 1:
+        return False
+    lines = [line for line in (body[0].text or "").split("\n") if line.strip()]
+    return (
+        len(lines) >= _DUMP_MIN_LINES
+        and sorted(len(line.strip()) for line in lines)[len(lines) // 2] <= _DUMP_MAX_MEDIAN_LINE
+    )
 
 
 def site_names_of(document: Document) -> list[str]:

@@ -11,6 +11,7 @@ import pytest
 from services.parser.html import extract_html
 from services.parser.metadata import clean_authors, clean_title
 from services.parser.parse import parse_event
+from shared.errors import Rejected
 from tests.unit.parser.conftest import bytes_event, html_fixture
 
 MOJIBAKE = re.compile("Ã.|Ð.|Ñ\u0080|Ä±|Å\u009f|â€|\ufffd")
@@ -213,3 +214,28 @@ def test_a_wire_dateline_is_the_articles_dateline_not_its_text() -> None:
     assert article.dateline == "Prague"
     assert article.text.startswith("Deliveries of Skoda cars dropped")
     assert article.lead is not None and article.lead.startswith("Deliveries")
+
+
+def test_a_page_whose_body_trafilatura_misses_is_not_read_as_its_menu() -> None:
+    # A regional mk.ru page: broken markup puts the story inside an <aside>, which the fast
+    # pass drops; its last resort was the whole page, and the text began with the region
+    # picker ("Ваш регион: Москва Санкт-Петербург ..."). The pass with fallbacks finds it.
+    article = _parse_page(
+        "mk_ru_regional_menu",
+        "https://oren.mk.ru/social/2020/02/18/orenburgskim-chinovnikam-kupyat-eshhe-pyat-avtomobiley.html",
+    )
+    assert article.text.startswith("В Оренбургской области чиновники живут припеваючи")
+    assert "Ваш регион" not in article.text
+    assert len(article.text) < 1000
+
+
+def test_a_page_with_nothing_but_navigation_has_no_text() -> None:
+    regions = "".join(f'<li><a href="/{n}">Region {n}</a></li>' for n in range(30))
+    page = (
+        "<html><head><title>Journalists awarded in Ryazan</title></head><body>"
+        f'<div class="menu">Your region: <ul>{regions}</ul></div>'
+        '<h1>Journalists awarded in Ryazan</h1><div class="article"></div></body></html>'
+    )
+    with pytest.raises(Rejected) as refused:
+        extract_html(page, "https://rzn.example.com/social/journalists-awarded")
+    assert refused.value.reason == "no_text"
