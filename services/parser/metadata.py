@@ -11,7 +11,8 @@ from lxml.html import HtmlElement  # type: ignore[import-untyped]
 
 from services.parser.chrome import split_names
 
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\u2013\u2014:»«·•~/]|-{1,2}|::)\s+")
+# Spaced separators, and the full-width bar Chinese and Japanese titles put unspaced.
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\u2013\u2014:»«·•~/]|-{1,2}|::)\s+|\s*\uff5c\s*")
 _AUTHOR_NOISE = re.compile(
     r"^\s*(?:by|af|av|von|par|por|di|door|от|автор[ыи]?|authors?|written by|posted by)\s*:?\s+",
     re.I,
@@ -42,9 +43,10 @@ _SAMPLE_CHARS = 2000
 
 def clean_title(title: str | None, site_names: list[str], headline: str | None) -> str | None:
     """The headline without the `| Site Name` a page's <title> usually carries."""
+    # A pipe left at either end is where a site's name was cut off (`| Headline`).
+    title = " ".join((title or "").split()).strip("| ")
     if not title:
         return None
-    title = " ".join(title.split())
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) == 1:
         return title
@@ -54,11 +56,14 @@ def clean_title(title: str | None, site_names: list[str], headline: str | None) 
     while len(parts) > 1 and _names_site(parts[0], keys):
         parts.pop(0)
     if len(parts) > 1 and headline:
-        # The page's <h1> says where the headline ends when the site's name is unknown.
+        # The page's <h1> says where the headline ends when the site's name is unknown, and
+        # where it starts when a shorter first part is the site's (`Site - Headline`).
         head_key = _key(headline)
-        for end in range(len(parts), 0, -1):
-            if _key(" ".join(parts[:end])) == head_key:
-                return _longest_piped(" ".join(headline.split()))
+        runs = [parts[:end] for end in range(len(parts), 0, -1)]
+        if len(headline) > len(parts[0]):
+            runs.append(parts[1:])
+        if any(_key(" ".join(run)) == head_key for run in runs):
+            return _longest_piped(" ".join(headline.split()))
     cleaned = _rejoin(title, parts) or title
     return _longest_piped(cleaned)
 

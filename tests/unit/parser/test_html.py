@@ -172,6 +172,34 @@ def test_declared_language_is_dropped_when_the_text_is_in_another_script() -> No
             None,
             "Repairs will last into June - engineer",
         ),
+        # Corpus pages: the site's name first, known only from the <h1> (aryanews.com).
+        (
+            "خبرگزاری آریا - ورود 50 هزار میلیارد تومان نقدینگی به بورس در 3 ماه",
+            ["aryanews.com"],
+            "ورود 50 هزار میلیارد تومان نقدینگی به بورس در 3 ماه",
+            "ورود 50 هزار میلیارد تومان نقدینگی به بورس در 3 ماه",
+        ),
+        # ... but an <h1> that is the site's logo is no headline.
+        (
+            "Bridge reopens after repairs - Courier",
+            [],
+            "Courier",
+            "Bridge reopens after repairs - Courier",
+        ),
+        # The full-width bar, unspaced (news.biglobe.ne.jp).
+        (
+            "与田祐希が写真集を公開｜BIGLOBEニュース",
+            ["BIGLOBEニュース"],
+            None,
+            "与田祐希が写真集を公開",
+        ),
+        # A pipe left where the site's name was cut off (hatawtabloid.com).
+        (
+            "| Aktres, sunod-sunuran sa aktor BF",
+            ["HATAW! D'yaryo ng Bayan"],
+            None,
+            "Aktres, sunod-sunuran sa aktor BF",
+        ),
     ],
 )
 def test_title_without_the_site_name(
