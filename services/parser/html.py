@@ -106,7 +106,7 @@ def extract_html(
         title=title,
         text=text,
         lead=_str(document.description) or paragraphs[0],
-        authors=clean_authors(document.author),
+        authors=clean_authors(document.author, site_names_of(document)),
         published_at=dates.published_at,
         modified_at=dates.modified_at,
         language=language if language and language_fits_text(language, text) else None,

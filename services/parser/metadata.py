@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement  # type: ignore[import-untyped]
 
-from services.parser.chrome import split_names
+from services.parser.chrome import is_name, split_names
 
 # Spaced separators, and the full-width bar Chinese and Japanese titles put unspaced.
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\u2013\u2014:»«·•~/]|-{1,2}|::)\s+|\s*\uff5c\s*")
@@ -78,19 +79,21 @@ def _longest_piped(title: str) -> str:
     return longest if 2 * len(longest) > sum(len(p) for p in pieces) else title
 
 
-def clean_authors(value: str | None) -> list[str]:
+def clean_authors(value: str | None, site_names: Sequence[str] = ()) -> list[str]:
     """`By Jane Doe | Staff; John Roe, Reporter` -> ['Jane Doe', 'John Roe']. Names that do
-    not look like a person's (a desk, an outlet) are kept only when nothing else is left."""
+    not look like a person's (a desk, an outlet) are kept only when nothing else is left,
+    and the site's own name (`site_names`: its name, its host) is no author at all."""
     if not value:
         return []
+    keys = [_key(name) for name in site_names if _key(name)]
     people: list[str] = []
     others: list[str] = []
     for part in re.split(r";|\n", value):
         part = _AUTHOR_NOISE.sub("", part).strip()
         if not part or ("@" in part and " " not in part):
             continue
-        if _SITE_LIKE.search(part):
-            continue  # `Mynet.com`, `Zaxid net`: the site, credited as its own author
+        if _SITE_LIKE.search(part) or _is_site(part, keys):
+            continue  # `Mynet.com`, `Zaxid net`, `UOL` on uol.com.br: the site, as its author
         names = [_person_case(n) for n in split_names(part) if not n.lower().startswith("the ")]
         if names:
             people.extend(n for n in names if n not in people)
@@ -99,6 +102,15 @@ def clean_authors(value: str | None) -> list[str]:
             if 3 <= len(short) <= 60 and short not in others:
                 others.append(short)
     return people or others[:3]
+
+
+def _is_site(part: str, keys: list[str]) -> bool:
+    """The site's name, or its name with a word added (`Reuters Editorial`), unless that
+    makes a person's name (`Wilmer Leon Sputnik International`: the person is kept)."""
+    key = _key(part)
+    return bool(key) and any(
+        key == k or (len(k) >= 4 and k in key and not is_name(part)) for k in keys
+    )
 
 
 def _person_case(name: str) -> str:

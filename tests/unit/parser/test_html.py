@@ -267,3 +267,25 @@ def test_a_page_with_nothing_but_navigation_has_no_text() -> None:
     with pytest.raises(Rejected) as refused:
         extract_html(page, "https://rzn.example.com/social/journalists-awarded")
     assert refused.value.reason == "no_text"
+
+
+@pytest.mark.parametrize(
+    ("byline", "sites", "names"),
+    [
+        # Corpus pages: the site credited as its author, beside a person or alone.
+        ("O TEMPO; Patrícia Cassese", ["otempo.com.br"], ["Patrícia Cassese"]),
+        ("Listin Diario; Héctor J Cruz", ["listindiario.com"], ["Héctor J Cruz"]),
+        ("UOL", ["UOL", "uol.com.br"], []),
+        ("Par sudinfo be", ["sudinfo.be"], []),
+        ("Reuters Editorial", ["Reuters", "feeds.reuters.com"], []),
+        # A person named beside the outlet stays.
+        (
+            "Wilmer Leon Sputnik International",
+            ["Sputnik International"],
+            ["Wilmer Leon Sputnik International"],
+        ),
+        ("Ritzau", ["sn.dk"], ["Ritzau"]),
+    ],
+)
+def test_the_site_is_not_its_own_author(byline: str, sites: list[str], names: list[str]) -> None:
+    assert clean_authors(byline, sites) == names
