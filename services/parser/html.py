@@ -27,6 +27,7 @@ from services.parser.metadata import (
     first_heading,
     language_fits_text,
     meta_values,
+    with_final_marks,
 )
 from services.parser.page_dates import page_dates
 from shared.errors import Rejected
@@ -106,7 +107,10 @@ def extract_html(
         title=title,
         text=text,
         lead=_str(document.description) or paragraphs[0],
-        authors=clean_authors(document.author, site_names_of(document)),
+        authors=[
+            with_final_marks(a, html)
+            for a in clean_authors(document.author, site_names_of(document))
+        ],
         published_at=dates.published_at,
         modified_at=dates.modified_at,
         language=language if language and language_fits_text(language, text) else None,

@@ -104,6 +104,19 @@ def clean_authors(value: str | None, site_names: Sequence[str] = ()) -> list[str
     return people or others[:3]
 
 
+def with_final_marks(name: str, page: str) -> str:
+    """The name as the page writes it to its end: trafilatura trims a byline's trailing
+    non-word characters, and to Python's regexes a combining mark is one, so the vowel sign
+    that ends a Devanagari or Bengali name went with them (`चक्रवर्त` for `चक्रवर्ती`)."""
+    start = page.find(name)
+    if start < 0:
+        return name
+    end = start + len(name)
+    while end < len(page) and unicodedata.category(page[end]).startswith("M"):
+        end += 1
+    return page[start:end]
+
+
 def _is_site(part: str, keys: list[str]) -> bool:
     """The site's name, or its name with a word added (`Reuters Editorial`), unless that
     makes a person's name (`Wilmer Leon Sputnik International`: the person is kept)."""

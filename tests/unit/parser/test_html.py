@@ -289,3 +289,13 @@ def test_a_page_with_nothing_but_navigation_has_no_text() -> None:
 )
 def test_the_site_is_not_its_own_author(byline: str, sites: list[str], names: list[str]) -> None:
     assert clean_authors(byline, sites) == names
+
+
+def test_an_author_keeps_the_vowel_sign_that_ends_the_name() -> None:
+    # trafilatura trims trailing non-word characters from a byline, and a combining mark is
+    # one: hindi.business-standard.com's `शुभायन चक्रवर्ती` came out as `शुभायन चक्रवर्त`.
+    page = PAGE.replace(
+        '"name": "By Ana Lima | Staff Reporter"', '"name": "शुभायन चक्रवर्ती"'
+    ).replace('lang="en"', 'lang="hi"')
+    article = extract_html(page, "https://coastal.example.com/news/harbour-bridge-reopens")
+    assert article.authors == ["शुभायन चक्रवर्ती"]
