@@ -38,8 +38,8 @@ from shared.events import Article, Section
 class ExtractorSettings:
     """trafilatura's knobs, chosen on the corpus pages that state their own body in JSON-LD
     (`articleBody`), which no rule here was tuned on (bench/parser_text.py, 20 pages, token
-    F1): favor_precision without tables 0.883; favor_recall 0.889; bare
-    trafilatura.extract 0.896; these defaults 0.901."""
+    F1): favor_precision without tables 0.886; favor_recall 0.892; bare
+    trafilatura.extract 0.896; these defaults 0.904."""
 
     favor_precision: bool = False
     favor_recall: bool = False
@@ -47,7 +47,7 @@ class ExtractorSettings:
     include_tables: bool = True
     # The first pass runs without trafilatura's fallback extractors (its readability and
     # jusText ports); a body shorter than this is read again with them. Running them on
-    # every page scored F1 0.907 against 0.901 but took the parser from ~0.85 to ~0.6 of
+    # every page scored F1 0.910 against 0.904 but took the parser from ~0.85 to ~0.6 of
     # bare trafilatura's speed, below the 0.7 it must keep; on near-empty results, where
     # they rescue a page rather than add a paragraph, they are kept.
     fallback_below_chars: int = 300
@@ -66,6 +66,14 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 # <pre>) has a few long lines.
 _DUMP_MIN_LINES = 20
 _DUMP_MAX_MEDIAN_LINE = 20
+# A paragraph this long that the text states twice is one paragraph; shorter repeats are
+# headings, labels and list items a page may well repeat ("2020 Young Person of the Year"
+# as a heading and inside the paragraph under it).
+_MIN_REPEAT_CHARS = 100
+# A paragraph contained in a longer one is looked for only among the first ones, where
+# standfirsts and summaries sit, so a page of thousands of paragraphs costs no quadratic
+# search.
+_REPEAT_SEARCH_BLOCKS = 10
 _BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "div", "td")
 
 
@@ -196,23 +204,22 @@ def _text_chars(document: Any) -> int:
 def body_blocks(body: _Element | None, title: str | None) -> tuple[list[str], list[Section]]:
     """trafilatura's body tree -> (paragraphs, headed sections). Headings, list items and
     quotes each stay a paragraph of their own; the headline, when the body starts with
-    it, is the title and not a paragraph."""
+    it, is the title and not a paragraph; a paragraph the text states again is read once."""
     paragraphs: list[str] = []
     sections: list[Section] = []
     heading: str | None = None
     texts: list[str] = []
     if body is None:
         return paragraphs, sections
-    for element in body:
-        if element.tag == "list":
-            blocks = [f"- {_flat(item)}" for item in element.iterfind("item") if _flat(item)]
-        else:
-            blocks = [_flat(element)] if _flat(element) else []
-        # Pager numbers and bullet-only rows carry no words: widgets, not paragraphs.
-        blocks = [b for b in blocks if _HAS_LETTER.search(b)]
+    elements = [(element.tag, _element_blocks(element)) for element in body]
+    repeats = _repeated_copies([b for _, blocks in elements for b in blocks])
+    position = 0
+    for tag, all_blocks in elements:
+        blocks = [b for n, b in enumerate(all_blocks, position) if n not in repeats]
+        position += len(all_blocks)
         if not paragraphs and blocks and title and _same_text(blocks[0], title):
             blocks = blocks[1:]
-        if element.tag == "head" and blocks:
+        if tag == "head" and blocks:
             if heading is not None and texts:
                 sections.append(Section(heading=heading, text="\n\n".join(texts)))
             heading, texts = blocks[0], []
@@ -222,6 +229,29 @@ def body_blocks(body: _Element | None, title: str | None) -> tuple[list[str], li
     if heading is not None and texts:
         sections.append(Section(heading=heading, text="\n\n".join(texts)))
     return paragraphs, sections
+
+
+def _element_blocks(element: _Element) -> list[str]:
+    if element.tag == "list":
+        blocks = [f"- {_flat(item)}" for item in element.iterfind("item") if _flat(item)]
+    else:
+        blocks = [_flat(element)] if _flat(element) else []
+    # Pager numbers and bullet-only rows carry no words: widgets, not paragraphs.
+    return [b for b in blocks if _HAS_LETTER.search(b)]
+
+
+def _repeated_copies(blocks: list[str]) -> set[int]:
+    """Positions of the paragraphs the text states again: the earlier of two equal ones,
+    and one of the first few that a longer paragraph contains (a standfirst or summary
+    over a body that opens with the same sentences)."""
+    last = {block: n for n, block in enumerate(blocks)}
+    repeats = {n for n, b in enumerate(blocks) if len(b) >= _MIN_REPEAT_CHARS and last[b] != n}
+    for n, block in enumerate(blocks[:_REPEAT_SEARCH_BLOCKS]):
+        if len(block) >= _MIN_REPEAT_CHARS and any(
+            len(other) > len(block) and block in other for other in blocks
+        ):
+            repeats.add(n)
+    return repeats
 
 
 def _fragment_tree(html: str) -> HtmlElement:

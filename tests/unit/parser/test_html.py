@@ -299,3 +299,26 @@ def test_an_author_keeps_the_vowel_sign_that_ends_the_name() -> None:
     ).replace('lang="en"', 'lang="hi"')
     article = extract_html(page, "https://coastal.example.com/news/harbour-bridge-reopens")
     assert article.authors == ["शुभायन चक्रवर्ती"]
+
+
+def test_a_standfirst_the_body_repeats_is_read_once() -> None:
+    # hindustantimes.com, bohemia.cu: the summary over the story, then the story's first
+    # paragraph opening with the same sentence; moneycontrol.com: the same paragraph twice.
+    standfirst = (
+        "Pramod Dandia, who paints walls in Baliguda block, has been painting the walls of "
+        "villages with murals on Covid-19 to show the importance of social distance."
+    )
+    body = "".join(
+        f"<p>{standfirst if n == 1 else ''} Paragraph {n} of the story goes on about the "
+        f"murals and the villages of the district, with more detail each time.</p>"
+        for n in range(5)
+    )
+    page = (
+        "<html><head><title>Odisha artist paints murals</title></head><body><article>"
+        f"<h1>Odisha artist paints murals</h1><p>{standfirst}</p>{body}</article></body></html>"
+    )
+    article = extract_html(page, "https://news.example.com/odisha-artist")
+    assert article.text.count("Pramod Dandia") == 1
+    assert article.text.startswith("Paragraph 0 of the story")
+    paragraphs = article.text.split("\n\n")
+    assert len(paragraphs) == 5 and paragraphs[1].startswith(standfirst)
