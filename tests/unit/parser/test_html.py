@@ -322,3 +322,13 @@ def test_a_standfirst_the_body_repeats_is_read_once() -> None:
     assert article.text.startswith("Paragraph 0 of the story")
     paragraphs = article.text.split("\n\n")
     assert len(paragraphs) == 5 and paragraphs[1].startswith(standfirst)
+
+
+def test_a_body_of_many_short_lines_without_links_is_still_the_article() -> None:
+    results = "\n".join(f"Team {n} {n % 4}-{n % 3} Club {n}" for n in range(40))
+    page = (
+        "<html><head><title>Results</title></head><body>"
+        f"<article><pre>{results}</pre></article></body></html>"
+    )
+    article = extract_html(page, "https://sport.example.com/results")
+    assert "Team 39 3-0 Club 39" in article.text
