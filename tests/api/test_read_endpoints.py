@@ -10,11 +10,14 @@ from datetime import UTC, datetime
 
 import httpx
 import orjson
+import psycopg
 import pytest
+from pydantic import SecretStr
 
 from shared.settings import Settings
 from tests.api.articles import CONFLICT, POLITICS, enriched, made_cursor, store_articles
 from tests.api.server import served_api
+from tests.store_tables import drop_store_tables
 
 pytestmark = pytest.mark.integration
 
@@ -286,3 +289,27 @@ async def test_a_cursor_of_another_sort_is_a_400(api: httpx.AsyncClient) -> None
     page = (await api.get("/api/articles", params={"limit": 1})).json()
     answer = await api.get("/api/articles", params={"cursor": page["next"], "sort": "oldest"})
     assert answer.status_code == 400
+
+
+async def test_an_export_the_store_cannot_serve_is_a_503_not_a_broken_200(
+    settings: Settings, database_url: str
+) -> None:
+    """The export answered 200 before reading the store, so a store down, busy or too slow
+    broke the body off after it; a table locked past the read timeout shows it."""
+    on_postgres = settings.model_copy(
+        update={"database_url": SecretStr(database_url), "api_query_timeout_s": 0.5}
+    )
+    try:
+        async with (
+            served_api(on_postgres) as base_url,
+            httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+        ):
+            assert (await client.get("/api/export")).status_code == 200  # the table exists
+            async with await psycopg.AsyncConnection.connect(database_url) as lock:
+                await lock.execute(f"LOCK TABLE {settings.table_name} IN ACCESS EXCLUSIVE MODE")
+                answer = await client.get("/api/export")
+                await lock.rollback()
+        assert answer.status_code == 503, answer.text
+        assert "error" in answer.json() and answer.headers["Retry-After"]
+    finally:
+        drop_store_tables(database_url, settings.table_name)
