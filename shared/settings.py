@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.server_urls import REDIS_SCHEMES, checked_database_url, checked_url
 
+# A table name the stores can put into SQL text as it is.
+TABLE_NAME_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"
+
 # Which requests the api writes an access line for (services/api/access_log.py).
 AccessLogChoice = Literal["writes", "all", "off"]
 
@@ -58,7 +61,14 @@ class Settings(BaseSettings):
         description="Folder of the embedded server: its AOF files, pid file and the state file "
         "through which the other commands find it.",
     )
-    table_name: str = Field(default="articles", description="Table the sink stores articles in.")
+    table_name: str = Field(
+        default="articles",
+        # Put into SQL text (an identifier cannot be a query parameter): a name that is not a
+        # plain one is refused with the other settings, not by the store of each process.
+        pattern=TABLE_NAME_PATTERN,
+        description="Table the sink stores articles in: lower-case letters, digits and `_`, "
+        "not starting with a digit.",
+    )
     stream_prefix: str = Field(
         default="newsflow",
         description="Prefix of every stream and key (`<prefix>:raw`, ...).",

@@ -11,15 +11,15 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from shared.settings import Settings
+from shared.settings import TABLE_NAME_PATTERN, Settings
 from shared.store.article_store import ArticleStore
 
 # The table name is put into SQL text (identifiers cannot be query parameters).
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_IDENTIFIER = re.compile(TABLE_NAME_PATTERN)
 
 
 def checked_table_name(name: str) -> str:
-    if not _IDENTIFIER.match(name):
+    if not _IDENTIFIER.fullmatch(name):
         raise ValueError(f"table name must match {_IDENTIFIER.pattern}: {name!r}")
     return name
 

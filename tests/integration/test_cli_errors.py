@@ -182,6 +182,16 @@ def test_a_setting_out_of_range_is_one_line(tmp_path: Path, cli_env: dict[str, s
     assert "batch_size" in message.lower()
 
 
+@pytest.mark.parametrize("args", [("search", "ships"), ("trace", "0123456789abcdef"), ("up",)])
+def test_a_table_name_sql_cannot_take_is_refused_with_the_settings(
+    tmp_path: Path, cli_env: dict[str, str], args: tuple[str, ...]
+) -> None:
+    # Once a ValueError from the store, with a traceback, in every command and every stage.
+    env = {**cli_env, "NEWSFLOW_TABLE_NAME": "News-Articles"}
+    message = one_line_failure(newsflow(tmp_path, env, *args))
+    assert message.startswith("invalid settings:") and "table_name" in message.lower()
+
+
 @pytest.mark.parametrize(
     ("scale", "says"),
     [
