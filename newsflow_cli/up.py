@@ -19,7 +19,9 @@ from newsflow_cli.running import (
 )
 from newsflow_cli.serve import check_port_free
 from newsflow_cli.supervisor import HTTP_SERVICE_NAMES, StageProcesses
+from shared.pipeline import HTTP_SERVICES, PIPELINE
 from shared.settings import Settings
+from shared.store.backends import opened_store
 from shared.streams import STAGES
 
 
@@ -31,6 +33,27 @@ def redis_ping(settings: Settings) -> None:
             await client.ping()
 
     run_async(ping)
+
+
+def store_check(settings: Settings) -> None:
+    """Fails the command, in one line, when the article store cannot be opened. The stages
+    and the api that use it open it when they start: without this they would crash at once,
+    each with a traceback, and be restarted every few seconds for as long as `up` runs."""
+
+    async def open_and_close() -> None:
+        async with opened_store(settings):
+            pass
+
+    try:
+        run_async(open_and_close)
+    except OSError as exc:  # the SQLite file's folder cannot be made
+        raise fail(f"cannot open the store: {exc}", EXIT_CANNOT_RUN) from None
+
+
+# The processes of `up` that cannot start without the store.
+STORE_OPENERS = frozenset(
+    [s.name for s in PIPELINE if s.opens_store] + [s.name for s in HTTP_SERVICES if s.opens_store]
+)
 
 
 def run_stages(
@@ -62,6 +85,8 @@ def supervise_stages(
         # Before anything starts: a taken port would only show as an api restarting forever.
         check_port_free(settings)
         chosen = [*chosen, *HTTP_SERVICE_NAMES]
+    if STORE_OPENERS.intersection(chosen):
+        store_check(settings)
     store = "PostgreSQL" if settings.uses_postgres else f"SQLite at {settings.sqlite_path}"
     shown = [f"{name} x{replicas[name]}" if replicas.get(name, 1) > 1 else name for name in chosen]
     err.print(

@@ -33,6 +33,8 @@ class PipelineStage:
     # CPU ms one article costs the stage (bench/stage_cost.py): `newsflow up` gives each
     # stage processes in proportion (newsflow_cli/replicas.py), docs/scaling.md sizes by it.
     cpu_ms: float = 1.0
+    # Opens the article store when it starts (and cannot start without it).
+    opens_store: bool = False
 
 
 PIPELINE: Final[tuple[PipelineStage, ...]] = (
@@ -80,6 +82,7 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         app="services.sink.app:app",
         cpu_ms=2.0,
         metrics_port=9104,
+        opens_store=True,
     ),
     PipelineStage(
         name="alerts",
@@ -91,6 +94,7 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         reads="Enriched articles: field `data`, an ArticleEvent with `enrichment`.",
         app="services.alerts.app:app",
         metrics_port=9105,
+        opens_store=True,
     ),
     PipelineStage(
         name="webhooks",
@@ -104,6 +108,7 @@ PIPELINE: Final[tuple[PipelineStage, ...]] = (
         "field `attempt` on retries.",
         app="services.webhooks.app:app",
         metrics_port=9106,
+        opens_store=True,
     ),
 )
 
@@ -116,6 +121,7 @@ class HttpService:
     name: str
     app: str  # the ASGI app, as uvicorn takes it
     purpose: str
+    opens_store: bool = False  # as a stage's
 
 
 # Read by `newsflow up` (which runs them beside the stages) and `newsflow docs` (OpenAPI);
@@ -126,6 +132,7 @@ HTTP_SERVICES: Final[tuple[HttpService, ...]] = (
         app="services.api.app:app",
         purpose="Reads the store and the enriched stream for people: search, counts, top "
         "facets, export, a live stream, the web page; publishes raw articles with a token.",
+        opens_store=True,
     ),
 )
 

@@ -192,6 +192,25 @@ def test_a_table_name_sql_cannot_take_is_refused_with_the_settings(
     assert message.startswith("invalid settings:") and "table_name" in message.lower()
 
 
+def test_up_says_postgresql_is_unreachable_before_starting_anything(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    # Once the sink, alerts, webhooks and the api each crashed with a traceback, restarted
+    # every 5 s for as long as `up` ran.
+    url = f"postgresql://postgres:hunter2@127.0.0.1:{closed_port()}/test"
+    env = {**cli_env, "DATABASE_URL": url, "NEWSFLOW_HTTP_PORT": "0"}
+    message = one_line_failure(newsflow(tmp_path, env, "up", "--stage", "sink", "--no-api"))
+    assert "cannot reach PostgreSQL" in message
+    assert "hunter2" not in message
+
+
+def test_up_says_the_sqlite_store_cannot_be_made(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    (tmp_path / "a-file").write_text("")
+    env = {**cli_env, "NEWSFLOW_SQLITE_PATH": str(tmp_path / "a-file" / "newsflow.db")}
+    message = one_line_failure(newsflow(tmp_path, env, "up", "--stage", "fetcher"))
+    assert "cannot open the store" in message
+
+
 @pytest.mark.parametrize(
     ("scale", "says"),
     [
