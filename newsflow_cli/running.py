@@ -27,6 +27,7 @@ from shared.errors import Unavailable
 from shared.redis_connection import redis_client
 from shared.secret_text import masked
 from shared.settings import Settings, get_settings
+from shared.settings_doc import env_name
 
 T = TypeVar("T")
 
@@ -74,11 +75,16 @@ def _validated_settings() -> Settings:
     except ValidationError as exc:
         # Each error by field and reason; pydantic's own text would echo the values, and a
         # value can be a URL with its password.
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors()
-        )
+        problems = "; ".join(f"{_variable(error['loc'])}: {error['msg']}" for error in exc.errors())
         raise fail(f"invalid settings: {problems}", EXIT_CANNOT_RUN) from None
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    """The environment variable a refused value came from (`NEWSFLOW_BATCH_SIZE`, not the
+    field `batch_size`): what the user set, and what README and `.env.example` call it."""
+    head, *rest = [str(part) for part in loc] or ["?"]
+    field = Settings.model_fields.get(head)
+    return ".".join([env_name(head, field) if field is not None else head, *rest])
 
 
 def connect_redis(settings: Settings) -> Redis:
