@@ -77,6 +77,11 @@ def _validated_settings() -> Settings:
         # value can be a URL with its password.
         problems = "; ".join(f"{_variable(error['loc'])}: {error['msg']}" for error in exc.errors())
         raise fail(f"invalid settings: {problems}", EXIT_CANNOT_RUN) from None
+    except UnicodeDecodeError as exc:
+        # The only file the settings are read from; its text is not echoed (it holds secrets).
+        raise fail(
+            f"cannot read the settings file .env: not UTF-8 ({exc.reason})", EXIT_CANNOT_RUN
+        ) from None
 
 
 def _variable(loc: tuple[int | str, ...]) -> str:

@@ -183,6 +183,14 @@ def test_a_setting_out_of_range_is_one_line(tmp_path: Path, cli_env: dict[str, s
     assert message.startswith("invalid settings: NEWSFLOW_BATCH_SIZE: "), message
 
 
+def test_a_settings_file_that_is_not_utf8_is_one_line(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    (tmp_path / ".env").write_bytes(b"NEWSFLOW_API_TOKEN=s\xe9cret\n")
+    message = one_line_failure(newsflow(tmp_path, cli_env, "status"))
+    assert message.startswith("cannot read the settings file .env: not UTF-8"), message
+
+
 @pytest.mark.parametrize("args", [("search", "ships"), ("trace", "0123456789abcdef"), ("up",)])
 def test_a_table_name_sql_cannot_take_is_refused_with_the_settings(
     tmp_path: Path, cli_env: dict[str, str], args: tuple[str, ...]
