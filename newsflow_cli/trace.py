@@ -37,7 +37,13 @@ def show_trace(article_id: str, *, as_json: bool) -> None:
     for stage_name, at in found.timestamps().items():
         out.print(f"  {stage_name:9s} {at or '-'}")
     for seen in found.sightings:
-        where = f"pending in {seen.pending_in}" if seen.pending_in else "done"
+        where = (
+            f"pending in {seen.pending_in}"
+            if seen.pending_in
+            else f"waiting for {seen.waiting_for}"
+            if seen.waiting_for
+            else "done"
+        )
         out.print(f"  on {seen.stream} as {seen.entry_id} ({where})")
     for letter in found.dead_letters:
         out.print(

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from shared.dead_letters import DeadLetterEntry, list_letters
 from shared.events import ArticleEvent
@@ -21,7 +22,9 @@ _SCAN = 20_000
 class StreamSighting:
     stream: str
     entry_id: str
-    pending_in: str | None
+    pending_in: str | None  # the reading stage has it in hand, not yet acknowledged
+    # The reading stage has not read it yet (its backlog, or its group is not made yet).
+    waiting_for: str | None = None
 
 
 @dataclass
@@ -70,6 +73,7 @@ async def trace_article(
             continue
         stream = names.stream(stage.output)
         reader = reader_of(stage)
+        read_up_to = await _last_read(redis, stream, reader.group) if reader else None
         entries: Any = await redis.xrevrange(stream, count=_SCAN)
         for entry_id, fields in entries:
             raw = fields.get(b"data")
@@ -78,19 +82,44 @@ async def trace_article(
             event = decode_event_entry(fields)
             if event.id != article_id:
                 continue
-            pending_in = None
-            if reader is not None:
+            pending_in = waiting_for = None
+            if reader is not None and (read_up_to is None or _key(entry_id) > read_up_to):
+                # Past what the group has read (or no group yet): XPENDING knows nothing of
+                # it, and it is not done either.
+                waiting_for = reader.name
+            elif reader is not None:
                 found: Any = await redis.xpending_range(
                     stream, reader.group, min=entry_id, max=entry_id, count=1
                 )
                 pending_in = reader.name if found else None
-            trace.sightings.append(StreamSighting(stream, entry_id.decode(), pending_in))
+            trace.sightings.append(
+                StreamSighting(stream, entry_id.decode(), pending_in, waiting_for)
+            )
             if trace.latest is None or _progress(event) > _progress(trace.latest):
                 trace.latest = event
     trace.dead_letters = [
         d for d in await list_letters(redis, names) if d.letter.article_id == article_id
     ]
     return trace
+
+
+def _key(entry_id: bytes | str) -> tuple[int, int]:
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
+
+
+async def _last_read(redis: Redis, stream: str, group: str) -> tuple[int, int] | None:
+    """The id of the last entry `group` has read from `stream`; None without the group."""
+    try:
+        groups: Any = await redis.xinfo_groups(stream)
+    except ResponseError:
+        return None  # no stream
+    for info in groups:
+        name = info["name"]
+        if (name.decode() if isinstance(name, bytes) else name) == group:
+            return _key(info["last-delivered-id"])
+    return None
 
 
 def _progress(event: ArticleEvent) -> int:

@@ -1,0 +1,50 @@
+"""`newsflow trace` on the streams: an entry the next stage has done, has in hand, or has
+not read yet are three different answers."""
+
+from __future__ import annotations
+
+import pytest
+from redis.asyncio import Redis
+
+from services.fetcher.intake import event_from_content
+from shared.article_trace import trace_article
+from shared.events import RawSubmission
+from shared.settings import Settings
+from shared.streams import StreamNames, encode_json
+
+pytestmark = pytest.mark.integration
+
+
+async def on_parsed(redis: Redis, names: StreamNames) -> str:
+    """An article on the enricher's input stream; its id."""
+    submission = RawSubmission(content="Seoul condemns Pyongyang's launch.", source="UNN")
+    event = event_from_content(submission, max_bytes=1 << 20)
+    await redis.xadd(names.parsed, encode_json(event.to_json()))
+    return event.id
+
+
+async def where(redis: Redis, names: StreamNames, article_id: str) -> tuple[str | None, ...]:
+    trace = await trace_article(redis, names, article_id, stored=None)
+    [seen] = trace.sightings
+    return seen.pending_in, seen.waiting_for
+
+
+async def test_an_entry_the_next_stage_has_not_read_is_waiting_not_done(
+    settings: Settings, redis: Redis
+) -> None:
+    names = StreamNames(settings.stream_prefix)
+    article_id = await on_parsed(redis, names)
+    # No enricher has run yet: no group (once a NOGROUP error that ended the command).
+    assert await where(redis, names, article_id) == (None, "enricher")
+
+    await redis.xgroup_create(names.parsed, "enricher", id="0")
+    # The group exists but has not read it (the enricher's backlog): once shown as done.
+    assert await where(redis, names, article_id) == (None, "enricher")
+
+    [[_stream, [(entry_id, _fields)]]] = await redis.xreadgroup(
+        "enricher", "e-1", {names.parsed: ">"}, count=1
+    )
+    assert await where(redis, names, article_id) == ("enricher", None)
+
+    await redis.xack(names.parsed, "enricher", entry_id)
+    assert await where(redis, names, article_id) == (None, None)
