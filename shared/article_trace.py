@@ -11,9 +11,11 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.dead_letters import DeadLetterEntry, list_letters
+from shared.errors import Rejected
 from shared.events import ArticleEvent
-from shared.pipeline import PIPELINE, reader_of
-from shared.streams import StreamNames, decode_event_entry
+from shared.pipeline import PIPELINE, PipelineStage, reader_of
+from shared.streams import StreamNames, decode_event_entry, decode_raw_entry
+from shared.submission_ids import article_id_of
 
 _SCAN = 20_000
 
@@ -68,6 +70,10 @@ async def trace_article(
     redis: Redis, names: StreamNames, article_id: str, stored: ArticleEvent | None
 ) -> ArticleTrace:
     trace = ArticleTrace(article_id, stored=stored is not None, latest=stored)
+    # The raw stream first: a submission the fetcher has not taken yet is only there.
+    for stage in PIPELINE:
+        if names.stream(stage.input) == names.raw:
+            await _raw_sightings(redis, names, stage, trace)
     for stage in PIPELINE:
         if stage.output is None:
             continue
@@ -82,25 +88,49 @@ async def trace_article(
             event = decode_event_entry(fields)
             if event.id != article_id:
                 continue
-            pending_in = waiting_for = None
-            if reader is not None and (read_up_to is None or _key(entry_id) > read_up_to):
-                # Past what the group has read (or no group yet): XPENDING knows nothing of
-                # it, and it is not done either.
-                waiting_for = reader.name
-            elif reader is not None:
-                found: Any = await redis.xpending_range(
-                    stream, reader.group, min=entry_id, max=entry_id, count=1
-                )
-                pending_in = reader.name if found else None
-            trace.sightings.append(
-                StreamSighting(stream, entry_id.decode(), pending_in, waiting_for)
-            )
+            trace.sightings.append(await _sighting(redis, stream, entry_id, reader, read_up_to))
             if trace.latest is None or _progress(event) > _progress(trace.latest):
                 trace.latest = event
     trace.dead_letters = [
         d for d in await list_letters(redis, names) if d.letter.article_id == article_id
     ]
     return trace
+
+
+async def _raw_sightings(
+    redis: Redis, names: StreamNames, reader: PipelineStage, trace: ArticleTrace
+) -> None:
+    """A raw entry holds a submission, not an event: its id is the one the fetcher (and
+    the api's answer) gives it, worked out from its URL or content."""
+    read_up_to = await _last_read(redis, names.raw, reader.group)
+    entries: Any = await redis.xrevrange(names.raw, count=_SCAN)
+    for entry_id, fields in entries:
+        try:
+            found = article_id_of(decode_raw_entry(fields))
+        except Rejected:
+            continue  # the fetcher dead-letters it; its letter says why
+        if found == trace.article_id:
+            trace.sightings.append(await _sighting(redis, names.raw, entry_id, reader, read_up_to))
+
+
+async def _sighting(
+    redis: Redis,
+    stream: str,
+    entry_id: bytes,
+    reader: PipelineStage | None,
+    read_up_to: tuple[int, int] | None,
+) -> StreamSighting:
+    pending_in = waiting_for = None
+    if reader is not None and (read_up_to is None or _key(entry_id) > read_up_to):
+        # Past what the group has read (or no group yet): XPENDING knows nothing of it,
+        # and it is not done either.
+        waiting_for = reader.name
+    elif reader is not None:
+        found: Any = await redis.xpending_range(
+            stream, reader.group, min=entry_id, max=entry_id, count=1
+        )
+        pending_in = reader.name if found else None
+    return StreamSighting(stream, entry_id.decode(), pending_in, waiting_for)
 
 
 def _key(entry_id: bytes | str) -> tuple[int, int]:

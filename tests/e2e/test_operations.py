@@ -276,8 +276,8 @@ def test_trace_of_a_stored_article_shows_stage_times_in_order(flow: Observed, wh
     assert times == sorted(times), stamps
     # Every stream it passed through, each entry done.
     streams = {s["stream"].rsplit(":", 1)[-1]: s for s in found["streams"]}
-    assert set(streams) == {"fetched", "parsed", "enriched"}, streams
-    assert all(s["pending_in"] is None for s in streams.values())
+    assert set(streams) == {"raw", "fetched", "parsed", "enriched"}, streams
+    assert all(s["pending_in"] is None and s["waiting_for"] is None for s in streams.values())
 
     human = newsflow(flow.env, "trace", article_id).stdout.splitlines()
     assert human[0].split() == [article_id, "stored:", "yes"]

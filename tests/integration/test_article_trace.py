@@ -11,6 +11,7 @@ from shared.article_trace import trace_article
 from shared.events import RawSubmission
 from shared.settings import Settings
 from shared.streams import StreamNames, encode_json
+from shared.submission_ids import article_id_of
 
 pytestmark = pytest.mark.integration
 
@@ -48,3 +49,20 @@ async def test_an_entry_the_next_stage_has_not_read_is_waiting_not_done(
 
     await redis.xack(names.parsed, "enricher", entry_id)
     assert await where(redis, names, article_id) == (None, None)
+
+
+async def test_a_submission_the_fetcher_has_not_taken_is_found_on_the_raw_stream(
+    settings: Settings, redis: Redis
+) -> None:
+    """By the id the api answers: once "no trace of article" until the fetcher ran."""
+    names = StreamNames(settings.stream_prefix)
+    by_url = RawSubmission(url="https://news.example.com/2026/12/launch.html")
+    by_text = RawSubmission(content="Seoul condemns Pyongyang's launch.")
+    for submission in (by_url, by_text):
+        await redis.xadd(names.raw, {"data": submission.to_json()})
+    await redis.xadd(names.raw, {"content": ""})  # refused by the fetcher: no id, skipped
+    for submission in (by_url, by_text):
+        trace = await trace_article(redis, names, article_id_of(submission), stored=None)
+        assert [(s.stream, s.pending_in, s.waiting_for) for s in trace.sightings] == [
+            (names.raw, None, "fetcher")
+        ]
