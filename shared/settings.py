@@ -32,6 +32,9 @@ class Settings(BaseSettings):
         extra="ignore",
         # A refused value is never echoed: DATABASE_URL and REDIS_URL hold passwords.
         hide_input_in_errors=True,
+        # No setting means anything by inf or nan ("no limit" is 0 where there is one), and
+        # inf passed every `gt=0` only to fail where it was used (the api's grace: int(inf)).
+        allow_inf_nan=False,
     )
 
     redis_url: SecretStr = Field(

@@ -183,6 +183,17 @@ def test_a_setting_out_of_range_is_one_line(tmp_path: Path, cli_env: dict[str, s
     assert message.startswith("invalid settings: NEWSFLOW_BATCH_SIZE: "), message
 
 
+@pytest.mark.parametrize("args", [("status",), ("serve",)])
+def test_an_infinite_duration_is_refused_with_the_settings(
+    tmp_path: Path, cli_env: dict[str, str], args: tuple[str, ...]
+) -> None:
+    # `serve` took it and failed with an OverflowError traceback (int(inf)), at every restart
+    # of `newsflow up`'s api.
+    env = {**cli_env, "NEWSFLOW_SHUTDOWN_GRACE_S": "inf", "NEWSFLOW_API_PORT": str(closed_port())}
+    message = one_line_failure(newsflow(tmp_path, env, *args))
+    assert message.startswith("invalid settings: NEWSFLOW_SHUTDOWN_GRACE_S: "), message
+
+
 def test_a_settings_file_that_is_not_utf8_is_one_line(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
