@@ -11,11 +11,10 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.dead_letters import DeadLetterEntry, list_letters
-from shared.errors import Rejected
 from shared.events import ArticleEvent
 from shared.pipeline import PIPELINE, PipelineStage, reader_of
-from shared.streams import StreamNames, decode_event_entry, decode_raw_entry
-from shared.submission_ids import article_id_of
+from shared.streams import StreamNames, decode_event_entry
+from shared.submission_ids import raw_entry_article_id
 
 _SCAN = 20_000
 
@@ -105,11 +104,8 @@ async def _raw_sightings(
     read_up_to = await _last_read(redis, names.raw, reader.group)
     entries: Any = await redis.xrevrange(names.raw, count=_SCAN)
     for entry_id, fields in entries:
-        try:
-            found = article_id_of(decode_raw_entry(fields))
-        except Rejected:
-            continue  # the fetcher dead-letters it; its letter says why
-        if found == trace.article_id:
+        # An entry the fetcher refuses has no id (its dead letter says why).
+        if raw_entry_article_id(fields) == trace.article_id:
             trace.sightings.append(await _sighting(redis, names.raw, entry_id, reader, read_up_to))
 
 

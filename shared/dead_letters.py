@@ -22,8 +22,8 @@ from redis.asyncio import Redis
 from shared.errors import Rejected
 from shared.events import DeadLetter, Stage
 from shared.secret_text import masked
-from shared.streams import DATA_FIELD, Fields, StreamNames, decode_raw_entry, entry_ids
-from shared.submission_ids import article_id_of
+from shared.streams import DATA_FIELD, Fields, StreamNames, entry_ids
+from shared.submission_ids import raw_entry_article_id
 
 _PAGE = 500
 _MAX_MESSAGE_CHARS = 2000
@@ -107,7 +107,7 @@ def dead_letter_for(
     if article_id is None and stage == "fetcher":
         # A raw submission has no id yet: the one the fetcher (and the api's answer) gives
         # it, so `newsflow trace` finds a fetch that failed.
-        article_id = _submission_id(fields)
+        article_id = raw_entry_article_id(fields)
     payload = kept_payload(fields, max_payload_bytes)
     # A driver's error may quote a connection string: no password goes into the DLQ.
     message = masked(exc.message if isinstance(exc, Rejected) else str(exc))
@@ -129,13 +129,6 @@ def dead_letter_for(
         payload_size=payload.size,
         payload_sha256=payload.sha256,
     )
-
-
-def _submission_id(fields: Fields) -> str | None:
-    try:
-        return article_id_of(decode_raw_entry(fields))
-    except Rejected:
-        return None
 
 
 def replay_fields(entry_id: str, letter: DeadLetter) -> dict[str, bytes | str]:

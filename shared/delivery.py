@@ -38,6 +38,7 @@ from shared.pipeline import PipelineStage
 from shared.pipeline_status import THROUGHPUT_WINDOW_S, throughput_key
 from shared.settings import Settings
 from shared.streams import Fields, StreamNames, encode_json, entry_ids
+from shared.submission_ids import raw_entry_article_id
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ class Delivery:
             # In the try: whatever the entry holds, it leaves `in_flight` (an entry kept
             # there has its lease renewed forever and is never retried).
             article_id, trace_id = entry_ids(fields)
+            if article_id is None and self.inbox == self.names.raw:
+                # A submission: named by the id the fetcher will give it, as its dead letter is.
+                article_id = raw_entry_article_id(fields)
             structlog.contextvars.bind_contextvars(
                 stage=self.stage.name,
                 entry_id=entry_id.decode(),

@@ -16,6 +16,7 @@ from shared.pipeline import stage_named
 from shared.settings import Settings
 from shared.stage import StageRunner
 from shared.streams import Fields, StreamNames, decode_event_entry, encode_json
+from shared.submission_ids import article_id_of
 
 pytestmark = pytest.mark.integration
 
@@ -51,3 +52,36 @@ async def test_log_lines_are_json_with_article_and_trace_ids(
     assert by_event["dead_lettered"]["trace_id"] == "t-bad"
     assert by_event["dead_lettered"]["reason"] == "no_text"
     assert by_event["a library line"]["logger"] == "faststream"
+
+
+async def test_the_fetcher_s_failure_lines_name_the_article_it_will_be(
+    settings: Settings, redis: Redis, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A raw entry carries no id: its lines name the one the fetcher gives it (and the api
+    answers, and its dead letter holds), so an operator can grep for it."""
+    configure_logging("INFO", json=True)
+    names = StreamNames(settings.stream_prefix)
+    failures = 0
+
+    async def fetch(fields: Fields) -> ArticleEvent:
+        nonlocal failures
+        failures += 1
+        if failures == 1:
+            raise ConnectionError("the host hung up")
+        raise Rejected("http_error", "HTTP 404")
+
+    runner = StageRunner(stage_named("fetcher"), fetch, settings)
+    await runner.start()
+    submission = RawSubmission(url="https://news.example.com/a.html", trace_id="t-raw")
+    try:
+        fields: Fields = {b"url": submission.url.encode(), b"trace_id": b"t-raw"}
+        entry_id = await redis.xadd(names.raw, fields)
+        for count in (1, 2):
+            await runner.process(entry_id, fields, delivery_count=count)
+    finally:
+        await runner.stop()
+    lines = [orjson.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    by_event = {line["event"]: line for line in lines}
+    for event in ("will_retry", "dead_lettered"):
+        assert by_event[event]["article_id"] == article_id_of(submission), by_event[event]
+        assert by_event[event]["trace_id"] == "t-raw"
