@@ -12,10 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.server_urls import REDIS_SCHEMES, checked_database_url, checked_url
+from shared.ssrf import parse_allow_list
 
 # A table name the stores can put into SQL text as it is.
 TABLE_NAME_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"
@@ -377,6 +378,14 @@ class Settings(BaseSettings):
     @classmethod
     def _usable_redis_url(cls, url: SecretStr) -> SecretStr:
         return SecretStr(checked_url("REDIS_URL", url.get_secret_value(), REDIS_SCHEMES))
+
+    @field_validator("fetch_allow_networks", "webhook_allow_networks", mode="after")
+    @classmethod
+    def _usable_allow_list(cls, spec: str, info: ValidationInfo) -> str:
+        # Refused here, with the other settings, rather than by the fetcher and the webhooks
+        # stage as they start (a traceback at each restart of `newsflow up`).
+        parse_allow_list(spec, f"NEWSFLOW_{str(info.field_name).upper()}")
+        return spec
 
     @field_validator("database_url", mode="after")
     @classmethod

@@ -194,6 +194,23 @@ def test_an_infinite_duration_is_refused_with_the_settings(
     assert message.startswith("invalid settings: NEWSFLOW_SHUTDOWN_GRACE_S: "), message
 
 
+@pytest.mark.parametrize(
+    ("variable", "args"),
+    [
+        ("NEWSFLOW_FETCH_ALLOW_NETWORKS", ("up", "--stage", "fetcher", "--no-api")),
+        ("NEWSFLOW_WEBHOOK_ALLOW_NETWORKS", ("up", "--stage", "webhooks", "--no-api")),
+    ],
+)
+def test_an_allow_list_that_cannot_be_read_stops_up_in_one_line(
+    tmp_path: Path, cli_env: dict[str, str], variable: str, args: tuple[str, ...]
+) -> None:
+    # Once read only by the stage as it started: a traceback, restarted every 5 s.
+    env = {**cli_env, variable: "10.0.0.0/8, not a network!", "NEWSFLOW_HTTP_PORT": "0"}
+    message = one_line_failure(newsflow(tmp_path, env, *args))
+    assert message.startswith(f"invalid settings: {variable}: "), message
+    assert "'not a network!' is not a network" in message
+
+
 def test_a_settings_file_that_is_not_utf8_is_one_line(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
