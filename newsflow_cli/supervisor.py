@@ -50,6 +50,29 @@ def stage_command(stage: str) -> list[str]:
     return [sys.executable, "-m", "faststream", "run", APP_MODULES[stage]]
 
 
+class RestartBackoff:
+    """When a process that exited is started again: at once after its first crash, then
+    after 5 s, doubling up to a minute while it keeps crashing soon after each start (a
+    setting it alone reads, a server it needs that went away), so a broken stage neither
+    spins nor fills the terminal with a traceback every few seconds. A process that ran
+    for a minute before it exited was not crash-looping: its next restart is at once."""
+
+    FIRST_S = 5.0
+    MAX_S = 60.0
+    STEADY_S = 60.0
+
+    def __init__(self) -> None:
+        self.crashes: dict[str, int] = {}  # process name -> crashes soon after a start
+
+    def delay(self, name: str, ran_s: float) -> float:
+        """Seconds to wait before starting `name` again, after it ran for `ran_s`."""
+        crashes = 1 if ran_s >= self.STEADY_S else self.crashes.get(name, 0) + 1
+        self.crashes[name] = crashes
+        if crashes == 1:
+            return 0.0
+        return min(self.FIRST_S * 2.0 ** (crashes - 2), self.MAX_S)
+
+
 class StageProcesses:
     """Start stages, watch them, stop them with SIGTERM (then SIGKILL after a grace).
 
@@ -84,6 +107,7 @@ class StageProcesses:
             for k in range(1, (replicas or {}).get(stage, 1) + 1)
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.started_at: dict[str, float] = {}  # process name -> time.monotonic() of its start
         self._logs: dict[str, IO[bytes]] = {}
 
     def start(self) -> None:
@@ -121,6 +145,7 @@ class StageProcesses:
             preexec_fn=ended_with_parent,
         )
         self.procs[name] = proc
+        self.started_at[name] = time.monotonic()
         return proc
 
     def kill_stage(self, name: str) -> None:

@@ -18,7 +18,7 @@ from newsflow_cli.running import (
     run_async,
 )
 from newsflow_cli.serve import check_port_free
-from newsflow_cli.supervisor import HTTP_SERVICE_NAMES, StageProcesses
+from newsflow_cli.supervisor import HTTP_SERVICE_NAMES, RestartBackoff, StageProcesses
 from shared.pipeline import HTTP_SERVICES, PIPELINE
 from shared.settings import Settings
 from shared.store.backends import opened_store
@@ -118,17 +118,22 @@ def supervise_stages(
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     procs.start()
-    restarts: dict[str, float] = {}
+    backoff = RestartBackoff()
+    restart_at: dict[str, float] = {}  # process name -> when it is started again
     try:
         while not stopping:
             time.sleep(0.5)
             for stage, code in procs.exited().items():
                 if stopping:
                     break
-                # A crashed stage is restarted, at most every 5 s so a broken one doesn't spin.
-                if time.monotonic() - restarts.get(stage, 0.0) > 5:
-                    err.print(f"[yellow]{stage} exited with {code}; restarting[/yellow]")
-                    restarts[stage] = time.monotonic()
+                now = time.monotonic()
+                if stage not in restart_at:
+                    delay = backoff.delay(stage, now - procs.started_at[stage])
+                    restart_at[stage] = now + delay
+                    when = f"restarting in {delay:.0f} s" if delay else "restarting"
+                    err.print(f"[yellow]{stage} exited with {code}; {when}[/yellow]")
+                if now >= restart_at[stage]:
+                    del restart_at[stage]
                     procs.start_stage(stage)
     except KeyboardInterrupt:
         pass
