@@ -21,6 +21,8 @@ from shared.ssrf import parse_allow_list
 # A table name the stores can put into SQL text as it is.
 TABLE_NAME_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 # Which requests the api writes an access line for (services/api/access_log.py).
 AccessLogChoice = Literal["writes", "all", "off"]
 
@@ -371,7 +373,11 @@ class Settings(BaseSettings):
         description="Least similarity (cosine of words and names) for an article to join "
         "an open story rather than start one.",
     )
-    log_level: str = Field(default="WARNING", description="Log level of the stages.")
+    log_level: str = Field(
+        default="WARNING",
+        description="Log level of the stages and the api: DEBUG, INFO, WARNING, ERROR or "
+        "CRITICAL (any case).",
+    )
     log_json: bool = Field(default=True, description="Log as JSON lines (false: console).")
 
     @field_validator("redis_url", mode="after")
@@ -386,6 +392,14 @@ class Settings(BaseSettings):
         # stage as they start (a traceback at each restart of `newsflow up`).
         parse_allow_list(spec, f"NEWSFLOW_{str(info.field_name).upper()}")
         return spec
+
+    @field_validator("log_level", mode="after")
+    @classmethod
+    def _known_log_level(cls, level: str) -> str:
+        # A typo was taken for WARNING by the stages, and was a KeyError in the api's uvicorn.
+        if level.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"{level!r} is not one of {', '.join(LOG_LEVELS)}")
+        return level.strip().upper()
 
     @field_validator("database_url", mode="after")
     @classmethod

@@ -211,6 +211,17 @@ def test_an_allow_list_that_cannot_be_read_stops_up_in_one_line(
     assert "'not a network!' is not a network" in message
 
 
+@pytest.mark.parametrize("args", [("status",), ("serve",)])
+def test_a_log_level_that_is_none_is_refused_with_the_settings(
+    tmp_path: Path, cli_env: dict[str, str], args: tuple[str, ...]
+) -> None:
+    # The stages took it for WARNING without a word; the api's uvicorn failed with a KeyError.
+    env = {**cli_env, "NEWSFLOW_LOG_LEVEL": "verbose", "NEWSFLOW_API_PORT": str(closed_port())}
+    message = one_line_failure(newsflow(tmp_path, env, *args))
+    assert message.startswith("invalid settings: NEWSFLOW_LOG_LEVEL: "), message
+    assert "DEBUG, INFO, WARNING, ERROR, CRITICAL" in message
+
+
 def test_a_settings_file_that_is_not_utf8_is_one_line(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
