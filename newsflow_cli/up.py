@@ -68,6 +68,15 @@ def run_stages(
         replicas = replicas_to_run(chosen, parse_scale(scale or [], chosen))
     except ValueError as exc:
         raise fail(str(exc), EXIT_CANNOT_RUN) from None
+    processes = sum(replicas.values())
+    if settings.http_port and processes > 1:
+        # One port for all: the first process takes it and the others serve no /health, so
+        # a probe of it reads one stage's health as the whole pipeline's.
+        raise fail(
+            f"NEWSFLOW_HTTP_PORT={settings.http_port} is one port for {processes} processes: "
+            "unset it (each stage its own, 9101-9106, +100 per replica) or set 0 (none)",
+            EXIT_CANNOT_RUN,
+        )
     with queue_server(settings) as settings_in_use:
         supervise_stages(chosen, settings_in_use, with_api=with_api, replicas=replicas)
 

@@ -161,7 +161,8 @@ class Settings(BaseSettings):
         ge=0,
         le=65535,
         description="Port of /metrics and /health; unset: 9101-9106 (fetcher, parser, "
-        "enricher, sink, alerts, webhooks); 0: no endpoint.",
+        "enricher, sink, alerts, webhooks); 0: no endpoint. `newsflow up` refuses another "
+        "value when it runs more than one stage process (they cannot share a port).",
     )
     api_host: str = Field(
         default="127.0.0.1",

@@ -259,6 +259,16 @@ def test_up_says_the_sqlite_store_cannot_be_made(tmp_path: Path, cli_env: dict[s
     assert "cannot open the store" in message
 
 
+def test_up_refuses_one_metrics_port_for_several_processes(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    # Once the first stage took it and the others served no /health at all, unsaid.
+    env = {**cli_env, "NEWSFLOW_HTTP_PORT": str(closed_port())}
+    args = ("up", "--stage", "fetcher", "--stage", "parser", "--scale", "parser=1", "--no-api")
+    message = one_line_failure(newsflow(tmp_path, env, *args))
+    assert "is one port for 2 processes" in message
+
+
 @pytest.mark.parametrize(
     ("scale", "says"),
     [
