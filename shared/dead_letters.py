@@ -194,23 +194,37 @@ async def get_letter(redis: Redis, names: StreamNames, entry_id: str) -> DeadLet
     return _decode(*page[0]) if page else None
 
 
+# Taking the letter off the DLQ decides who replays it: two `dlq replay` at once (or one
+# beside a purge) would each have put it back, one after the other, in a MULTI of their own.
+_REPLAY_ONCE = """
+if redis.call('XDEL', KEYS[1], ARGV[1]) == 0 then return false end
+return redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
+"""
+
+
 async def replay(
     redis: Redis, names: StreamNames, entries: list[DeadLetterEntry], *, keep: bool = False
 ) -> list[str]:
     """Put each payload back, byte for byte as it arrived, on the stream of the stage it
     failed in, and (unless `keep`) remove it from the dead-letter stream in the same
-    transaction. The payload is unchanged, so the article keeps its id; the sink's upsert
-    makes a repeated replay harmless. NotReplayable, before anything is replayed, if a
-    letter kept only part of its payload."""
+    script; a letter already gone (replayed or purged meanwhile) is not replayed again. The
+    payload is unchanged, so the article keeps its id; the sink's upsert makes a repeated
+    replay (`keep`) harmless. NotReplayable, before anything is replayed, if a letter kept
+    only part of its payload. Returns the new entries' ids."""
     replays = [(entry, replay_fields(entry.entry_id, entry.letter)) for entry in entries]
+    script: Any = redis.register_script(_REPLAY_ONCE)
     new_ids: list[str] = []
     for entry, fields in replays:
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(entry.letter.source_stream, fields)  # type: ignore[arg-type]
-            if not keep:
-                pipe.xdel(names.dlq, entry.entry_id)
-            result: Any = await pipe.execute()
-        new_ids.append(result[0].decode() if isinstance(result[0], bytes) else str(result[0]))
+        if keep:
+            new_id: Any = await redis.xadd(entry.letter.source_stream, fields)  # type: ignore[arg-type]
+        else:
+            pairs = [part for name, value in fields.items() for part in (name, value)]
+            new_id = await script(
+                keys=[names.dlq, entry.letter.source_stream], args=[entry.entry_id, *pairs]
+            )
+            if new_id is None:
+                continue
+        new_ids.append(new_id.decode() if isinstance(new_id, bytes) else str(new_id))
     return new_ids
 
 

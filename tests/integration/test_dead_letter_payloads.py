@@ -6,6 +6,7 @@ non-UTF-8 payload was altered on replay (`Caf\\xe9 story`).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import time
@@ -103,6 +104,23 @@ async def test_replay_restores_non_utf8_bytes_exactly(settings: Settings, redis:
     await replay(redis, names, [entry])
     [(_id, fields)] = await redis.xrange(names.raw)
     assert fields == {b"content": latin1, b"source": b"UNN"}
+    assert await redis.xlen(names.dlq) == 0
+
+
+async def test_two_replays_at_once_put_a_letter_back_once(settings: Settings, redis: Redis) -> None:
+    """Two `newsflow dlq replay --all` at once: each read the letter, each put it back."""
+    names = StreamNames(settings.stream_prefix)
+    await dead_letters_after(settings, redis, {"content": "short"}, {"content": "other"})
+    letters = await list_letters(redis, names)
+    await redis.delete(names.raw)
+    first, second = await asyncio.gather(
+        replay(redis, names, letters), replay(redis, names, letters)
+    )
+    assert len(first) + len(second) == 2
+    assert sorted(fields[b"content"] for _id, fields in await redis.xrange(names.raw)) == [
+        b"other",
+        b"short",
+    ]
     assert await redis.xlen(names.dlq) == 0
 
 
