@@ -58,6 +58,12 @@ def queue_server(settings: Settings) -> Iterator[Settings]:
         lock = hold_folder(data_dir)
     except FolderInUse as exc:
         raise fail(str(exc), EXIT_CANNOT_RUN) from None
+    except OSError as exc:  # a file by that name, a folder that cannot be made or written
+        raise fail(
+            f"cannot use {data_dir}/ for the embedded server's data ({exc.strerror}): "
+            "set NEWSFLOW_DATA_DIR to a folder you can write",
+            EXIT_CANNOT_RUN,
+        ) from None
     try:
         leftover = stop_leftover_server(data_dir)
         if leftover is not None:

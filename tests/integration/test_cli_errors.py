@@ -259,6 +259,18 @@ def test_up_says_the_sqlite_store_cannot_be_made(tmp_path: Path, cli_env: dict[s
     assert "cannot open the store" in message
 
 
+def test_up_says_the_data_folder_cannot_be_used(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    (tmp_path / "a-file").write_text("")
+    env = {
+        **cli_env,
+        "NEWSFLOW_EMBEDDED_REDIS": "always",
+        "NEWSFLOW_DATA_DIR": str(tmp_path / "a-file"),
+        "NEWSFLOW_HTTP_PORT": "0",
+    }
+    message = one_line_failure(newsflow(tmp_path, env, "up", "--stage", "fetcher", "--no-api"))
+    assert "for the embedded server's data" in message and "NEWSFLOW_DATA_DIR" in message
+
+
 def test_up_refuses_one_metrics_port_for_several_processes(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
