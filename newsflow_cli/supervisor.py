@@ -34,6 +34,10 @@ def ended_with_parent() -> None:
     process that started it dies. A supervisor killed with -9 (or out of memory) never
     stops its stages itself; they would run on, orphaned, holding the api's port and
     metrics ports against the next `newsflow up`. With this they shut down as on Ctrl-C."""
+    # The terminal's SIGHUP (closed, or its ssh session lost) reaches the whole foreground
+    # group and would kill each process mid-entry: the supervisor stops them instead, with
+    # SIGTERM and its grace. An ignored signal stays ignored across exec.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()

@@ -4,6 +4,7 @@ stopped after them."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 
@@ -123,9 +124,12 @@ def supervise_stages(
         stopping = True
 
     # Installed for SIGINT too: a shell starting `newsflow up &` leaves SIGINT ignored, and
-    # Python then raises no KeyboardInterrupt.
+    # Python then raises no KeyboardInterrupt. SIGHUP is the terminal closing (the window,
+    # an ssh session lost): stopped as on Ctrl-C, not killed with the embedded server left
+    # running and the stages cut off mid-entry.
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGHUP, request_stop)
     procs.start()
     backoff = RestartBackoff()
     restart_at: dict[str, float] = {}  # process name -> when it is started again
@@ -147,6 +151,9 @@ def supervise_stages(
     except KeyboardInterrupt:
         pass
     finally:
-        err.print("stopping stages...")
+        # A terminal that closed answers every write with EIO: the stages are stopped anyway.
+        with contextlib.suppress(OSError):
+            err.print("stopping stages...")
         procs.stop()
-        err.print("stopped")
+        with contextlib.suppress(OSError):
+            err.print("stopped")

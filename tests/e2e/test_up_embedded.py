@@ -5,7 +5,10 @@ still there, and publishing the seed again stores nothing new."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
+import select
 import shutil
 import signal
 import sqlite3
@@ -20,6 +23,7 @@ import orjson
 import pytest
 import redis
 
+from newsflow_cli.embedded_redis import stop_leftover_server
 from newsflow_cli.embedded_state import STATE_FILE, state_url
 from shared.streams import STAGES, StreamNames
 from tests.conftest import SEED
@@ -161,3 +165,42 @@ def cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_up_stops_cleanly_when_its_terminal_closes(tmp_path: Path) -> None:
+    """Closing the window (or losing the ssh session) sends SIGHUP to `up` and its stages,
+    and every write to the terminal then fails. `up` died of it: the stages cut off
+    mid-entry, the embedded server left running with its state file behind."""
+    data = tmp_path / "newsflow-data"
+    args = ["up", "--stage", "fetcher", "--no-api", "--scale", "fetcher=1"]
+    ended: list[int] = []
+
+    def stopped() -> bool:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            ended.append(status)
+        return done != 0
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: `newsflow up` on the pseudo-terminal
+        os.chdir(tmp_path)
+        os.execve(sys.executable, [sys.executable, "-m", "newsflow_cli", *args], bare_env())
+    try:
+        seen = b""
+        while seen.count(b"started successfully") < 1:
+            ready, _, _ = select.select([terminal], [], [], 60)
+            assert ready, seen.decode(errors="replace")
+            seen += os.read(terminal, 65536)
+        server_pid = int((data / "server.pid").read_text())
+        os.close(terminal)  # the terminal goes away
+        wait_until(stopped, 60, "`up` to stop")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        server_left = stop_leftover_server(data)  # so that a failure leaks no server
+    assert server_left is None, "the embedded server was left running"
+    assert os.WIFEXITED(ended[0]), f"killed by signal {os.WTERMSIG(ended[0])}"
+    assert not (data / STATE_FILE).exists()
+    assert not Path(f"/proc/{server_pid}").exists()
