@@ -3,6 +3,7 @@ its dead letters, and its timestamps per stage (what `newsflow trace ID` shows).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,10 +14,11 @@ from redis.exceptions import ResponseError
 from shared.dead_letters import DeadLetterEntry, list_letters
 from shared.events import ArticleEvent
 from shared.pipeline import PIPELINE, PipelineStage, reader_of
-from shared.streams import StreamNames, decode_event_entry
+from shared.streams import Fields, StreamNames, decode_event_entry
 from shared.submission_ids import raw_entry_article_id
 
-_SCAN = 20_000
+_SCAN = 20_000  # entries read of each stream, newest first
+_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,7 @@ async def trace_article(
         stream = names.stream(stage.output)
         reader = reader_of(stage)
         read_up_to = await _last_read(redis, stream, reader.group) if reader else None
-        entries: Any = await redis.xrevrange(stream, count=_SCAN)
-        for entry_id, fields in entries:
+        async for entry_id, fields in _newest_entries(redis, stream):
             raw = fields.get(b"data")
             if raw is None or article_id.encode() not in raw:
                 continue  # cheap filter before parsing
@@ -102,8 +103,7 @@ async def _raw_sightings(
     """A raw entry holds a submission, not an event: its id is the one the fetcher (and
     the api's answer) gives it, worked out from its URL or content."""
     read_up_to = await _last_read(redis, names.raw, reader.group)
-    entries: Any = await redis.xrevrange(names.raw, count=_SCAN)
-    for entry_id, fields in entries:
+    async for entry_id, fields in _newest_entries(redis, names.raw):
         # An entry the fetcher refuses has no id (its dead letter says why).
         if raw_entry_article_id(fields) == trace.article_id:
             trace.sightings.append(await _sighting(redis, names.raw, entry_id, reader, read_up_to))
@@ -127,6 +127,21 @@ async def _sighting(
         )
         pending_in = reader.name if found else None
     return StreamSighting(stream, entry_id.decode(), pending_in, waiting_for)
+
+
+async def _newest_entries(redis: Redis, stream: str) -> AsyncIterator[tuple[bytes, Fields]]:
+    """The stream's newest `_SCAN` entries, newest first, a page at a time: in one reply,
+    20,000 entries of a stream of web pages took gigabytes of the command's memory."""
+    end = "+"
+    read = 0
+    while read < _SCAN:
+        page: Any = await redis.xrevrange(stream, max=end, count=min(_PAGE, _SCAN - read))
+        for entry in page:
+            yield entry
+        read += len(page)
+        if len(page) < _PAGE:
+            return
+        end = f"({page[-1][0].decode()}"
 
 
 def _key(entry_id: bytes | str) -> tuple[int, int]:
