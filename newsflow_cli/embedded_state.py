@@ -63,3 +63,22 @@ def state_url(data_dir: Path) -> str | None:
         return None
     url = state.get("url") if isinstance(state, dict) else None
     return url if isinstance(url, str) else None
+
+
+def state_is_stale(data_dir: Path) -> bool:
+    """True when the state file names a server that no longer runs: `newsflow up` and its
+    server were killed (a reboot, kill -9), so nothing deleted the file."""
+    try:
+        state = json.loads((data_dir / STATE_FILE).read_text(encoding="utf-8"))
+        pid = int(state["server_pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if pid <= 0:
+        return False  # no pid known (0 would ask about our own process group)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's: not ours to judge
+    return False

@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from newsflow_cli.console import err, print_failure
-from newsflow_cli.embedded_state import STATE_FILE, state_url
+from newsflow_cli.embedded_state import STATE_FILE, state_is_stale, state_url
 from shared.errors import Unavailable
 from shared.redis_connection import redis_client
 from shared.secret_text import masked
@@ -60,6 +60,14 @@ def load_settings(*, find_embedded: bool = True) -> Settings:
     url = state_url(settings.data_dir)
     if url is None:
         return settings
+    if state_is_stale(settings.data_dir):
+        # Its URL would only fail as "cannot reach Redis", blaming REDIS_URL, which is unset.
+        raise fail(
+            f"{settings.data_dir / STATE_FILE} names a server that is not running (its "
+            "`newsflow up` was killed): start `newsflow up` in this folder again, or set "
+            "REDIS_URL",
+            EXIT_CANNOT_RUN,
+        )
     err.print(
         f"REDIS_URL is not set: using the server of `newsflow up` "
         f"({settings.data_dir / STATE_FILE})",

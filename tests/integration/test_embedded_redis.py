@@ -147,6 +147,20 @@ def cli(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[s
     )  # fmt: skip
 
 
+def test_a_state_file_left_by_a_killed_up_is_said_so(tmp_path: Path) -> None:
+    """`newsflow up` and its server killed (a reboot): the commands said "cannot reach Redis"
+    and blamed REDIS_URL, which is not set."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (tmp_path / "newsflow-data").mkdir()
+    write_state(tmp_path / "newsflow-data", "redis://:secret@127.0.0.1:1/0", gone.pid)
+    result = cli(["status"], tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "names a server that is not running" in line and "start `newsflow up`" in line
+    assert "secret" not in result.stderr + result.stdout
+
+
 def test_commands_use_the_state_file_when_redis_url_is_unset(
     server: EmbeddedServer, tmp_path: Path
 ) -> None:
