@@ -105,7 +105,14 @@ def supervise_stages(
     )
     if with_api:
         err.print(f"api and web page on http://{settings.api_host}:{settings.api_port}/")
-    env = {"REDIS_URL": settings.redis_url.get_secret_value()}
+    env = {
+        "REDIS_URL": settings.redis_url.get_secret_value(),
+        # Local, like the api and the embedded server: /metrics names alerts and the hosts
+        # fetched; 0.0.0.0 (the default) is for containers, where another host scrapes.
+        "NEWSFLOW_HTTP_HOST": settings.http_host
+        if "http_host" in settings.model_fields_set
+        else "127.0.0.1",
+    }
     if settings.http_port is not None:
         # Set in a .env file, which the stages (run elsewhere than here) may not read.
         env["NEWSFLOW_HTTP_PORT"] = str(settings.http_port)

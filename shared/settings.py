@@ -154,7 +154,8 @@ class Settings(BaseSettings):
     )
     http_host: str = Field(
         default="0.0.0.0",
-        description="Address of each service's /metrics and /health endpoints.",
+        description="Address of each service's /metrics and /health endpoints; `newsflow up` "
+        "gives its stages 127.0.0.1 when it is unset.",
     )
     http_port: int | None = Field(
         default=None,

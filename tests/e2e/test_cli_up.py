@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -105,3 +106,33 @@ def test_up_runs_the_pipeline_and_stops_on_ctrl_c(
     assert up.returncode == 0
     assert not children_of(up.pid) and not any(Path(f"/proc/{pid}").exists() for pid in stages)
     assert up.stderr is not None and b"stopped" in up.stderr.read()
+
+
+def listening_on(port: int) -> set[str]:
+    """The IPv4 addresses a socket listens on `port` at, from /proc/net/tcp."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        address, hex_port = fields[1].split(":")
+        if int(hex_port, 16) == port and fields[3] == "0A":  # 0A: LISTEN
+            found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
+
+
+def test_up_serves_its_stages_metrics_on_loopback_only(settings: Settings, tmp_path: Path) -> None:
+    """Like its api and its embedded server; the stages' /metrics (alert names, the hosts
+    fetched) and /health were on 0.0.0.0, every interface of the machine."""
+    port = free_port()
+    env = {**os.environ, **stage_env(settings), "NEWSFLOW_HTTP_PORT": str(port)}
+    env.pop("NEWSFLOW_HTTP_HOST", None)
+    up = subprocess.Popen(
+        [sys.executable, "-m", "newsflow_cli", "up", "--stage", "fetcher", "--no-api",
+         "--scale", "fetcher=1"],
+        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: bool(listening_on(port)), 60, "the fetcher's /metrics")
+        assert listening_on(port) == {"127.0.0.1"}
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(timeout=60)
