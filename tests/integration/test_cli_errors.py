@@ -184,14 +184,29 @@ def test_a_setting_out_of_range_is_one_line(tmp_path: Path, cli_env: dict[str, s
 
 
 @pytest.mark.parametrize("args", [("status",), ("serve",)])
-def test_an_infinite_duration_is_refused_with_the_settings(
-    tmp_path: Path, cli_env: dict[str, str], args: tuple[str, ...]
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        # `serve` took it and failed with an OverflowError traceback (int(inf)), at every
+        # restart of `newsflow up`'s api.
+        ("NEWSFLOW_SHUTDOWN_GRACE_S", "inf", ""),
+        # The stages took it for WARNING without a word; the api's uvicorn failed with a
+        # KeyError.
+        ("NEWSFLOW_LOG_LEVEL", "verbose", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ],
+)
+def test_a_value_a_service_would_fail_on_is_refused_with_the_settings(
+    tmp_path: Path,
+    cli_env: dict[str, str],
+    args: tuple[str, ...],
+    variable: str,
+    value: str,
+    said: str,
 ) -> None:
-    # `serve` took it and failed with an OverflowError traceback (int(inf)), at every restart
-    # of `newsflow up`'s api.
-    env = {**cli_env, "NEWSFLOW_SHUTDOWN_GRACE_S": "inf", "NEWSFLOW_API_PORT": str(closed_port())}
+    env = {**cli_env, variable: value, "NEWSFLOW_API_PORT": str(closed_port())}
     message = one_line_failure(newsflow(tmp_path, env, *args))
-    assert message.startswith("invalid settings: NEWSFLOW_SHUTDOWN_GRACE_S: "), message
+    assert message.startswith(f"invalid settings: {variable}: "), message
+    assert said in message
 
 
 @pytest.mark.parametrize(
@@ -209,17 +224,6 @@ def test_an_allow_list_that_cannot_be_read_stops_up_in_one_line(
     message = one_line_failure(newsflow(tmp_path, env, *args))
     assert message.startswith(f"invalid settings: {variable}: "), message
     assert "'not a network!' is not a network" in message
-
-
-@pytest.mark.parametrize("args", [("status",), ("serve",)])
-def test_a_log_level_that_is_none_is_refused_with_the_settings(
-    tmp_path: Path, cli_env: dict[str, str], args: tuple[str, ...]
-) -> None:
-    # The stages took it for WARNING without a word; the api's uvicorn failed with a KeyError.
-    env = {**cli_env, "NEWSFLOW_LOG_LEVEL": "verbose", "NEWSFLOW_API_PORT": str(closed_port())}
-    message = one_line_failure(newsflow(tmp_path, env, *args))
-    assert message.startswith("invalid settings: NEWSFLOW_LOG_LEVEL: "), message
-    assert "DEBUG, INFO, WARNING, ERROR, CRITICAL" in message
 
 
 def test_a_settings_file_that_is_not_utf8_is_one_line(
