@@ -29,12 +29,12 @@ from tests.e2e.harness import group_done, running_stages, stage_env, stored_coun
 
 pytestmark = pytest.mark.e2e
 
-PAGES = [
-    REPO / "seeds",
+WEB_PAGES = [
     *sorted((REPO / "bench/pages").glob("*.html.gz")),
     *sorted((REPO / "tests/fixtures/html").glob("*.html.gz")),
 ]
-PUBLISHED = 1 + 6 + 4
+PAGES = [REPO / "seeds", *WEB_PAGES]
+PUBLISHED = 1 + len(WEB_PAGES)  # the seed, and each page (every one an article)
 
 ALERTS = {
     "kp-war": ["--q", "Pyongyang OR Moscow", "--country", "KP", "--tone-max", "0"],

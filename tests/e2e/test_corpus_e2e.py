@@ -47,8 +47,10 @@ pytestmark = [
 
 # Corpus pages that hold no article text, which the parser may rightly dead-letter as
 # `no_text`: a bot wall with an empty body (1566929327), a page whose text is all rendered by
-# script (1685121845) and an advertising interstitial, "Continue to Site.." (1545286960).
-NOT_ARTICLES = frozenset({"1566929327", "1685121845", "1545286960"})
+# script (1685121845), an advertising interstitial, "Continue to Site.." (1545286960), a
+# story whose body is empty, around the site's menu of regions (1493663910), and a
+# Wikipedia diff page, its navigation and no article (1522651525).
+NOT_ARTICLES = frozenset({"1566929327", "1685121845", "1545286960", "1493663910", "1522651525"})
 
 
 def test_the_200_pages_are_stored_with_text_and_each_alert_gets_the_store_s_answer_once(
