@@ -309,11 +309,10 @@ class ReadQueries:
             # The newest RELEVANCE_WINDOW matches are ranked: found through the newest-first
             # index (a common word) or the text index (a rare one), then only they are read.
             # Fewer matches are ranked all, without finding them twice.
-            newest = self._from_where(query)
             page.add(
-                f"AND a.id IN (SELECT a.id {newest} ORDER BY {NEWEST_FIRST}"
+                f"AND a.id IN (SELECT a.id {where} ORDER BY {NEWEST_FIRST}"
                 f" LIMIT {RELEVANCE_WINDOW})",
-                *newest.params,
+                *where.params,
             )
         self._after(page, query, key_sql)
         page.add(f"ORDER BY {order} LIMIT {query.limit + 1}")
