@@ -23,7 +23,6 @@ from redis.asyncio import Redis
 
 from shared.dead_letters import list_letters
 from shared.events import DeadLetter
-from shared.secret_text import masked_urls
 from shared.sources import SourceRecord, SourceRegistry
 from shared.store.article_query import MAX_FILTER_VALUES, ArticleQuery
 from shared.store.article_store import ArticleStore
@@ -106,13 +105,13 @@ async def source_figures(
     stored = await stored_by_source(store, [r.name for r in records]) if store else None
     figures = []
     for record in records:
-        state = await registry.state(record)
+        state = (await registry.state(record)).shown()
         figures.append(
             SourceFigures(
                 name=record.name,
                 # Shown on the open /api/sources and in `newsflow status`: a credential in
                 # the URL (a password, an ?api_key=) stays with the operator who added it.
-                url=masked_urls(record.url),
+                url=record.shown().url,
                 feeds=len(record.feeds),
                 sitemaps=len(record.sitemaps),
                 seen=published.get(record.key, 0),
@@ -120,7 +119,7 @@ async def source_figures(
                 dead_lettered=letters.get(record.name, {}),
                 last_polled_at=state.last_polled_at,
                 last_success_at=state.last_success_at,
-                last_error=masked_urls(state.last_error) if state.last_error else None,
+                last_error=state.last_error,
                 last_error_at=state.last_error_at,
             )
         )
