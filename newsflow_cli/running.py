@@ -28,6 +28,7 @@ from shared.redis_connection import redis_client
 from shared.secret_text import masked
 from shared.settings import Settings, get_settings
 from shared.settings_doc import env_name
+from shared.validation_text import reason_of
 
 T = TypeVar("T")
 
@@ -83,7 +84,9 @@ def _validated_settings() -> Settings:
     except ValidationError as exc:
         # Each error by field and reason; pydantic's own text would echo the values, and a
         # value can be a URL with its password.
-        problems = "; ".join(f"{_variable(error['loc'])}: {error['msg']}" for error in exc.errors())
+        problems = "; ".join(
+            f"{_variable(error['loc'])}: {reason_of(error)}" for error in exc.errors()
+        )
         raise fail(f"invalid settings: {problems}", EXIT_CANNOT_RUN) from None
     except UnicodeDecodeError as exc:
         # The only file the settings are read from; its text is not echoed (it holds secrets).

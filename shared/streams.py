@@ -22,6 +22,7 @@ from redis.typing import EncodableT, FieldT
 from shared.errors import Rejected
 from shared.events import ArticleEvent, RawSubmission
 from shared.pipeline import DEAD_LETTER_STREAM, STAGE_NAMES, stage_named
+from shared.validation_text import reason_of
 
 DATA_FIELD: Final = "data"
 
@@ -139,7 +140,7 @@ def _validation_summary(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors()[:5]:
         where = ".".join(str(p) for p in error["loc"]) or "entry"
-        parts.append(f"{where}: {error['msg']}")
+        parts.append(f"{where}: {reason_of(error)}")
     return "; ".join(parts)
 
 

@@ -4,6 +4,9 @@ or the refused value (which can be a URL with its password)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import ValidationError
 
 
@@ -11,6 +14,12 @@ def validation_message(exc: ValidationError) -> str:
     problems = []
     for error in exc.errors():
         where = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
-        message = str(error["msg"]).removeprefix("Value error, ")
+        message = reason_of(error)
         problems.append(f"{where}: {message}" if where else message)
     return "; ".join(problems)[:500]
+
+
+def reason_of(error: Mapping[str, Any]) -> str:
+    """One error's reason in the model's own words: a validator's ValueError comes framed
+    by pydantic as "Value error, ..."."""
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")

@@ -13,6 +13,7 @@ from shared.errors import Unavailable
 from shared.logs import get_logger
 from shared.store.article_query import QueryError
 from shared.store.store_errors import QueryTooSlow
+from shared.validation_text import reason_of
 
 log = get_logger("newsflow.api")
 
@@ -27,8 +28,7 @@ def validation_message(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors():
         where = [str(part) for part in error.get("loc", ()) if part not in ("query", "body")]
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{'.'.join(where) or 'request'}: {message}")
+        parts.append(f"{'.'.join(where) or 'request'}: {reason_of(error)}")
     return "; ".join(parts) or "invalid request"
 
 
