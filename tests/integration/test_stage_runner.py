@@ -122,54 +122,47 @@ async def test_an_entry_failing_every_time_is_dead_lettered_after_max_deliveries
     assert pending["pending"] == 0
 
 
-async def test_retries_during_an_outage_do_not_use_up_the_failures_allowed(
-    redis_url: str, stream_prefix: str, redis: Redis
+@pytest.mark.parametrize(
+    ("errors", "more", "within"),
+    [
+        # Each retry of an outage is a delivery to Redis; only failures count toward
+        # `max_deliveries`, so an error after a long outage is retried, not dead-lettered.
+        (
+            [Unavailable("the database is down")] * 5 + [RuntimeError("a hiccup as it comes back")],
+            {"outage_pause_max_s": 0.1},
+            15,
+        ),
+        # A host asking us to wait (`Deferred`) sends the entry back for later, however
+        # often, without using up the failures `max_deliveries` allows.
+        ([Deferred("the host's next turn is 40 s away")] * 8, {"claim_idle_ms": 200}, 20),
+    ],
+    ids=["outage", "deferred"],
+)
+async def test_outages_and_deferrals_do_not_use_up_the_failures_allowed(
+    redis_url: str,
+    stream_prefix: str,
+    redis: Redis,
+    errors: list[Exception],
+    more: dict[str, float],
+    within: float,
 ) -> None:
-    """Each retry of an outage is a delivery to Redis; only failures count toward
-    `max_deliveries`, so an error after a long outage is retried, not dead-lettered."""
-    settings = quick_retries(redis_url, stream_prefix, outage_pause_max_s=0.1)
+    settings = quick_retries(redis_url, stream_prefix, **more)
     names = StreamNames(stream_prefix)
     calls = 0
 
-    async def down_then_flaky(fields: Fields) -> ArticleEvent:
+    async def failing_then_fine(fields: Fields) -> ArticleEvent:
         nonlocal calls
         calls += 1
-        if calls <= 5:
-            raise Unavailable("the database is down")
-        if calls == 6:
-            raise RuntimeError("a hiccup as it comes back")
+        if calls <= len(errors):
+            raise errors[calls - 1]
         return await intake(fields)
 
-    async with running(settings, down_then_flaky):
-        await redis.xadd(names.raw, {"content": "waits out the outage"})
-        await wait_for(lambda: _length_is(redis, names.fetched, 1), within=15)
-    assert calls == 7
+    async with running(settings, failing_then_fine):
+        await redis.xadd(names.raw, {"content": "handled once it can be"})
+        await wait_for(lambda: _length_is(redis, names.fetched, 1), within=within)
+    assert calls == len(errors) + 1
     assert await redis.xlen(names.dlq) == 0
     assert await redis.hlen(names.stream("failures:fetcher")) == 0
-    assert await redis.hlen(names.stream("failure_counts:fetcher")) == 0
-
-
-async def test_a_deferred_entry_is_retried_without_counting_a_failure(
-    redis_url: str, stream_prefix: str, redis: Redis
-) -> None:
-    """A host asking us to wait (`Deferred`) sends the entry back for later, however often,
-    without using up the failures `max_deliveries` allows."""
-    settings = quick_retries(redis_url, stream_prefix, claim_idle_ms=200)
-    names = StreamNames(stream_prefix)
-    calls = 0
-
-    async def host_busy(fields: Fields) -> ArticleEvent:
-        nonlocal calls
-        calls += 1
-        if calls <= 8:
-            raise Deferred("the host's next turn is 40 s away")
-        return await intake(fields)
-
-    async with running(settings, host_busy):
-        await redis.xadd(names.raw, {"content": "fetched once the host has time"})
-        await wait_for(lambda: _length_is(redis, names.fetched, 1), within=20)
-    assert calls == 9
-    assert await redis.xlen(names.dlq) == 0
     assert await redis.hlen(names.stream("failure_counts:fetcher")) == 0
 
 

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from services.fetcher.feed_poller import FeedPoller
 from services.fetcher.feeds import FeedRegistry
+from services.fetcher.polite_client import PoliteClient
 from shared.events import RawSubmission
 from shared.settings import Settings
 from shared.streams import StreamNames
@@ -25,6 +26,10 @@ async def published(redis: Redis, names: StreamNames) -> list[RawSubmission]:
     return [RawSubmission.model_validate(orjson.loads(fields[b"data"])) for _, fields in entries]
 
 
+def poller_of(redis: Redis, names: StreamNames, client: PoliteClient) -> FeedPoller:
+    return FeedPoller(redis, names, client, default_interval_s=60, seen_ttl_s=3600)
+
+
 async def test_new_items_are_published_once_with_their_hints(
     settings: Settings, redis: Redis, make_client: ClientFactory
 ) -> None:
@@ -32,9 +37,7 @@ async def test_new_items_are_published_once_with_their_hints(
     with local_server() as server:
         site = FeedSite(server, items=20)
         feed = await FeedRegistry(redis, names).add(site.feed_url)
-        poller = FeedPoller(
-            redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
-        )
+        poller = poller_of(redis, names, await make_client())
 
         assert await poller.poll(feed) == 20
         first = await published(redis, names)
@@ -71,9 +74,7 @@ async def test_items_seen_before_are_not_published_again_without_an_etag(
         site = FeedSite(server, items=5)
         registry = FeedRegistry(redis, names)
         feed = await registry.add(site.feed_url)
-        poller = FeedPoller(
-            redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
-        )
+        poller = poller_of(redis, names, await make_client())
         assert await poller.poll(feed) == 5
         await registry.save_state(
             feed.url,
@@ -94,8 +95,7 @@ async def test_a_feed_is_polled_once_per_interval(
         site = FeedSite(server, items=2)
         await FeedRegistry(redis, names).add(site.feed_url, interval_s=60)
         client = await make_client()
-        one = FeedPoller(redis, names, client, default_interval_s=60, seen_ttl_s=3600)
-        other = FeedPoller(redis, names, client, default_interval_s=60, seen_ttl_s=3600)
+        one, other = poller_of(redis, names, client), poller_of(redis, names, client)
         assert await one.poll_due() == 2
         assert await other.poll_due() == 0  # another replica: not due yet
         assert await one.poll_due() == 0
@@ -113,9 +113,7 @@ async def test_removed_feeds_are_not_polled(
         assert [f.url for f in await registry.feeds()] == [site.feed_url]
         assert await registry.remove(site.feed_url)
         assert not await registry.remove(site.feed_url)
-        poller = FeedPoller(
-            redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
-        )
+        poller = poller_of(redis, names, await make_client())
         assert await poller.poll_due() == 0
         assert server.requests_to("/feed.xml") == []
 
@@ -136,9 +134,7 @@ async def test_an_item_dated_past_year_9999_costs_only_its_date(
 
         server.routes["/feed.xml"] = feed_with_a_far_date
         feed = await FeedRegistry(redis, names).add(site.feed_url)
-        poller = FeedPoller(
-            redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
-        )
+        poller = poller_of(redis, names, await make_client())
         assert await poller.poll(feed) == 3
         dates = {s.url: s.hint_published_at for s in await published(redis, names)}
         assert dates[site.item_url(3)] is None  # the newest, listed first, had the far date
@@ -157,9 +153,7 @@ async def test_a_feed_that_fails_to_parse_records_its_error(
     with local_server() as server:
         site = FeedSite(server, items=2)
         feed = await registry.add(site.feed_url)
-        poller = FeedPoller(
-            redis, names, await make_client(), default_interval_s=60, seen_ttl_s=3600
-        )
+        poller = poller_of(redis, names, await make_client())
         assert await poller.poll(feed) == 0
         state = await registry.state(feed.url)
     assert state.last_status == "error"
